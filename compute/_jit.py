@@ -1,0 +1,60 @@
+"""The one place that decides how numba compiles Softmax Lab's kernels.
+
+Every kernel module imports :func:`jit` from here instead of calling
+``numba.njit`` with its own literals, so that the options below hold everywhere:
+
+* ``nogil=True``: kernels release the GIL, so the GUI thread keeps running while a
+  worker thread trains.
+* ``cache=True``: compiled code is kept on disk; a warm start reaches the first
+  update without compiling.
+* ``fastmath`` limited to ``reassoc`` and ``contract`` (reordering sums and fused
+  multiply-add). ``nnan``/``ninf`` are left out on purpose: divergence must stay
+  visible as NaN/inf so the training loop can stop with advice.
+"""
+
+import os
+import threading
+
+# SLP vectorisation packs the 16-lane row updates of the sparse kernels into SIMD
+# registers; numba reads this variable once, when it is first imported.
+os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
+
+import numba  # noqa: E402  (must follow the environment set-up above)
+
+FASTMATH = frozenset({"reassoc", "contract"})
+
+_OPTIONS = {
+    "nogil": True,
+    "cache": True,
+    "fastmath": set(FASTMATH),
+    "error_model": "numpy",
+    "boundscheck": False,
+}
+
+#: Serialises calls into ``parallel=True`` kernels. numba's ``workqueue`` threading
+#: layer aborts the process when two threads launch parallel regions at once (the
+#: training worker and a GUI-side evaluation, say); the lock makes that safe with
+#: every threading layer. Serial kernels never take it.
+PARALLEL_LOCK = threading.Lock()
+
+
+def jit(function=None, *, parallel=False):
+    """Compile ``function`` with Softmax Lab's numba options.
+
+    Parameters
+    ----------
+    function : callable, optional
+        The Python function to compile. When omitted, returns a decorator.
+    parallel : bool
+        Compile with ``parallel=True`` so that ``numba.prange`` splits loops over
+        threads. Callers of such kernels must hold :data:`PARALLEL_LOCK`.
+    """
+    options = dict(_OPTIONS, parallel=parallel)
+    if function is None:
+        return lambda f: numba.njit(**options)(f)
+    return numba.njit(**options)(function)
+
+
+def thread_count():
+    """Number of threads that ``parallel=True`` kernels split their work over."""
+    return numba.get_num_threads()

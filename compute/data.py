@@ -1,0 +1,350 @@
+"""Data sets: the course HDF5 schema and the standard IDX files, checked and ready.
+
+A :class:`Dataset` keeps its rows in the sparse layout the kernels read
+(:class:`compute.kernels.SparseRows`) and its labels as int32 class indices. ``K`` and
+``d`` come from the files; nothing here assumes MNIST's 10 classes or 784 pixels.
+
+Every problem with a file raises :class:`DataError` with one line that names the file,
+what is wrong and what would be right.
+"""
+
+import gzip
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+import platformdirs
+
+from .kernels import SparseRows, sparse_rows
+
+TRAIN_HDF5 = "mnist_traindata.hdf5"
+TEST_HDF5 = "mnist_testdata.hdf5"
+IDX_NAMES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+DATA_ENV = "SOFTMAX_LAB_DATA"
+
+
+class DataError(ValueError):
+    """A data file is missing or malformed; the message is one line for the user."""
+
+
+@dataclass
+class Dataset:
+    """Examples and labels, checked and in the kernels' layout.
+
+    Attributes
+    ----------
+    name : str
+        What to call it in the interface (usually the file name).
+    source : str
+        Where it came from (a path).
+    rows : SparseRows
+        The examples, values in [0, 1].
+    labels : ndarray of int32, shape (n_samples,)
+    n_classes : int
+    """
+
+    name: str
+    source: str
+    rows: SparseRows
+    labels: np.ndarray
+    n_classes: int
+
+    @property
+    def n_samples(self):
+        return self.rows.n_rows
+
+    @property
+    def n_features(self):
+        return self.rows.n_features
+
+    @property
+    def image_shape(self):
+        """(height, width) when the features are a square image, else None."""
+        side = math.isqrt(self.n_features)
+        return (side, side) if side * side == self.n_features else None
+
+
+@dataclass
+class DataPair:
+    """The training and test sets of one data source."""
+
+    train: Dataset
+    test: Dataset
+
+    @property
+    def n_classes(self):
+        return self.train.n_classes
+
+    @property
+    def n_features(self):
+        return self.train.n_features
+
+    def describe(self):
+        return (f"{self.train.n_samples:,} train / {self.test.n_samples:,} test, "
+                f"K={self.n_classes} classes, d={self.n_features} features")
+
+
+# ----------------------------------------------------------------- checking arrays
+
+
+def _check_pixels(name, X):
+    if X.ndim != 2:
+        raise DataError(f"{name}: 'xdata' has shape {X.shape}; it must be 2-D (samples, features)")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise DataError(f"{name}: 'xdata' is empty (shape {X.shape}); it needs samples and features")
+    if X.dtype == np.uint8:
+        return
+    if not np.issubdtype(X.dtype, np.floating):
+        raise DataError(
+            f"{name}: 'xdata' has dtype {X.dtype}; use floats in [0, 1] or uint8 pixels 0..255"
+        )
+    if not np.isfinite(X).all():
+        bad = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+        raise DataError(f"{name}: 'xdata' has NaN or inf values (first in row {bad}); "
+                        "every pixel must be a finite number in [0, 1]")
+    low, high = float(X.min()), float(X.max())
+    if low < 0.0 or high > 1.0:
+        raise DataError(f"{name}: 'xdata' has values in [{low:g}, {high:g}]; pixels must be in "
+                        "[0, 1] (divide 0..255 pixels by 255, or store them as uint8)")
+
+
+def _labels_from(name, Y, n_rows):
+    """Class indices from one-hot rows (N, K) or integer labels (N,); returns (labels, K)."""
+    if Y.shape[0] != n_rows:
+        raise DataError(f"{name}: dataset 'ydata' has {Y.shape[0]} rows but 'xdata' has {n_rows}")
+    if Y.ndim == 2:
+        if Y.shape[1] < 2:
+            raise DataError(f"{name}: 'ydata' has {Y.shape[1]} column; one-hot labels need one "
+                            "column per class, at least 2")
+        ones = Y == 1
+        if not ((Y == 0) | ones).all() or not (ones.sum(axis=1) == 1).all():
+            bad = int(np.flatnonzero(~(((Y == 0) | ones).all(axis=1) & (ones.sum(axis=1) == 1)))[0])
+            raise DataError(f"{name}: 'ydata' row {bad} is not one-hot (exactly one 1, the rest 0); "
+                            "give one-hot rows (N, K) or integer labels (N,)")
+        return np.argmax(Y, axis=1).astype(np.int32), Y.shape[1]
+    if Y.ndim != 1:
+        raise DataError(f"{name}: 'ydata' has shape {Y.shape}; use one-hot (N, K) or labels (N,)")
+    if np.issubdtype(Y.dtype, np.floating):
+        if not np.isfinite(Y).all() or not (Y == np.round(Y)).all():
+            raise DataError(f"{name}: 'ydata' has non-integer labels; labels must be whole "
+                            "numbers 0..K-1")
+    elif not np.issubdtype(Y.dtype, np.integer):
+        raise DataError(f"{name}: 'ydata' has dtype {Y.dtype}; labels must be integers 0..K-1")
+    if Y.size and Y.min() < 0:
+        raise DataError(f"{name}: 'ydata' has the label {int(Y.min())}; labels must be 0..K-1")
+    labels = Y.astype(np.int32)
+    return labels, int(labels.max()) + 1
+
+
+def _make_dataset(name, source, X, labels, n_classes):
+    return Dataset(name, str(source), sparse_rows(X), labels, n_classes)
+
+
+# ------------------------------------------------------------------------- HDF5
+
+
+def _require_file(path):
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; expected a data file")
+    return path
+
+
+def read_hdf5(path):
+    """Read and check one course-schema HDF5 file.
+
+    Returns
+    -------
+    (ndarray, ndarray, int)
+        The examples as stored (uint8 or float), labels as int32, and the number of
+        classes the file implies (K of one-hot labels, or max label + 1).
+    """
+    path = _require_file(path)
+    name = path.name
+    if not h5py.is_hdf5(path):
+        raise DataError(f"{path}: not an HDF5 file; expected the course schema "
+                        "('xdata' (N, d), 'ydata')")
+    try:
+        with h5py.File(path, "r") as f:
+            for key in ("xdata", "ydata"):
+                if key not in f or not isinstance(f[key], h5py.Dataset):
+                    raise DataError(f"{name}: no dataset '{key}'; the course schema has "
+                                    "'xdata' (N, d) and 'ydata' (N, K) or (N,)")
+            X = f["xdata"][()]
+            Y = f["ydata"][()]
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read as HDF5 ({error})") from None
+    _check_pixels(name, X)
+    labels, n_classes = _labels_from(name, Y, X.shape[0])
+    return X, labels, n_classes
+
+
+# -------------------------------------------------------------------------- IDX
+
+
+def _read_bytes(path):
+    with open(path, "rb") as f:
+        head = f.read(2)
+        f.seek(0)
+        if head == b"\x1f\x8b":
+            try:
+                return gzip.GzipFile(fileobj=f).read()
+            except (OSError, EOFError) as error:
+                raise DataError(f"{path}: damaged gzip data ({error}); download it again") from None
+        return f.read()
+
+
+def read_idx(path):
+    """Read one IDX file (raw or gzip) as a numpy array of its stored shape."""
+    path = _require_file(path)
+    raw = _read_bytes(path)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise DataError(f"{path.name}: not an IDX file (bad magic number)")
+    if raw[2] != 0x08:
+        raise DataError(f"{path.name}: IDX type 0x{raw[2]:02x} is not supported; "
+                        "expected unsigned bytes (0x08)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path.name}: truncated IDX header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    expected = header + math.prod(shape)
+    if len(raw) != expected:
+        raise DataError(f"{path.name}: {len(raw):,} bytes but its header promises "
+                        f"{expected:,} (shape {shape}); the file is truncated or damaged")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def read_idx_pair(images_path, labels_path):
+    """Read an IDX images file and its labels file; returns (X uint8 (N, d), labels, K)."""
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.ndim < 2:
+        raise DataError(f"{Path(images_path).name}: holds labels, not images "
+                        f"(shape {images.shape})")
+    if labels.ndim != 1:
+        raise DataError(f"{Path(labels_path).name}: holds images, not labels "
+                        f"(shape {labels.shape})")
+    if labels.shape[0] != images.shape[0]:
+        raise DataError(f"{Path(labels_path).name}: {labels.shape[0]} labels but "
+                        f"{Path(images_path).name} has {images.shape[0]} images")
+    if images.shape[0] == 0:
+        raise DataError(f"{Path(images_path).name}: holds no images")
+    X = images.reshape(images.shape[0], -1)
+    return X, labels.astype(np.int32), int(labels.max()) + 1
+
+
+# ------------------------------------------------------------------ data sources
+
+
+def idx_files(folder):
+    """The four IDX files in ``folder`` (gzip or raw) as a dict, or None if any is missing."""
+    folder = Path(folder)
+    found = {}
+    for key, stem in IDX_NAMES.items():
+        for candidate in (folder / stem, folder / f"{stem}.gz"):
+            if candidate.is_file():
+                found[key] = candidate
+                break
+        else:
+            return None
+    return found
+
+
+def _read_any(path):
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; use --data for folders, --train/--test for files")
+    return read_hdf5(path)
+
+
+def _pair(train_part, test_part, train_source, test_source):
+    (X_train, y_train, k_train), (X_test, y_test, k_test) = train_part, test_part
+    train_name, test_name = Path(train_source).name, Path(test_source).name
+    if X_train.shape[1] != X_test.shape[1]:
+        raise DataError(f"{test_name}: has {X_test.shape[1]} features per sample but "
+                        f"{train_name} has {X_train.shape[1]}; train and test must match")
+    n_classes = max(k_train, k_test)
+    if n_classes < 2:
+        raise DataError(f"{train_name}: all labels are 0; softmax regression needs "
+                        "at least 2 classes")
+    return DataPair(_make_dataset(train_name, train_source, X_train, y_train, n_classes),
+                    _make_dataset(test_name, test_source, X_test, y_test, n_classes))
+
+
+def load_files(train_path, test_path):
+    """Load a training and a test file in the course HDF5 schema."""
+    return _pair(_read_any(train_path), _read_any(test_path), train_path, test_path)
+
+
+def load_folder(folder):
+    """Load a folder holding the two course HDF5 files or the four IDX files."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder")
+    train, test = folder / TRAIN_HDF5, folder / TEST_HDF5
+    if train.is_file() and test.is_file():
+        return load_files(train, test)
+    files = idx_files(folder)
+    if files is not None:
+        return _pair(read_idx_pair(files["train_images"], files["train_labels"]),
+                     read_idx_pair(files["test_images"], files["test_labels"]),
+                     files["train_images"], files["test_images"])
+    raise DataError(f"{folder}: holds neither {TRAIN_HDF5} + {TEST_HDF5} nor the four IDX "
+                    f"files ({', '.join(IDX_NAMES.values())}, optionally .gz)")
+
+
+def user_data_folder():
+    """Where Softmax Lab keeps data it downloaded or converted."""
+    return Path(platformdirs.user_data_dir("softmax-lab", appauthor=False)) / "mnist"
+
+
+def default_folders():
+    """Folders looked in when no data is named: ``$SOFTMAX_LAB_DATA``, then the user's."""
+    folders = []
+    if os.environ.get(DATA_ENV):
+        folders.append(Path(os.environ[DATA_ENV]))
+    folders.append(user_data_folder())
+    return folders
+
+
+def find_default_folder():
+    """The first default folder that holds a data set, or None."""
+    for folder in default_folders():
+        if folder.is_dir() and ((folder / TRAIN_HDF5).is_file() or idx_files(folder)):
+            return folder
+    return None
+
+
+def load(data=None, train=None, test=None):
+    """Load the data a user named, or the default data.
+
+    Parameters
+    ----------
+    data : path, optional
+        A folder (see :func:`load_folder`).
+    train, test : path, optional
+        Files in the course schema; both or neither.
+    """
+    if train is not None or test is not None:
+        if train is None or test is None:
+            raise DataError("--train and --test go together; name both files, or use --data DIR")
+        return load_files(train, test)
+    if data is not None:
+        return load_folder(data)
+    folder = find_default_folder()
+    if folder is None:
+        where = " or ".join(str(f) for f in default_folders())
+        raise DataError(f"no data found in {where}; pass --data DIR (MNIST's HDF5 or IDX "
+                        f"files), set {DATA_ENV}, or run 'softmax-lab download'")
+    return load_folder(folder)

@@ -1,0 +1,567 @@
+"""Numba kernels for softmax regression on sparse rows.
+
+Layout (chosen for speed, documented once here):
+
+* Data rows are CSR (:class:`SparseRows`): ``indptr`` int64, ``indices`` int32,
+  ``values`` float32. MNIST is about 80% zero pixels, so a row costs its ~150 non-zero
+  pixels rather than 784.
+* Parameters are one float64 array ``P`` of shape ``(d + 1, Kp)``: rows ``0..d-1``
+  hold the weights of each feature (the transpose of the course's ``w``), row ``d``
+  holds the bias, and ``Kp`` is ``K`` rounded up to a multiple of 16 so that a row
+  update is whole SIMD registers. Padding columns stay exactly zero.
+* Labels are int32 class indices.
+
+Each computation has three layers (after stumpy): a serial ``@jit`` core for one row,
+a driver (``parallel=True`` with per-block outputs where the work is coarse), and a
+public function that checks its arguments and raises ``TypeError``/``ValueError``
+saying how to fix them. Parallel drivers give each block of rows its own output slot
+and reduce the slots in block order afterwards, so a result never depends on how many
+threads ran it.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import prange
+
+from ._jit import PARALLEL_LOCK, jit, thread_count
+
+#: Columns of ``P`` are padded to a multiple of this many classes.
+LANES = 16
+#: Rows per block in the parallel kernels: the unit of determinism and of work split.
+BLOCK_ROWS = 2048
+
+
+@dataclass(frozen=True)
+class SparseRows:
+    """Rows of a data matrix in CSR form, ready for the kernels.
+
+    Attributes
+    ----------
+    indptr : ndarray of int64, shape (n_rows + 1,)
+    indices : ndarray of int32, shape (nnz,)
+        Feature (column) index of each stored value.
+    values : ndarray of float32, shape (nnz,)
+    n_features : int
+        Number of columns ``d`` of the dense matrix.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+    n_features: int
+
+    @property
+    def n_rows(self):
+        return self.indptr.shape[0] - 1
+
+    @property
+    def density(self):
+        cells = self.n_rows * self.n_features
+        return self.values.shape[0] / cells if cells else 0.0
+
+    def dense(self, rows=None):
+        """Rebuild dense float32 rows (all rows, or those indexed by ``rows``)."""
+        rows = np.arange(self.n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
+        out = np.zeros((rows.shape[0], self.n_features), dtype=np.float32)
+        _densify(self.indptr, self.indices, self.values, rows, out)
+        return out
+
+
+def padded_classes(n_classes):
+    """Number of columns of ``P`` for ``n_classes`` classes."""
+    return -(-n_classes // LANES) * LANES
+
+
+# --------------------------------------------------------------------------- cores
+
+
+@jit
+def _row_logits(P, indices, values, start, stop, bias_row, z):
+    for k in range(z.shape[0]):
+        z[k] = P[bias_row, k]
+    for p in range(start, stop):
+        j = indices[p]
+        v = np.float64(values[p])
+        for k in range(z.shape[0]):
+            z[k] += v * P[j, k]
+
+
+@jit
+def _softmax_row(z, n_classes, label):
+    """Turn logits ``z`` into probabilities in place; return (loss, correct).
+
+    Loss is ``logsumexp(z) - z[label]`` in nats, exact (no epsilon). A NaN or inf
+    logit makes the loss NaN, which is how divergence shows.
+    """
+    best = 0
+    top = z[0]
+    for k in range(1, n_classes):
+        if z[k] > top:
+            top = z[k]
+            best = k
+    total = 0.0
+    for k in range(n_classes):
+        total += np.exp(z[k] - top)
+    log_norm = top + np.log(total)
+    loss = log_norm - z[label]
+    for k in range(n_classes):
+        z[k] = np.exp(z[k] - log_norm)
+    for k in range(n_classes, z.shape[0]):
+        z[k] = 0.0
+    return loss, best == label
+
+
+@jit
+def _accumulate_gradient(G, indices, values, start, stop, bias_row, delta):
+    for p in range(start, stop):
+        j = indices[p]
+        v = np.float64(values[p])
+        for k in range(delta.shape[0]):
+            G[j, k] += v * delta[k]
+    for k in range(delta.shape[0]):
+        G[bias_row, k] += delta[k]
+
+
+@jit
+def _densify(indptr, indices, values, rows, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for p in range(indptr[r], indptr[r + 1]):
+            out[i, indices[p]] = values[p]
+
+
+# ---------------------------------------------------------------------- optimizers
+
+SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = range(6)
+OPTIMIZER_CODES = {
+    "sgd": SGD,
+    "momentum": MOMENTUM,
+    "nesterov": NESTEROV,
+    "adagrad": ADAGRAD,
+    "rmsprop": RMSPROP,
+    "adam": ADAM,
+}
+# Positions in the ``hyper`` array handed to the kernels.
+H_MOMENTUM, H_BETA1, H_BETA2, H_EPSILON, H_RHO, H_L2 = range(6)
+N_HYPER = 6
+
+
+@jit
+def _optimizer_step(P, G, state, step, learning_rate, optimizer, hyper):
+    """Apply one update to ``P`` from the mean gradient ``G``.
+
+    ``step`` counts updates from 1 (Adam's bias correction). L2 weight decay adds
+    ``l2 * w`` to the gradient of the weights, not of the bias (the last row).
+    """
+    bias_row = P.shape[0] - 1
+    l2 = hyper[H_L2]
+    momentum = hyper[H_MOMENTUM]
+    beta1 = hyper[H_BETA1]
+    beta2 = hyper[H_BETA2]
+    eps = hyper[H_EPSILON]
+    rho = hyper[H_RHO]
+    correction1 = 1.0 - beta1**step
+    correction2 = 1.0 - beta2**step
+    for r in range(P.shape[0]):
+        decay = l2 if r < bias_row else 0.0
+        for k in range(P.shape[1]):
+            g = G[r, k] + decay * P[r, k]
+            if optimizer == SGD:
+                P[r, k] -= learning_rate * g
+            elif optimizer == MOMENTUM:
+                velocity = momentum * state[0, r, k] + g
+                state[0, r, k] = velocity
+                P[r, k] -= learning_rate * velocity
+            elif optimizer == NESTEROV:
+                velocity = momentum * state[0, r, k] + g
+                state[0, r, k] = velocity
+                P[r, k] -= learning_rate * (g + momentum * velocity)
+            elif optimizer == ADAGRAD:
+                squares = state[0, r, k] + g * g
+                state[0, r, k] = squares
+                P[r, k] -= learning_rate * g / (np.sqrt(squares) + eps)
+            elif optimizer == RMSPROP:
+                squares = rho * state[0, r, k] + (1.0 - rho) * g * g
+                state[0, r, k] = squares
+                P[r, k] -= learning_rate * g / (np.sqrt(squares) + eps)
+            else:
+                m = beta1 * state[0, r, k] + (1.0 - beta1) * g
+                v = beta2 * state[1, r, k] + (1.0 - beta2) * g * g
+                state[0, r, k] = m
+                state[1, r, k] = v
+                P[r, k] -= learning_rate * (m / correction1) / (np.sqrt(v / correction2) + eps)
+
+
+# ------------------------------------------------------------------------ drivers
+
+
+@jit
+def _train_batches(P, G, state, step, indptr, indices, values, labels, n_classes,
+                   order, start, stop, batch_size, learning_rates, optimizer, hyper):
+    """Run the updates for rows ``order[start:stop]`` in batches of ``batch_size``.
+
+    Serial on purpose: one mini-batch is too little work to split over threads
+    (measured: a ``prange`` per batch lost to one thread once the GUI thread was busy).
+    Plain SGD with batch size 1 and no L2 updates only the weights of the row's
+    non-zero features, which is exact and is what makes batch-1 SGD fast.
+    """
+    bias_row = P.shape[0] - 1
+    z = np.empty(P.shape[1])
+    sparse_update = optimizer == SGD and hyper[H_L2] == 0.0
+    u = 0
+    for a in range(start, stop, batch_size):
+        e = min(a + batch_size, stop)
+        rate = learning_rates[u]
+        u += 1
+        step += 1
+        if sparse_update and e - a == 1:
+            row = order[a]
+            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+            _softmax_row(z, n_classes, labels[row])
+            z[labels[row]] -= 1.0
+            for p in range(indptr[row], indptr[row + 1]):
+                j = indices[p]
+                v = rate * np.float64(values[p])
+                for k in range(z.shape[0]):
+                    P[j, k] -= v * z[k]
+            for k in range(z.shape[0]):
+                P[bias_row, k] -= rate * z[k]
+            continue
+        G[:] = 0.0
+        for i in range(a, e):
+            row = order[i]
+            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+            _softmax_row(z, n_classes, labels[row])
+            z[labels[row]] -= 1.0
+            _accumulate_gradient(G, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+        scale = 1.0 / (e - a)
+        for r in range(G.shape[0]):
+            for k in range(G.shape[1]):
+                G[r, k] *= scale
+        _optimizer_step(P, G, state, step, rate, optimizer, hyper)
+    return step
+
+
+@jit(parallel=True)
+def _gradient_blocks(P, indptr, indices, values, labels, n_classes, row_start, row_stop,
+                     block_gradients, block_loss, block_correct):
+    n_blocks = block_loss.shape[0]
+    bias_row = P.shape[0] - 1
+    for b in prange(n_blocks):
+        first = row_start + b * BLOCK_ROWS
+        last = min(first + BLOCK_ROWS, row_stop)
+        G = block_gradients[b]
+        G[:] = 0.0
+        z = np.empty(P.shape[1])
+        loss = 0.0
+        correct = 0
+        for row in range(first, last):
+            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+            row_loss, hit = _softmax_row(z, n_classes, labels[row])
+            loss += row_loss
+            correct += hit
+            z[labels[row]] -= 1.0
+            _accumulate_gradient(G, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+        block_loss[b] = loss
+        block_correct[b] = correct
+
+
+@jit(parallel=True)
+def _evaluate_blocks(P, indptr, indices, values, labels, n_classes, row_start, row_stop,
+                     block_loss, block_correct, predictions):
+    n_blocks = block_loss.shape[0]
+    bias_row = P.shape[0] - 1
+    keep = predictions.shape[0] > 0
+    for b in prange(n_blocks):
+        first = row_start + b * BLOCK_ROWS
+        last = min(first + BLOCK_ROWS, row_stop)
+        z = np.empty(P.shape[1])
+        loss = 0.0
+        correct = 0
+        for row in range(first, last):
+            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+            label = labels[row]
+            row_loss, hit = _softmax_row(z, n_classes, label)
+            loss += row_loss
+            correct += hit
+            if keep:
+                best = 0
+                for k in range(1, n_classes):
+                    if z[k] > z[best]:
+                        best = k
+                predictions[row] = best
+        block_loss[b] = loss
+        block_correct[b] = correct
+
+
+@jit
+def _probabilities(P, indptr, indices, values, n_classes, out):
+    bias_row = P.shape[0] - 1
+    z = np.empty(P.shape[1])
+    for row in range(out.shape[0]):
+        _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+        _softmax_row(z, n_classes, 0)
+        for k in range(n_classes):
+            out[row, k] = z[k]
+
+
+@jit(parallel=True)
+def _count_nonzero(X, counts):
+    for i in prange(X.shape[0]):
+        n = 0
+        for j in range(X.shape[1]):
+            if X[i, j] != 0:
+                n += 1
+        counts[i] = n
+
+
+@jit(parallel=True)
+def _fill_sparse(X, scale, indptr, indices, values):
+    for i in prange(X.shape[0]):
+        p = indptr[i]
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            if x != 0:
+                indices[p] = j
+                values[p] = np.float32(x * scale)
+                p += 1
+
+
+# ------------------------------------------------------------------ public layer
+
+
+def _check_params(P, n_features=None, name="P"):
+    if not isinstance(P, np.ndarray) or P.dtype != np.float64 or P.ndim != 2:
+        raise TypeError(f"{name} must be a 2-D float64 array; use Model.packed")
+    if not P.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous; pass np.ascontiguousarray({name})")
+    if P.shape[1] % LANES:
+        raise ValueError(f"{name} has {P.shape[1]} columns; pad them to a multiple of {LANES}")
+    if n_features is not None and P.shape[0] != n_features + 1:
+        raise ValueError(
+            f"{name} has weights for {P.shape[0] - 1} features but the data has {n_features}"
+        )
+
+
+def _check_rows(rows, labels, n_classes, P):
+    if not isinstance(rows, SparseRows):
+        raise TypeError("rows must be SparseRows; build them with sparse_rows(X)")
+    _check_params(P, rows.n_features)
+    if labels.dtype != np.int32 or labels.shape != (rows.n_rows,):
+        raise ValueError(f"labels must be int32 of shape ({rows.n_rows},)")
+    if not 2 <= n_classes <= P.shape[1]:
+        raise ValueError(f"n_classes must be in 2..{P.shape[1]}, got {n_classes}")
+
+
+def sparse_rows(X):
+    """Convert a dense data matrix to :class:`SparseRows`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_rows, n_features)
+        Floating-point values (kept as float32) or uint8 pixels 0..255 (scaled to
+        [0, 1] by 1/255).
+
+    Returns
+    -------
+    SparseRows
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}")
+    if X.dtype == np.uint8:
+        scale = 1.0 / 255.0
+    elif np.issubdtype(X.dtype, np.floating):
+        scale = 1.0
+    else:
+        raise TypeError(f"X must be floating point or uint8, got {X.dtype}")
+    X = np.ascontiguousarray(X)
+    counts = np.empty(X.shape[0], dtype=np.int64)
+    with PARALLEL_LOCK:
+        _count_nonzero(X, counts)
+    indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(indptr[-1], dtype=np.int32)
+    values = np.empty(indptr[-1], dtype=np.float32)
+    with PARALLEL_LOCK:
+        _fill_sparse(X, scale, indptr, indices, values)
+    return SparseRows(indptr, indices, values, X.shape[1])
+
+
+def train_batches(P, G, state, step, rows, labels, n_classes, order, start, stop,
+                  batch_size, learning_rates, optimizer, hyper):
+    """Run the updates for the rows ``order[start:stop]``, in place.
+
+    Parameters
+    ----------
+    P : ndarray of float64, shape (d + 1, Kp)
+        Parameters, updated in place.
+    G : ndarray of float64, same shape as ``P``
+        Scratch space for the gradient.
+    state : ndarray of float64, shape (2, d + 1, Kp)
+        Optimizer state (velocity, or first and second moments), updated in place.
+    step : int
+        Updates done so far.
+    rows, labels, n_classes
+        The training data.
+    order : ndarray of int64
+        Row visiting order of the epoch (a permutation, or ``arange`` unshuffled).
+    start, stop : int
+        Positions in ``order``; ``start`` must fall on a batch boundary.
+    batch_size : int
+    learning_rates : ndarray of float64
+        One learning rate per update in this range.
+    optimizer : int
+        One of :data:`OPTIMIZER_CODES`.
+    hyper : ndarray of float64, shape (N_HYPER,)
+
+    Returns
+    -------
+    int
+        Updates done after this call.
+    """
+    _check_rows(rows, labels, n_classes, P)
+    if G.shape != P.shape or state.shape != (2,) + P.shape:
+        raise ValueError("G must have the shape of P and state the shape (2,) + P.shape")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    n_updates = -(-(stop - start) // batch_size)
+    if learning_rates.shape != (n_updates,):
+        raise ValueError(f"need {n_updates} learning rates, got {learning_rates.shape}")
+    if not 0 <= start <= stop <= order.shape[0]:
+        raise ValueError(f"start={start}, stop={stop} outside the order of {order.shape[0]} rows")
+    return _train_batches(P, G, state, step, rows.indptr, rows.indices, rows.values, labels,
+                          n_classes, order, start, stop, batch_size, learning_rates,
+                          optimizer, hyper)
+
+
+def optimizer_step(P, G, state, step, learning_rate, optimizer, hyper):
+    """Apply one optimizer update to ``P`` from the mean gradient ``G``, in place."""
+    _check_params(P)
+    if G.shape != P.shape or state.shape != (2,) + P.shape:
+        raise ValueError("G must have the shape of P and state the shape (2,) + P.shape")
+    if step < 1:
+        raise ValueError("step counts updates from 1")
+    _optimizer_step(P, G, state, step, learning_rate, optimizer, hyper)
+
+
+def _blocks(row_start, row_stop):
+    return -(-(row_stop - row_start) // BLOCK_ROWS)
+
+
+def gradient_sum(P, rows, labels, n_classes, row_start, row_stop, out=None, scratch=None):
+    """Summed (not mean) gradient, loss and hits over rows ``row_start:row_stop``.
+
+    Work is split in blocks of :data:`BLOCK_ROWS` rows over threads; block sums are
+    added in block order, so the result is bit-for-bit the same for any thread count
+    and for any split of a range into calls that start on block boundaries.
+
+    Returns
+    -------
+    (ndarray, float, int)
+        The gradient sum (``out`` if given, accumulated into), loss sum and number of
+        correctly classified rows.
+    """
+    _check_rows(rows, labels, n_classes, P)
+    n_blocks = _blocks(row_start, row_stop)
+    if out is None:
+        out = np.zeros_like(P)
+    if scratch is None or scratch.shape[0] < n_blocks:
+        scratch = np.empty((n_blocks,) + P.shape)
+    block_loss = np.empty(n_blocks)
+    block_correct = np.empty(n_blocks, dtype=np.int64)
+    with PARALLEL_LOCK:
+        _gradient_blocks(P, rows.indptr, rows.indices, rows.values, labels, n_classes,
+                         row_start, row_stop, scratch[:n_blocks], block_loss, block_correct)
+    loss = 0.0
+    for b in range(n_blocks):
+        out += scratch[b]
+        loss += block_loss[b]
+    return out, loss, int(block_correct.sum())
+
+
+def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predictions=None):
+    """Loss sum and number of correct predictions over rows ``row_start:row_stop``.
+
+    Parameters
+    ----------
+    predictions : ndarray of int32, shape (n_rows,), optional
+        When given, the predicted class of each row in the range is written there.
+
+    Returns
+    -------
+    (float, int)
+    """
+    _check_rows(rows, labels, n_classes, P)
+    row_stop = rows.n_rows if row_stop is None else row_stop
+    n_blocks = _blocks(row_start, row_stop)
+    block_loss = np.empty(n_blocks)
+    block_correct = np.empty(n_blocks, dtype=np.int64)
+    if predictions is None:
+        predictions = np.empty(0, dtype=np.int32)
+    elif predictions.dtype != np.int32 or predictions.shape != (rows.n_rows,):
+        raise ValueError(f"predictions must be int32 of shape ({rows.n_rows},)")
+    with PARALLEL_LOCK:
+        _evaluate_blocks(P, rows.indptr, rows.indices, rows.values, labels, n_classes,
+                         row_start, row_stop, block_loss, block_correct, predictions)
+    loss = 0.0
+    for b in range(n_blocks):
+        loss += block_loss[b]
+    return loss, int(block_correct.sum())
+
+
+def probabilities(P, X, n_classes):
+    """Class probabilities for the rows of a dense matrix ``X`` (serial, no lock).
+
+    Meant for a handful of rows (a drawn digit, a few image files): it never waits for
+    a parallel kernel that a training thread may be running.
+    """
+    X = np.asarray(X)
+    if X.ndim == 1:
+        X = X[None, :]
+    _check_params(P, X.shape[1] if X.ndim == 2 else None)
+    rows = _sparse_rows_serial(X)
+    out = np.empty((X.shape[0], n_classes))
+    _probabilities(P, rows.indptr, rows.indices, rows.values, n_classes, out)
+    return out
+
+
+def _sparse_rows_serial(X):
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    mask = X != 0
+    indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+    np.cumsum(mask.sum(axis=1), out=indptr[1:])
+    indices = np.nonzero(mask)[1].astype(np.int32)
+    return SparseRows(indptr, indices, X[mask], X.shape[1])
+
+
+_warm = False
+
+
+def warm_up():
+    """Compile (or load from the on-disk cache) every kernel with the types training uses.
+
+    Called before a run's clock starts, so that ``train_seconds`` never includes
+    compilation. Cheap after the first call in a process.
+    """
+    global _warm
+    if _warm:
+        return
+    X = np.array([[0.0, 0.5], [1.0, 0.0], [0.25, 0.75]], dtype=np.float32)
+    rows = sparse_rows(X)
+    sparse_rows(X.astype(np.uint8))
+    sparse_rows(X.astype(np.float64))
+    labels = np.array([0, 1, 1], dtype=np.int32)
+    P = np.zeros((3, LANES))
+    G = np.zeros_like(P)
+    state = np.zeros((2,) + P.shape)
+    hyper = np.zeros(N_HYPER)
+    order = np.arange(3, dtype=np.int64)
+    train_batches(P, G, state, 0, rows, labels, 2, order, 0, 3, 2, np.full(2, 0.1), SGD, hyper)
+    optimizer_step(P, G, state, 1, 0.1, SGD, hyper)
+    gradient_sum(P, rows, labels, 2, 0, 3)
+    evaluate_sums(P, rows, labels, 2, predictions=np.empty(3, dtype=np.int32))
+    evaluate_sums(P, rows, labels, 2)
+    probabilities(P, X, 2)
+    _warm = True

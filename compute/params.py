@@ -1,0 +1,162 @@
+"""Model parameters and their HDF5 files, readable by the course's own code.
+
+A file holds ``w`` float64 (K, d) and ``b`` float64 (K, 1), as the course saved them,
+and the settings and results of the run as HDF5 attributes. Saving is atomic: the file
+is written beside the target, flushed to disk and renamed over it, so a failed or
+interrupted save leaves the old file as it was and no partial file behind.
+"""
+
+import datetime
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from .data import DataError
+from .kernels import padded_classes
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Model:
+    """Softmax-regression parameters in the course's orientation.
+
+    Attributes
+    ----------
+    weights : ndarray of float64, shape (K, d)
+    bias : ndarray of float64, shape (K,)
+    """
+
+    weights: np.ndarray
+    bias: np.ndarray
+
+    @property
+    def n_classes(self):
+        return self.weights.shape[0]
+
+    @property
+    def n_features(self):
+        return self.weights.shape[1]
+
+    def packed(self):
+        """The kernels' layout: (d + 1, Kp) with the bias as the last row."""
+        K, d = self.weights.shape
+        P = np.zeros((d + 1, padded_classes(K)))
+        P[:d, :K] = self.weights.T
+        P[d, :K] = self.bias
+        return P
+
+    @classmethod
+    def from_packed(cls, P, n_classes):
+        """Copy parameters out of the kernels' layout."""
+        return cls(np.ascontiguousarray(P[:-1, :n_classes].T), P[-1, :n_classes].copy())
+
+    @classmethod
+    def initial(cls, n_classes, n_features, init="normal", seed=0):
+        """Starting parameters: zeros, or weights from N(0, 0.01^2) as the course did."""
+        if init == "zeros":
+            weights = np.zeros((n_classes, n_features))
+        elif init == "normal":
+            weights = np.random.default_rng(seed).standard_normal((n_classes, n_features)) * 0.01
+        else:
+            raise ValueError(f"init must be 'zeros' or 'normal', got {init!r}")
+        return cls(weights, np.zeros(n_classes))
+
+
+def _attribute(value):
+    if value is None:
+        return "none"
+    if isinstance(value, (bool, int, float, str, np.integer, np.floating)):
+        return value
+    return json.dumps(value)
+
+
+def save(path, model, metadata=None):
+    """Write ``model`` to ``path`` atomically in the course schema.
+
+    Parameters
+    ----------
+    path : path
+    model : Model
+    metadata : dict, optional
+        Settings and results stored as attributes (numbers and strings as they are,
+        anything else as JSON). ``created_at`` and ``version`` are added.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DataError(f"{path}: folder {folder} does not exist")
+    attributes = dict(metadata or {})
+    attributes.setdefault("created_at", datetime.datetime.now(datetime.timezone.utc).isoformat())
+    attributes["version"] = FORMAT_VERSION
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    os.close(handle)
+    try:
+        with h5py.File(temporary, "w") as f:
+            f.create_dataset("w", data=np.asarray(model.weights, dtype=np.float64))
+            f.create_dataset("b", data=np.asarray(model.bias, dtype=np.float64).reshape(-1, 1))
+            for key, value in attributes.items():
+                f.attrs[key] = _attribute(value)
+            f.flush()
+        with open(temporary, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise DataError(f"{path}: could not be saved ({error.strerror or error})") from None
+        raise
+
+
+def load(path, n_features=None):
+    """Read a parameter file (ours or one the course code wrote).
+
+    Parameters
+    ----------
+    path : path
+    n_features : int, optional
+        When given, ``w`` must have this many columns (the data's d).
+
+    Returns
+    -------
+    (Model, dict)
+        The parameters and the file's attributes.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir() or not h5py.is_hdf5(path):
+        raise DataError(f"{path}: not an HDF5 parameter file; expected datasets 'w' (K, d) "
+                        "and 'b' (K, 1)")
+    name = path.name
+    try:
+        with h5py.File(path, "r") as f:
+            for key in ("w", "b"):
+                if key not in f or not isinstance(f[key], h5py.Dataset):
+                    raise DataError(f"{name}: no dataset '{key}'; a parameter file has "
+                                    "'w' (K, d) and 'b' (K, 1)")
+            weights = np.asarray(f["w"][()], dtype=np.float64)
+            bias = np.asarray(f["b"][()], dtype=np.float64)
+            attributes = {k: (v.item() if isinstance(v, np.generic) else v)
+                          for k, v in f.attrs.items()}
+    except (OSError, TypeError, ValueError) as error:
+        if isinstance(error, DataError):
+            raise
+        raise DataError(f"{path}: cannot be read ({error})") from None
+    if weights.ndim != 2 or weights.shape[0] < 2 or weights.shape[1] < 1:
+        raise DataError(f"{name}: 'w' has shape {weights.shape}; expected (K, d) with K >= 2")
+    K = weights.shape[0]
+    if bias.shape not in ((K,), (K, 1), (1, K)):
+        raise DataError(f"{name}: 'b' has shape {bias.shape}; expected ({K}, 1) to match "
+                        f"'w' of shape {weights.shape}")
+    if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
+        raise DataError(f"{name}: parameters contain NaN or inf; the run that wrote them diverged")
+    if n_features is not None and weights.shape[1] != n_features:
+        raise DataError(f"{name}: 'w' has {weights.shape[1]} features per class but the data "
+                        f"has {n_features}; load parameters trained on this kind of data")
+    return Model(np.ascontiguousarray(weights), bias.reshape(K).copy()), attributes
