@@ -326,6 +326,32 @@ def find_default_folder():
     return None
 
 
+def load_test(data=None, test=None):
+    """Load only a test set: a file, the test part of a folder, or of the default data."""
+    if test is not None:
+        X, labels, n_classes = _read_any(test)
+        return _make_dataset(Path(test).name, test, X, labels, n_classes)
+    folder = Path(data) if data is not None else find_default_folder()
+    if folder is None:
+        raise DataError(_no_data_message())
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder")
+    if (folder / TEST_HDF5).is_file():
+        return load_test(test=folder / TEST_HDF5)
+    files = idx_files(folder)
+    if files is None:
+        raise DataError(f"{folder}: holds neither {TEST_HDF5} nor the IDX test files "
+                        f"({IDX_NAMES['test_images']}, {IDX_NAMES['test_labels']})")
+    X, labels, n_classes = read_idx_pair(files["test_images"], files["test_labels"])
+    return _make_dataset(files["test_images"].name, files["test_images"], X, labels, n_classes)
+
+
+def _no_data_message():
+    where = " or ".join(str(f) for f in default_folders())
+    return (f"no data found in {where}; pass --data DIR (MNIST's HDF5 or IDX files), "
+            f"set {DATA_ENV}, or run 'softmax-lab download'")
+
+
 def load(data=None, train=None, test=None):
     """Load the data a user named, or the default data.
 
@@ -344,7 +370,5 @@ def load(data=None, train=None, test=None):
         return load_folder(data)
     folder = find_default_folder()
     if folder is None:
-        where = " or ".join(str(f) for f in default_folders())
-        raise DataError(f"no data found in {where}; pass --data DIR (MNIST's HDF5 or IDX "
-                        f"files), set {DATA_ENV}, or run 'softmax-lab download'")
+        raise DataError(_no_data_message())
     return load_folder(folder)

@@ -8,8 +8,6 @@ interrupted save leaves the old file as it was and no partial file behind.
 
 import datetime
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ import h5py
 import numpy as np
 
 from .data import DataError
+from .files import FileWriteError, atomic_write
 from .kernels import padded_classes
 
 FORMAT_VERSION = 1
@@ -87,30 +86,18 @@ def save(path, model, metadata=None):
         Settings and results stored as attributes (numbers and strings as they are,
         anything else as JSON). ``created_at`` and ``version`` are added.
     """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataError(f"{path}: folder {folder} does not exist")
     attributes = dict(metadata or {})
     attributes.setdefault("created_at", datetime.datetime.now(datetime.timezone.utc).isoformat())
     attributes["version"] = FORMAT_VERSION
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    os.close(handle)
     try:
-        with h5py.File(temporary, "w") as f:
+        with atomic_write(path) as stream, h5py.File(stream, "w") as f:
             f.create_dataset("w", data=np.asarray(model.weights, dtype=np.float64))
             f.create_dataset("b", data=np.asarray(model.bias, dtype=np.float64).reshape(-1, 1))
             for key, value in attributes.items():
                 f.attrs[key] = _attribute(value)
-            f.flush()
-        with open(temporary, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-    except BaseException as error:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise DataError(f"{path}: could not be saved ({error.strerror or error})") from None
-        raise
+    except OSError as error:
+        raise DataError(str(error) if isinstance(error, FileWriteError)
+                        else f"{path}: could not be saved ({error})") from None
 
 
 def load(path, n_features=None):

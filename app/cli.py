@@ -1,0 +1,221 @@
+"""The ``softmax-lab`` command line: train, evaluate, bench (and the GUI with no command).
+
+Exit status: 0 on success, 2 on bad input or settings, 3 when training diverged,
+130 when interrupted.
+"""
+
+import argparse
+import csv
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _batch_size(text):
+    if text == "full":
+        return "full"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'full', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_data_options(parser, train=True):
+    group = parser.add_argument_group("data (default: $SOFTMAX_LAB_DATA, then the user data folder)")
+    group.add_argument("--data", metavar="DIR",
+                       help="folder with mnist_traindata.hdf5 + mnist_testdata.hdf5 or the four IDX files")
+    if train:
+        group.add_argument("--train", metavar="F", help="training file (course HDF5 schema)")
+    group.add_argument("--test", metavar="F", help="test file (course HDF5 schema)")
+
+
+def build_parser():
+    from compute.kernels import OPTIMIZER_CODES
+    from compute.training import PRESETS, SCHEDULES
+
+    parser = argparse.ArgumentParser(
+        prog="softmax-lab",
+        description="Train and study softmax regression on handwritten digits. "
+                    "With no command, opens the desktop application.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a model and report its curves",
+                                description="Train softmax regression; a progress bar runs on stderr.")
+    _add_data_options(train)
+    train.add_argument("--preset", choices=list(PRESETS),
+                       help="start from a preset; the options below override it")
+    train.add_argument("--optimizer", choices=list(OPTIMIZER_CODES))
+    train.add_argument("--batch-size", type=_batch_size, metavar="N|full")
+    train.add_argument("--learning-rate", type=float, metavar="X")
+    train.add_argument("--epochs", type=int, metavar="E")
+    train.add_argument("--eval-every", type=int, metavar="N", help="a point every N samples (default 5000)")
+    train.add_argument("--seed", type=int, metavar="S")
+    train.add_argument("--l2", type=float, metavar="X", help="L2 weight decay")
+    train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
+    train.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
+    train.add_argument("--init", choices=["normal", "zeros"], help="initial weights")
+    train.add_argument("--save", metavar="PARAMS.hdf5", help="save the parameters (course schema)")
+    train.add_argument("--metrics", metavar="CURVE.csv", help="write every point as CSV")
+    train.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    evaluate = commands.add_parser("evaluate", help="loss, accuracy and confusion of a parameter file")
+    evaluate.add_argument("--params", required=True, metavar="P", help="parameter file (HDF5, 'w' and 'b')")
+    _add_data_options(evaluate, train=False)
+    evaluate.add_argument("--json", action="store_true")
+
+    bench = commands.add_parser("bench", help="time the kernels against the course's numpy loops")
+    bench.add_argument("--data", metavar="DIR", help="MNIST folder (default as for train)")
+    bench.add_argument("--repeats", type=int, default=5, metavar="N", help="runs per figure (median)")
+    bench.add_argument("--json", action="store_true")
+    return parser
+
+
+def _settings_from(args):
+    from compute.training import Settings, preset
+
+    settings = preset(args.preset) if args.preset else Settings()
+    changes = {name: getattr(args, name) for name in
+               ("optimizer", "learning_rate", "epochs", "eval_every", "seed", "l2", "schedule", "init")
+               if getattr(args, name) is not None}
+    if args.batch_size is not None:
+        changes["batch_size"] = None if args.batch_size == "full" else args.batch_size
+    if args.no_shuffle:
+        changes["shuffle"] = False
+    return replace(settings, **changes).validated()
+
+
+def _write_csv(path, points):
+    from compute.files import atomic_write
+
+    with atomic_write(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(points[0].as_dict()))
+        writer.writeheader()
+        for point in points:
+            writer.writerow(point.as_dict())
+
+
+def _train(args):
+    from tqdm import tqdm
+
+    from compute import data, params
+    from compute.training import Training, TrainingDiverged
+
+    settings = _settings_from(args)
+    for target in (args.save, args.metrics):
+        if target and not Path(target).resolve().parent.is_dir():
+            raise data.DataError(f"{target}: folder {Path(target).parent} does not exist")
+    pair = data.load(args.data, getattr(args, "train", None), args.test)
+    training = Training(pair, settings)
+    status = 0
+    bar = tqdm(total=training.total_samples, unit="samples", unit_scale=True,
+               disable=args.quiet, file=sys.stderr, dynamic_ncols=True, leave=False)
+    try:
+        seen = 0
+        for point in training.steps():
+            bar.update(training.samples_seen - seen)
+            seen = training.samples_seen
+            if point is not None:
+                bar.set_postfix(test_acc=f"{point.test_accuracy:.4f}",
+                                loss=f"{point.test_loss:.4f}", refresh=False)
+    except TrainingDiverged as error:
+        print(f"softmax-lab: {error}", file=sys.stderr)
+        status = EXIT_DIVERGED
+    except KeyboardInterrupt:
+        print(f"softmax-lab: stopped after {training.samples_seen:,} samples", file=sys.stderr)
+        status = EXIT_INTERRUPTED
+    finally:
+        bar.close()
+    if args.metrics and training.points:
+        _write_csv(args.metrics, training.points)
+    if args.save:
+        params.save(args.save, training.model(), training.metadata())
+        if status == EXIT_DIVERGED:
+            print(f"softmax-lab: saved the last finite parameters to {args.save}", file=sys.stderr)
+    last = training.points[-1]
+    result = {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
+              "test_loss": last.test_loss, "test_accuracy": last.test_accuracy,
+              "samples_seen": training.samples_seen, "updates": training.updates,
+              "epochs": training.epoch, "train_seconds": training.train_seconds,
+              "eval_seconds": training.eval_seconds, "settings": settings.as_dict(),
+              "diverged": status == EXIT_DIVERGED}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{settings.describe()} on {pair.describe()}")
+        print(f"train  loss {last.train_loss:.4f}  accuracy {last.train_accuracy:.4f}")
+        print(f"test   loss {last.test_loss:.4f}  accuracy {last.test_accuracy:.4f}")
+        print(f"{training.samples_seen:,} samples, {training.updates:,} updates, "
+              f"{training.train_seconds:.3f} s training + {training.eval_seconds:.3f} s evaluating")
+    return status
+
+
+def _evaluate(args):
+    from compute import data, metrics, params
+
+    test = data.load_test(args.data, args.test)
+    model, _ = params.load(args.params, n_features=test.n_features)
+    if model.n_classes < test.n_classes:
+        raise data.DataError(f"{Path(args.params).name}: knows {model.n_classes} classes but "
+                             f"{test.name} has labels up to {test.n_classes - 1}")
+    result = metrics.evaluate(model, test, confusion=True)
+    if args.json:
+        print(json.dumps({"loss": result.loss, "accuracy": result.accuracy,
+                          "samples": result.samples, "confusion": result.confusion.tolist()}))
+        return 0
+    print(f"{test.name}: {result.samples:,} samples, loss {result.loss:.4f}, "
+          f"accuracy {result.accuracy:.4f}")
+    K = model.n_classes
+    width = max(5, len(str(int(result.confusion.max()))) + 1)
+    print("confusion (rows: true class, columns: predicted)")
+    print("     " + "".join(f"{k:>{width}}" for k in range(K)))
+    for k in range(K):
+        print(f"{k:>4} " + "".join(f"{n:>{width}}" for n in result.confusion[k]))
+    return 0
+
+
+def _bench(args):
+    from compute import benchmark, data
+
+    pair = data.load(args.data)
+    report = benchmark.run(pair, repeats=args.repeats, progress=sys.stderr)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(benchmark.format_report(report))
+    return 0
+
+
+def _gui(args):
+    try:
+        from app.gui import run
+    except ImportError:
+        build_parser().print_help()
+        return 0
+    return run(args)
+
+
+def main(argv=None):
+    """Entry point of the ``softmax-lab`` command."""
+    from compute.data import DataError
+    from compute.files import FileWriteError
+    from compute.training import SettingsError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, None: _gui}
+    try:
+        return handlers[args.command](args)
+    except (DataError, SettingsError, FileWriteError) as error:
+        print(f"softmax-lab: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

@@ -1,0 +1,226 @@
+"""``softmax-lab bench``: the kernels side by side with the course's numpy loops.
+
+Every figure is the median of repeated runs in one process, on real MNIST. The
+"stream" time is one pass of numpy over the float32 training matrix (``X.sum()``): the
+memory floor that the targets are stated against.
+"""
+
+import statistics
+import time
+
+import numpy as np
+
+from . import kernels
+from .training import Training, preset
+
+#: (figure, bound, direction): what the development machine should reach.
+TARGETS = {
+    "minibatch_epoch_vs_stream": (3.5, "<="),
+    "batch1_speedup_vs_seed": (25.0, ">="),
+    "full_batch_step_vs_stream": (2.5, "<="),
+    "evaluation_vs_stream": (1.2, "<="),
+    "best_seconds_to_92_5": (1.0, "<="),
+}
+
+
+def _median_ms(function, repeats):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e3
+
+
+# The course's numpy code, as written (appendix of the assignment), for comparison.
+
+def _seed_softmax(z):
+    exp_z = np.exp(z - np.max(z, axis=1, keepdims=True))
+    return exp_z / np.sum(exp_z, axis=1, keepdims=True)
+
+
+def _seed_loss(y_true, y_pred):
+    return -np.sum(y_true * np.log(y_pred + 1e-7)) / y_true.shape[0]
+
+
+def _seed_gradient(X, y_true, y_pred):
+    N = X.shape[0]
+    dw = np.dot((y_pred - y_true).T, X) / N
+    db = np.sum(y_pred - y_true, axis=0, keepdims=True).T / N
+    return dw, db
+
+
+def seed_minibatch_epoch(X, Y, weights, bias, learning_rate, batch_size, rng):
+    indices = rng.permutation(X.shape[0])
+    X_shuffled, Y_shuffled = X[indices], Y[indices]
+    for i in range(0, X.shape[0], batch_size):
+        X_batch = X_shuffled[i:i + batch_size]
+        y_batch = Y_shuffled[i:i + batch_size]
+        y_pred = _seed_softmax(np.dot(X_batch, weights.T) + bias.T)
+        dw, db = _seed_gradient(X_batch, y_batch, y_pred)
+        weights -= learning_rate * dw
+        bias -= learning_rate * db
+
+
+def seed_sgd1_epoch(X, Y, weights, bias, learning_rate):
+    for i in range(X.shape[0]):
+        X_sample = X[i:i + 1]
+        y_sample = Y[i:i + 1]
+        y_pred = _seed_softmax(np.dot(X_sample, weights.T) + bias.T)
+        dw = np.dot((y_pred - y_sample).T, X_sample)
+        db = np.sum(y_pred - y_sample, axis=0, keepdims=True).T
+        weights -= learning_rate * dw
+        bias -= learning_rate * db
+
+
+def seed_evaluate(X, Y, weights, bias):
+    y_pred = _seed_softmax(np.dot(X, weights.T) + bias.T)
+    return _seed_loss(Y, y_pred), np.mean(np.argmax(y_pred, axis=1) == np.argmax(Y, axis=1))
+
+
+def run(data, repeats=5, progress=None):
+    """Measure everything; return a dict of milliseconds, ratios and targets.
+
+    Parameters
+    ----------
+    data : compute.data.DataPair
+        Real MNIST (or any data in the same shape of problem).
+    repeats : int
+        Runs per figure; the median is reported. The seed's batch-1 loop, which takes
+        seconds, runs at most 3 times.
+    progress : file, optional
+        Where to print one line per figure as it is measured.
+    """
+    def say(text):
+        if progress is not None:
+            print(text, file=progress, flush=True)
+
+    kernels.warm_up()
+    train, test = data.train, data.test
+    K, d, n = data.n_classes, data.n_features, train.n_samples
+    X = train.rows.dense()
+    Y = np.eye(K, dtype=np.float32)[train.labels]
+    X_test = test.rows.dense()
+    Y_test = np.eye(K, dtype=np.float32)[test.labels]
+    rng = np.random.default_rng(0)
+    weights = rng.standard_normal((K, d)) * 0.01
+    bias = np.zeros((K, 1))
+    figures = {}
+
+    figures["stream_ms"] = _median_ms(lambda: X.sum(), max(repeats, 7))
+    say(f"stream X.sum(): {figures['stream_ms']:.1f} ms")
+
+    P = np.zeros((d + 1, kernels.padded_classes(K)))
+    G = np.zeros_like(P)
+    state = np.zeros((2,) + P.shape)
+    hyper = np.zeros(kernels.N_HYPER)
+
+    def ours_epoch(batch_size, learning_rate, order):
+        rates = np.full(-(-n // batch_size), learning_rate)
+        kernels.train_batches(P, G, state, 0, train.rows, train.labels, K, order, 0, n,
+                              batch_size, rates, kernels.SGD, hyper)
+
+    figures["minibatch_epoch_ms"] = _median_ms(
+        lambda: ours_epoch(100, 0.5, rng.permutation(n).astype(np.int64)), repeats)
+    figures["seed_minibatch_epoch_ms"] = _median_ms(
+        lambda: seed_minibatch_epoch(X, Y, weights, bias, 0.5, 100, rng), repeats)
+    say(f"mini-batch-100 epoch: {figures['minibatch_epoch_ms']:.1f} ms "
+        f"(seed numpy {figures['seed_minibatch_epoch_ms']:.1f} ms)")
+
+    in_order = np.arange(n, dtype=np.int64)
+    figures["batch1_epoch_ms"] = _median_ms(lambda: ours_epoch(1, 0.01, in_order), repeats)
+    figures["seed_batch1_epoch_ms"] = _median_ms(
+        lambda: seed_sgd1_epoch(X, Y, weights, bias, 0.01), min(repeats, 3))
+    say(f"batch-1 SGD epoch: {figures['batch1_epoch_ms']:.1f} ms "
+        f"(seed numpy {figures['seed_batch1_epoch_ms']:.1f} ms)")
+
+    scratch = np.empty((-(-n // kernels.BLOCK_ROWS),) + P.shape)
+
+    def ours_full_step():
+        G[:] = 0.0
+        kernels.gradient_sum(P, train.rows, train.labels, K, 0, n, out=G, scratch=scratch)
+        G[:] *= 1.0 / n
+        kernels.optimizer_step(P, G, state, 1, 0.5, kernels.SGD, hyper)
+
+    def seed_full_step():
+        y_pred = _seed_softmax(np.dot(X, weights.T) + bias.T)
+        dw, db = _seed_gradient(X, Y, y_pred)
+        weights[:] -= 0.5 * dw
+        bias[:] -= 0.5 * db
+
+    figures["full_batch_step_ms"] = _median_ms(ours_full_step, repeats)
+    figures["seed_full_batch_step_ms"] = _median_ms(seed_full_step, repeats)
+    say(f"full-batch step: {figures['full_batch_step_ms']:.1f} ms "
+        f"(seed numpy {figures['seed_full_batch_step_ms']:.1f} ms)")
+
+    def ours_evaluate():
+        kernels.evaluate_sums(P, train.rows, train.labels, K)
+        kernels.evaluate_sums(P, test.rows, test.labels, K)
+
+    def seed_evaluate_both():
+        seed_evaluate(X, Y, weights, bias)
+        seed_evaluate(X_test, Y_test, weights, bias)
+
+    figures["evaluation_ms"] = _median_ms(ours_evaluate, repeats)
+    figures["seed_evaluation_ms"] = _median_ms(seed_evaluate_both, repeats)
+    say(f"evaluation of {n + test.n_samples:,} rows: {figures['evaluation_ms']:.1f} ms "
+        f"(seed numpy {figures['seed_evaluation_ms']:.1f} ms)")
+
+    reached = []
+    for _ in range(min(repeats, 3)):
+        training = Training(data, preset("best"))
+        seconds = float("nan")
+        for point in training.steps():
+            if point is not None and point.test_accuracy >= 0.925:
+                seconds = point.train_seconds
+                break
+        reached.append(seconds)
+    figures["best_seconds_to_92_5"] = statistics.median(reached)
+    say(f"best preset to 92.5% test accuracy: {figures['best_seconds_to_92_5']:.3f} s of training")
+
+    stream = figures["stream_ms"]
+    ratios = {
+        "minibatch_epoch_vs_stream": figures["minibatch_epoch_ms"] / stream,
+        "batch1_speedup_vs_seed": figures["seed_batch1_epoch_ms"] / figures["batch1_epoch_ms"],
+        "full_batch_step_vs_stream": figures["full_batch_step_ms"] / stream,
+        "evaluation_vs_stream": figures["evaluation_ms"] / stream,
+        "best_seconds_to_92_5": figures["best_seconds_to_92_5"],
+        "minibatch_speedup_vs_seed": figures["seed_minibatch_epoch_ms"] / figures["minibatch_epoch_ms"],
+        "full_batch_speedup_vs_seed": figures["seed_full_batch_step_ms"] / figures["full_batch_step_ms"],
+        "evaluation_speedup_vs_seed": figures["seed_evaluation_ms"] / figures["evaluation_ms"],
+    }
+    met = {}
+    for name, (bound, direction) in TARGETS.items():
+        value = ratios[name]
+        met[name] = bool(value <= bound if direction == "<=" else value >= bound)
+    return {"figures_ms": figures, "ratios": ratios, "targets": {k: f"{d} {b}" for k, (b, d) in TARGETS.items()},
+            "met": met, "threads": kernels.thread_count(), "repeats": repeats}
+
+
+def format_report(report):
+    """The report as a plain-text table."""
+    f, r = report["figures_ms"], report["ratios"]
+    rows = [
+        ("stream X.sum() (memory floor)", f["stream_ms"], None, None, None),
+        ("mini-batch-100 epoch", f["minibatch_epoch_ms"], f["seed_minibatch_epoch_ms"],
+         f"{r['minibatch_epoch_vs_stream']:.2f}x stream", "minibatch_epoch_vs_stream"),
+        ("batch-1 SGD epoch", f["batch1_epoch_ms"], f["seed_batch1_epoch_ms"],
+         f"{r['batch1_speedup_vs_seed']:.1f}x faster than seed", "batch1_speedup_vs_seed"),
+        ("full-batch gradient step", f["full_batch_step_ms"], f["seed_full_batch_step_ms"],
+         f"{r['full_batch_step_vs_stream']:.2f}x stream", "full_batch_step_vs_stream"),
+        ("evaluation, train + test", f["evaluation_ms"], f["seed_evaluation_ms"],
+         f"{r['evaluation_vs_stream']:.2f}x stream", "evaluation_vs_stream"),
+    ]
+    lines = [f"{'':32}{'ours ms':>10}{'seed ms':>10}  ratio (target)",
+             "-" * 78]
+    for label, ours, seed, ratio, key in rows:
+        seed_text = f"{seed:10.1f}" if seed is not None else " " * 10
+        target = ""
+        if key:
+            target = f" ({report['targets'][key]}) {'ok' if report['met'][key] else 'MISSED'}"
+        lines.append(f"{label:32}{ours:10.1f}{seed_text}  {ratio or ''}{target}")
+    key = "best_seconds_to_92_5"
+    lines.append(f"{'best preset to 92.5% test acc':32}{r[key] * 1e3:10.1f}{'':10}  "
+                 f"{r[key]:.3f} s ({report['targets'][key]} s) {'ok' if report['met'][key] else 'MISSED'}")
+    lines.append(f"medians of {report['repeats']} runs; {report['threads']} threads")
+    return "\n".join(lines)

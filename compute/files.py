@@ -1,0 +1,44 @@
+"""Writing files so that nothing half-written is ever left behind."""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class FileWriteError(OSError):
+    """A file could not be written; the old file, if any, is untouched."""
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", **open_options):
+    """Open a temporary file beside ``path``; on success, flush it and rename it over ``path``.
+
+    If the block raises (or the process dies), ``path`` keeps its old contents and the
+    temporary file is removed (or, after a crash, left as a hidden ``.part`` file).
+
+    Parameters
+    ----------
+    path : path
+    mode : str
+        ``"wb"`` or ``"w"``.
+    **open_options
+        Passed to :func:`open` (``newline``, ``encoding``).
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileWriteError(f"{path}: folder {folder} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as error:
+        raise FileWriteError(f"{path}: cannot write in {folder} ({error.strerror})") from None
+    try:
+        with os.fdopen(handle, mode, **open_options) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,35 @@
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def mnist_folder():
+    """Where the real MNIST is: $SOFTMAX_LAB_DATA, else ../shared/data beside the repo."""
+    if os.environ.get("SOFTMAX_LAB_DATA"):
+        return Path(os.environ["SOFTMAX_LAB_DATA"])
+    return SHARED_DATA
+
+
+def require_mnist():
+    folder = mnist_folder()
+    if not (folder / "mnist_traindata.hdf5").is_file():
+        message = f"real MNIST not found in {folder} (set SOFTMAX_LAB_DATA)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    return require_mnist()
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_dir):
+    from compute import data
+
+    return data.load_folder(mnist_dir)

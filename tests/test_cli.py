@@ -1,0 +1,110 @@
+"""The command line, run as a user runs it: a subprocess, real files, exit statuses."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+
+def softmax_lab(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], capture_output=True,
+                          text=True, timeout=600, env={**os.environ, **(env or {})})
+
+
+def test_train_json_save_metrics_then_evaluate(mnist_dir, tmp_path):
+    saved, curve = tmp_path / "p.hdf5", tmp_path / "curve.csv"
+    done = softmax_lab("train", "--data", mnist_dir, "--preset", "seed-minibatch100",
+                       "--save", saved, "--metrics", curve, "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    for key in ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "samples_seen",
+                "updates", "epochs", "train_seconds", "eval_seconds"):
+        assert key in result
+    assert result["test_accuracy"] >= 0.90 and result["samples_seen"] == 60000
+    assert 0 < result["train_seconds"] < 60
+    with open(curve, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["samples_seen"]) for r in rows] == list(range(0, 60001, 5000))
+    with h5py.File(saved) as f:
+        assert f["w"].shape == (10, 784) and f["b"].shape == (10, 1)
+        assert f.attrs["optimizer"] == "sgd" and f.attrs["batch_size"] == 100
+
+    evaluated = softmax_lab("evaluate", "--params", saved, "--data", mnist_dir, "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["samples"] == 10000
+    assert report["accuracy"] == pytest.approx(result["test_accuracy"])
+    confusion = np.array(report["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == 10000
+    assert np.trace(confusion) == round(report["accuracy"] * 10000)
+
+    human = softmax_lab("evaluate", "--params", saved, "--test", mnist_dir / "mnist_testdata.hdf5")
+    assert human.returncode == 0 and "accuracy" in human.stdout and "confusion" in human.stdout
+
+
+def test_train_with_explicit_options_and_progress_bar(mnist_dir):
+    done = softmax_lab("train", "--train", mnist_dir / "mnist_traindata.hdf5",
+                       "--test", mnist_dir / "mnist_testdata.hdf5", "--optimizer", "adam",
+                       "--batch-size", "200", "--learning-rate", "0.003", "--epochs", "1",
+                       "--eval-every", "20000", "--seed", "3", "--l2", "0.0001",
+                       "--schedule", "cosine", "--no-shuffle")
+    assert done.returncode == 0, done.stderr
+    assert "test   loss" in done.stdout and "adam, batch 200" in done.stdout
+    assert "samples" in done.stderr  # the tqdm bar
+
+
+def test_full_batch_option(mnist_dir):
+    done = softmax_lab("train", "--data", mnist_dir, "--batch-size", "full", "--epochs", "2",
+                       "--learning-rate", "0.5", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["updates"] == 2
+
+
+@pytest.mark.parametrize("args,words", [
+    (["train", "--data", "/nonexistent"], "/nonexistent: no such folder"),
+    (["train", "--train", "/nonexistent.hdf5"], "--train and --test go together"),
+    (["train", "--learning-rate", "-1"], "learning rate must be a number > 0"),
+    (["evaluate", "--params", "/nonexistent.hdf5"], "nonexistent.hdf5: no such file"),
+])
+def test_bad_input_exits_2_with_one_line(args, words, mnist_dir):
+    done = softmax_lab(*args, env={"SOFTMAX_LAB_DATA": str(mnist_dir)})
+    assert done.returncode == 2
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_bad_batch_size_is_an_argument_error():
+    done = softmax_lab("train", "--batch-size", "zero")
+    assert done.returncode == 2 and "expected a whole number or 'full'" in done.stderr
+
+
+def test_divergence_exits_3_and_saves_last_finite_parameters(mnist_dir, tmp_path):
+    saved = tmp_path / "p.hdf5"
+    done = softmax_lab("train", "--data", mnist_dir, "--learning-rate", "1e306", "--batch-size", "10",
+                       "--save", saved, "--quiet")
+    assert done.returncode == 3
+    assert "diverged after" in done.stderr and "try a learning rate below" in done.stderr
+    assert "Traceback" not in done.stderr
+    with h5py.File(saved) as f:
+        assert np.isfinite(f["w"][()]).all()
+
+
+def test_bench_runs_and_reports_ratios(mnist_dir):
+    done = softmax_lab("bench", "--data", mnist_dir, "--repeats", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    for key in ("minibatch_epoch_vs_stream", "batch1_speedup_vs_seed", "full_batch_step_vs_stream",
+                "evaluation_vs_stream", "best_seconds_to_92_5"):
+        assert key in report["ratios"]
+    assert report["ratios"]["batch1_speedup_vs_seed"] > 1
+
+
+def test_no_command_prints_help_or_opens_gui():
+    done = softmax_lab("--help")
+    assert done.returncode == 0 and "train" in done.stdout and "evaluate" in done.stdout

@@ -1,0 +1,231 @@
+"""Every kernel against tests/naive.py over edge sizes, dtypes and bad numbers."""
+
+import numpy as np
+import pytest
+
+from compute import kernels
+from compute.params import Model
+
+import naive
+
+RTOL = 1e-9  # float64 accumulation in both; differences are summation order only
+ATOL = 1e-9
+# Adam divides by sqrt(v): where a gradient is near epsilon, summation-order rounding is
+# amplified, so over many steps the two implementations agree to this absolute level.
+ADAM_ATOL = 1e-6
+HYPER = {"momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "rho": 0.99, "l2": 0.0}
+
+
+def hyper_array(h):
+    out = np.zeros(kernels.N_HYPER)
+    out[kernels.H_MOMENTUM] = h["momentum"]
+    out[kernels.H_BETA1] = h["beta1"]
+    out[kernels.H_BETA2] = h["beta2"]
+    out[kernels.H_EPSILON] = h["epsilon"]
+    out[kernels.H_RHO] = h["rho"]
+    out[kernels.H_L2] = h["l2"]
+    return out
+
+
+def make_problem(n, d, K, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, d)) * (rng.random((n, d)) < 0.4)  # sparse-ish like MNIST
+    if dtype == np.uint8:
+        X = np.round(dense * 255).astype(np.uint8)
+        X_float = X.astype(np.float32) / np.float32(255)
+    else:
+        X = dense.astype(dtype)
+        X_float = X.astype(np.float32)
+    labels = rng.integers(0, K, n).astype(np.int32)
+    model = Model(rng.standard_normal((K, d)) * 0.3, rng.standard_normal(K) * 0.1)
+    return X, X_float, labels, model
+
+
+SHAPES = [(K, d) for K in (2, 3, 10) for d in (1, 5, 784)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+@pytest.mark.parametrize("K,d", SHAPES)
+def test_sparse_rows_round_trip(K, d, dtype):
+    X, X_float, _, _ = make_problem(37, d, K, dtype)
+    rows = kernels.sparse_rows(X)
+    assert rows.n_rows == 37 and rows.n_features == d
+    np.testing.assert_array_equal(rows.dense(), X_float)
+    assert rows.values.dtype == np.float32 and rows.indices.dtype == np.int32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+@pytest.mark.parametrize("K,d", SHAPES)
+def test_evaluate_and_gradient_match_numpy(K, d, dtype):
+    n = 2 * kernels.BLOCK_ROWS + 3  # several blocks and a partial one
+    X, X_float, labels, model = make_problem(n, d, K, dtype)
+    rows = kernels.sparse_rows(X)
+    P = model.packed()
+    loss, correct = kernels.evaluate_sums(P, rows, labels, K)
+    ref_loss, ref_correct = naive.loss_and_hits(model.weights, model.bias, X_float, labels)
+    assert loss == pytest.approx(ref_loss, rel=RTOL)
+    assert correct == ref_correct
+    G, g_loss, g_correct = kernels.gradient_sum(P, rows, labels, K, 0, n)
+    dW, db = naive.gradient_sum(model.weights, model.bias, X_float, labels)
+    np.testing.assert_allclose(G[:d, :K], dW.T, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(G[d, :K], db, rtol=RTOL, atol=ATOL)
+    assert not G[:, K:].any(), "padding columns must stay zero"
+    assert g_loss == pytest.approx(ref_loss, rel=RTOL) and g_correct == ref_correct
+
+
+def test_predictions_and_partial_ranges():
+    X, X_float, labels, model = make_problem(5000, 20, 4, np.float32)
+    rows = kernels.sparse_rows(X)
+    P = model.packed()
+    predictions = np.full(5000, -1, dtype=np.int32)
+    kernels.evaluate_sums(P, rows, labels, 4, 100, 4200, predictions=predictions)
+    expected = naive.logits(model.weights, model.bias, X_float).argmax(axis=1)
+    np.testing.assert_array_equal(predictions[100:4200], expected[100:4200])
+    assert (predictions[:100] == -1).all() and (predictions[4200:] == -1).all()
+    part, _ = kernels.evaluate_sums(P, rows, labels, 4, 100, 4200)
+    ref, _ = naive.loss_and_hits(model.weights, model.bias, X_float[100:4200], labels[100:4200])
+    assert part == pytest.approx(ref, rel=RTOL)
+
+
+def test_gradient_matches_finite_differences():
+    X, X_float, labels, model = make_problem(50, 6, 3, np.float32, seed=3)
+    rows = kernels.sparse_rows(X)
+    G, _, _ = kernels.gradient_sum(model.packed(), rows, labels, 3, 0, 50)
+    h = 1e-6
+    for (k, j) in [(0, 0), (1, 3), (2, 5)]:
+        plus, minus = Model(model.weights.copy(), model.bias.copy()), Model(model.weights.copy(), model.bias.copy())
+        plus.weights[k, j] += h
+        minus.weights[k, j] -= h
+        up, _ = kernels.evaluate_sums(plus.packed(), rows, labels, 3)
+        down, _ = kernels.evaluate_sums(minus.packed(), rows, labels, 3)
+        assert G[j, k] == pytest.approx((up - down) / (2 * h), rel=1e-5, abs=1e-7)
+    plus = Model(model.weights.copy(), model.bias.copy())
+    plus.bias[1] += h
+    minus = Model(model.weights.copy(), model.bias.copy())
+    minus.bias[1] -= h
+    up, _ = kernels.evaluate_sums(plus.packed(), rows, labels, 3)
+    down, _ = kernels.evaluate_sums(minus.packed(), rows, labels, 3)
+    assert G[6, 1] == pytest.approx((up - down) / (2 * h), rel=1e-5)
+
+
+@pytest.mark.parametrize("name", list(kernels.OPTIMIZER_CODES))
+@pytest.mark.parametrize("l2", [0.0, 0.01])
+def test_optimizer_step_matches_numpy(name, l2):
+    rng = np.random.default_rng(1)
+    K, d = 3, 4
+    model = Model(rng.standard_normal((K, d)), rng.standard_normal(K))
+    grad_model = Model(rng.standard_normal((K, d)), rng.standard_normal(K))
+    h = dict(HYPER, l2=l2)
+    P, G = model.packed(), grad_model.packed()
+    state = np.zeros((2,) + P.shape)
+    theta = np.concatenate([model.weights.ravel(), model.bias])
+    grad = np.concatenate([grad_model.weights.ravel(), grad_model.bias])
+    is_weight = np.concatenate([np.ones(K * d, bool), np.zeros(K, bool)])
+    ref_state = (np.zeros_like(theta), np.zeros_like(theta))
+    for step in (1, 2, 3):
+        kernels.optimizer_step(P, G, state, step, 0.05, kernels.OPTIMIZER_CODES[name], hyper_array(h))
+        theta, ref_state = naive.optimizer_step(name, theta, grad, ref_state, step, 0.05, h, is_weight)
+    got = Model.from_packed(P, K)
+    np.testing.assert_allclose(got.weights.ravel(), theta[:K * d], rtol=1e-12)
+    np.testing.assert_allclose(got.bias, theta[K * d:], rtol=1e-12)
+    assert not P[:, K:].any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+@pytest.mark.parametrize("K,d", [(2, 1), (3, 5), (10, 784)])
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+@pytest.mark.parametrize("name", ["sgd", "adam"])
+def test_train_batches_matches_numpy(K, d, dtype, batch_size, name):
+    n = 130  # 130 = 18*7 + 4 = 2*64 + 2: a last partial batch for 7 and 64
+    X, X_float, labels, model = make_problem(n, d, K, dtype, seed=K * d)
+    rows = kernels.sparse_rows(X)
+    order = np.random.default_rng(5).permutation(n).astype(np.int64)
+    n_updates = -(-n // batch_size)
+    rates = np.linspace(0.3, 0.1, n_updates) * (0.01 if name == "adam" else 1.0)
+    h = dict(HYPER, l2=0.0 if batch_size == 1 else 0.001)
+    P = model.packed()
+    state = np.zeros((2,) + P.shape)
+    updates = kernels.train_batches(P, np.zeros_like(P), state, 0, rows, labels, K, order, 0, n,
+                                    batch_size, rates, kernels.OPTIMIZER_CODES[name], hyper_array(h))
+    assert updates == n_updates
+    W, b = naive.train_batches(name, model.weights, model.bias, X_float, labels, order,
+                               batch_size, rates, h)
+    got = Model.from_packed(P, K)
+    atol = ADAM_ATOL if name == "adam" else 1e-10
+    np.testing.assert_allclose(got.weights, W, rtol=1e-7, atol=atol)
+    np.testing.assert_allclose(got.bias, b, rtol=1e-7, atol=atol)
+
+
+def test_train_batches_split_into_calls_is_identical():
+    X, _, labels, model = make_problem(300, 12, 4, np.float32)
+    rows = kernels.sparse_rows(X)
+    order = np.arange(300, dtype=np.int64)
+    rates = np.full(30, 0.2)
+    hyper = hyper_array(HYPER)
+    whole = model.packed()
+    state = np.zeros((2,) + whole.shape)
+    kernels.train_batches(whole, np.zeros_like(whole), state, 0, rows, labels, 4, order, 0, 300, 10,
+                          rates, kernels.MOMENTUM, hyper)
+    split = model.packed()
+    state = np.zeros((2,) + split.shape)
+    step = 0
+    for start, stop in [(0, 50), (50, 180), (180, 300)]:
+        step = kernels.train_batches(split, np.zeros_like(split), state, step, rows, labels, 4, order,
+                                     start, stop, 10, rates[start // 10:stop // 10],
+                                     kernels.MOMENTUM, hyper)
+    np.testing.assert_array_equal(whole, split)
+
+
+def test_results_do_not_depend_on_thread_count():
+    import numba
+
+    X, _, labels, model = make_problem(3 * kernels.BLOCK_ROWS + 5, 30, 5, np.float32)
+    rows = kernels.sparse_rows(X)
+    P = model.packed()
+    before = numba.get_num_threads()
+    try:
+        results = []
+        for threads in (1, before):
+            numba.set_num_threads(threads)
+            G, loss, _ = kernels.gradient_sum(P, rows, labels, 5, 0, rows.n_rows)
+            results.append((G, kernels.evaluate_sums(P, rows, labels, 5)[0], loss))
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1] == results[1][1] and results[0][2] == results[1][2]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_and_inf_propagate_instead_of_hiding(bad):
+    X, _, labels, model = make_problem(20, 5, 3, np.float32)
+    X[4, 2] = bad
+    rows = kernels.sparse_rows(X)
+    loss, _ = kernels.evaluate_sums(model.packed(), rows, labels, 3)
+    assert np.isnan(loss) or np.isinf(loss)
+    model.weights[1, 2] = np.nan
+    clean_rows = kernels.sparse_rows(np.nan_to_num(X, nan=0.5, posinf=1, neginf=0))
+    loss, _ = kernels.evaluate_sums(model.packed(), clean_rows, labels, 3)
+    assert np.isnan(loss)
+
+
+def test_probabilities_match_numpy_softmax():
+    X, X_float, _, model = make_problem(6, 784, 10, np.float32)
+    got = kernels.probabilities(model.packed(), X_float, 10)
+    np.testing.assert_allclose(got, naive.softmax(naive.logits(model.weights, model.bias, X_float)),
+                               rtol=1e-9)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0)
+
+
+def test_public_layer_rejects_wrong_arguments():
+    X, _, labels, model = make_problem(10, 5, 3, np.float32)
+    rows = kernels.sparse_rows(X)
+    with pytest.raises(TypeError, match="float64"):
+        kernels.evaluate_sums(model.packed().astype(np.float32), rows, labels, 3)
+    with pytest.raises(ValueError, match="features"):
+        kernels.evaluate_sums(Model(np.zeros((3, 4)), np.zeros(3)).packed(), rows, labels, 3)
+    with pytest.raises(ValueError, match="int32"):
+        kernels.evaluate_sums(model.packed(), rows, labels.astype(np.int64), 3)
+    with pytest.raises(TypeError, match="SparseRows"):
+        kernels.evaluate_sums(model.packed(), X, labels, 3)
+    with pytest.raises(TypeError, match="uint8"):
+        kernels.sparse_rows(np.zeros((2, 2), dtype=np.int16))
