@@ -41,7 +41,8 @@ def make_problem(n, d, K, dtype, seed=0):
     return X, X_float, labels, model
 
 
-SHAPES = [(K, d) for K in (2, 3, 10) for d in (1, 5, 784)]
+# K = 20 takes the path for more classes than one group of 16 lanes (EMNIST has 47).
+SHAPES = [(K, d) for K in (2, 3, 10) for d in (1, 5, 784)] + [(20, 5)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])
@@ -132,7 +133,7 @@ def test_optimizer_step_matches_numpy(name, l2):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])
-@pytest.mark.parametrize("K,d", [(2, 1), (3, 5), (10, 784)])
+@pytest.mark.parametrize("K,d", [(2, 1), (3, 5), (10, 784), (20, 5)])
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_train_batches_matches_numpy(K, d, dtype, batch_size, name):
