@@ -160,6 +160,40 @@ def _require_file(path):
     return path
 
 
+def read_hdf5_datasets(path, keys, schema):
+    """Read the named datasets and the root attributes of an HDF5 file, with clear errors.
+
+    Parameters
+    ----------
+    path : path
+    keys : sequence of str
+        Datasets that must be there.
+    schema : str
+        What such a file holds, for the error messages ("'w' (K, d) and 'b' (K, 1)").
+
+    Returns
+    -------
+    (dict, dict)
+        Arrays by name, and the file's attributes as Python values.
+    """
+    path = _require_file(path)
+    if not h5py.is_hdf5(path):
+        raise DataError(f"{path}: not an HDF5 file; expected {schema}")
+    try:
+        with h5py.File(path, "r") as f:
+            for key in keys:
+                if key not in f or not isinstance(f[key], h5py.Dataset):
+                    raise DataError(f"{path.name}: no dataset '{key}'; expected {schema}")
+            arrays = {key: f[key][()] for key in keys}
+            attributes = {k: (v.item() if isinstance(v, np.generic) else v)
+                          for k, v in f.attrs.items()}
+    except (OSError, TypeError, ValueError) as error:
+        if isinstance(error, DataError):
+            raise
+        raise DataError(f"{path}: cannot be read as HDF5 ({error})") from None
+    return arrays, attributes
+
+
 def read_hdf5(path):
     """Read and check one course-schema HDF5 file.
 
@@ -169,23 +203,12 @@ def read_hdf5(path):
         The examples as stored (uint8 or float), labels as int32, and the number of
         classes the file implies (K of one-hot labels, or max label + 1).
     """
-    path = _require_file(path)
-    name = path.name
-    if not h5py.is_hdf5(path):
-        raise DataError(f"{path}: not an HDF5 file; expected the course schema "
-                        "('xdata' (N, d), 'ydata')")
-    try:
-        with h5py.File(path, "r") as f:
-            for key in ("xdata", "ydata"):
-                if key not in f or not isinstance(f[key], h5py.Dataset):
-                    raise DataError(f"{name}: no dataset '{key}'; the course schema has "
-                                    "'xdata' (N, d) and 'ydata' (N, K) or (N,)")
-            X = f["xdata"][()]
-            Y = f["ydata"][()]
-    except OSError as error:
-        raise DataError(f"{path}: cannot be read as HDF5 ({error})") from None
+    arrays, _ = read_hdf5_datasets(path, ("xdata", "ydata"),
+                                   "the course schema: 'xdata' (N, d) and 'ydata' (N, K) or (N,)")
+    name = Path(path).name
+    X = arrays["xdata"]
     _check_pixels(name, X)
-    labels, n_classes = _labels_from(name, Y, X.shape[0])
+    labels, n_classes = _labels_from(name, arrays["ydata"], X.shape[0])
     return X, labels, n_classes
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .data import DataError
+from .data import DataError, read_hdf5_datasets
 from .files import FileWriteError, atomic_write
 from .kernels import padded_classes
 
@@ -114,27 +114,16 @@ def load(path, n_features=None):
     (Model, dict)
         The parameters and the file's attributes.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir() or not h5py.is_hdf5(path):
-        raise DataError(f"{path}: not an HDF5 parameter file; expected datasets 'w' (K, d) "
-                        "and 'b' (K, 1)")
-    name = path.name
+    if Path(path).is_dir():
+        raise DataError(f"{path}: is a folder; expected a parameter file")
+    arrays, attributes = read_hdf5_datasets(path, ("w", "b"),
+                                            "a parameter file: 'w' (K, d) and 'b' (K, 1)")
+    name = Path(path).name
     try:
-        with h5py.File(path, "r") as f:
-            for key in ("w", "b"):
-                if key not in f or not isinstance(f[key], h5py.Dataset):
-                    raise DataError(f"{name}: no dataset '{key}'; a parameter file has "
-                                    "'w' (K, d) and 'b' (K, 1)")
-            weights = np.asarray(f["w"][()], dtype=np.float64)
-            bias = np.asarray(f["b"][()], dtype=np.float64)
-            attributes = {k: (v.item() if isinstance(v, np.generic) else v)
-                          for k, v in f.attrs.items()}
-    except (OSError, TypeError, ValueError) as error:
-        if isinstance(error, DataError):
-            raise
-        raise DataError(f"{path}: cannot be read ({error})") from None
+        weights = np.asarray(arrays["w"], dtype=np.float64)
+        bias = np.asarray(arrays["b"], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name}: 'w' and 'b' must be numbers") from None
     if weights.ndim != 2 or weights.shape[0] < 2 or weights.shape[1] < 1:
         raise DataError(f"{name}: 'w' has shape {weights.shape}; expected (K, d) with K >= 2")
     K = weights.shape[0]

@@ -55,7 +55,7 @@ def test_wrong_d_and_bad_shapes_are_refused(tmp_path):
     with pytest.raises(DataError, match="'b' has shape"):
         params.load(path)
     path.write_text("not hdf5")
-    with pytest.raises(DataError, match="not an HDF5 parameter file"):
+    with pytest.raises(DataError, match="not an HDF5 file; expected a parameter file"):
         params.load(path)
 
 
