@@ -110,6 +110,7 @@ def _train(args):
     from compute.training import Training, TrainingDiverged
 
     settings = _settings_from(args)
+    # Refuse an unwritable output before training, not after a long run.
     for target in (args.save, args.metrics):
         if target and not Path(target).resolve().parent.is_dir():
             raise data.DataError(f"{target}: folder {Path(target).parent} does not exist")
@@ -134,7 +135,9 @@ def _train(args):
         status = EXIT_INTERRUPTED
     finally:
         bar.close()
-    if args.metrics and training.points:
+    if not training.points:  # stopped before the first evaluation finished
+        return status
+    if args.metrics:
         _write_csv(args.metrics, training.points)
     if args.save:
         params.save(args.save, training.model(), training.metadata())

@@ -531,11 +531,15 @@ def gradient_sum(P, rows, labels, n_classes, row_start, row_stop, out=None, scra
     return out, loss, int(block_correct.sum())
 
 
-def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predictions=None):
+def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predictions=None,
+                  loss_start=0.0):
     """Loss sum and number of correct predictions over rows ``row_start:row_stop``.
 
     Parameters
     ----------
+    loss_start : float
+        Added to, block by block in order: a range evaluated in several calls that start
+        on block boundaries gives the same sum, to the bit, as one call.
     predictions : ndarray of int32, shape (n_rows,), optional
         When given, the predicted class of each row in the range is written there.
 
@@ -555,7 +559,7 @@ def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predic
     with PARALLEL_LOCK:
         _evaluate_blocks(P, rows.indptr, rows.indices, rows.values, labels, n_classes,
                          row_start, row_stop, block_loss, block_correct, predictions)
-    loss = 0.0
+    loss = loss_start
     for b in range(n_blocks):
         loss += block_loss[b]
     return loss, int(block_correct.sum())

@@ -14,7 +14,7 @@ from its settings and seed.
 
 import math
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -323,13 +323,13 @@ class Training:
     def _full_batch_update(self):
         train = self.data.train
         n = train.n_samples
-        blocks_per_call = self._parallel_chunk_rows() // kernels.BLOCK_ROWS
-        if self._scratch is None:
-            self._scratch = np.empty((blocks_per_call,) + self._P.shape)
         self._G[:] = 0.0
         start = 0
         while start < n:
-            stop = min(n, start + blocks_per_call * kernels.BLOCK_ROWS)
+            blocks = self._parallel_chunk_rows() // kernels.BLOCK_ROWS
+            if self._scratch is None or self._scratch.shape[0] < blocks:
+                self._scratch = np.empty((blocks,) + self._P.shape)
+            stop = min(n, start + blocks * kernels.BLOCK_ROWS)
             started = time.perf_counter()
             kernels.gradient_sum(self._P, train.rows, train.labels, self.n_classes, start, stop,
                                  out=self._G, scratch=self._scratch)
@@ -385,12 +385,14 @@ class Training:
                 yield None
             started = time.perf_counter()
             stop = min(n, start + step)
-            part_loss, part_correct = kernels.evaluate_sums(
-                self._P, dataset.rows, dataset.labels, self.n_classes, start, stop)
+            # Adding onto the running loss block by block keeps the sum independent of
+            # how the time-based chunks fall.
+            loss, part_correct = kernels.evaluate_sums(
+                self._P, dataset.rows, dataset.labels, self.n_classes, start, stop,
+                loss_start=loss)
             elapsed = time.perf_counter() - started
             self.eval_seconds += elapsed
             self._adapt_parallel_chunk(stop - start, elapsed)
-            loss += part_loss
             correct += part_correct
         return loss / n, correct / n
 
@@ -405,7 +407,3 @@ class Training:
         self.points.append(point)
         return point
 
-
-def with_overrides(settings, **changes):
-    """``settings`` with the given fields replaced (``None`` values are ignored)."""
-    return replace(settings, **{k: v for k, v in changes.items() if v is not None})

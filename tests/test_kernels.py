@@ -230,3 +230,16 @@ def test_public_layer_rejects_wrong_arguments():
         kernels.evaluate_sums(model.packed(), X, labels, 3)
     with pytest.raises(TypeError, match="uint8"):
         kernels.sparse_rows(np.zeros((2, 2), dtype=np.int16))
+
+
+def test_evaluation_split_on_block_boundaries_is_identical():
+    X, _, labels, model = make_problem(5 * kernels.BLOCK_ROWS + 11, 40, 10, np.float32)
+    rows = kernels.sparse_rows(X)
+    P = model.packed()
+    whole, hits = kernels.evaluate_sums(P, rows, labels, 10)
+    loss, split_hits = 0.0, 0
+    edges = [0, kernels.BLOCK_ROWS, 4 * kernels.BLOCK_ROWS, rows.n_rows]
+    for start, stop in zip(edges, edges[1:]):
+        loss, part = kernels.evaluate_sums(P, rows, labels, 10, start, stop, loss_start=loss)
+        split_hits += part
+    assert loss == whole and split_hits == hits
