@@ -124,7 +124,10 @@ def test_optimizer_step_matches_numpy(name, l2):
     is_weight = np.concatenate([np.ones(K * d, bool), np.zeros(K, bool)])
     ref_state = (np.zeros_like(theta), np.zeros_like(theta))
     for step in (1, 2, 3):
-        kernels.optimizer_step(P, G, state, step, 0.05, kernels.OPTIMIZER_CODES[name], hyper_array(h))
+        step_gradient = G.copy()
+        kernels.optimizer_step(P, step_gradient, state, step, 0.05, kernels.OPTIMIZER_CODES[name],
+                               hyper_array(h))
+        assert not step_gradient.any(), "the step leaves the gradient zeroed for the next batch"
         theta, ref_state = naive.optimizer_step(name, theta, grad, ref_state, step, 0.05, h, is_weight)
     got = Model.from_packed(P, K)
     np.testing.assert_allclose(got.weights.ravel(), theta[:K * d], rtol=1e-12)
