@@ -5,7 +5,6 @@ Exit status: 0 on success, 2 on bad input or settings, 3 when training diverged,
 """
 
 import argparse
-import csv
 import json
 import sys
 from dataclasses import replace
@@ -72,6 +71,13 @@ def build_parser():
     _add_data_options(evaluate, train=False)
     evaluate.add_argument("--json", action="store_true")
 
+    gui = commands.add_parser("gui", help="open the desktop application (the default)")
+    gui.add_argument("--data", metavar="DIR", help="data folder to open at start")
+    gui.add_argument("--preset", choices=list(PRESETS), help="fill the settings from a preset")
+    gui.add_argument("--start", action="store_true", help="start training once the data is open")
+    gui.add_argument("--quit-after", type=float, metavar="SECONDS",
+                     help="close the window after this long (for demos and smoke tests)")
+
     bench = commands.add_parser("bench", help="time the kernels against the course's numpy loops")
     bench.add_argument("--data", metavar="DIR", help="MNIST folder (default as for train)")
     bench.add_argument("--repeats", type=int, default=5, metavar="N", help="runs per figure (median)")
@@ -93,20 +99,11 @@ def _settings_from(args):
     return replace(settings, **changes).validated()
 
 
-def _write_csv(path, points):
-    from compute.files import atomic_write
-
-    with atomic_write(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(points[0].as_dict()))
-        writer.writeheader()
-        for point in points:
-            writer.writerow(point.as_dict())
-
-
 def _train(args):
     from tqdm import tqdm
 
     from compute import data, params
+    from compute.export import write_points_csv
     from compute.training import Training, TrainingDiverged
 
     settings = _settings_from(args)
@@ -138,7 +135,7 @@ def _train(args):
     if not training.points:  # stopped before the first evaluation finished
         return status
     if args.metrics:
-        _write_csv(args.metrics, training.points)
+        write_points_csv(args.metrics, training.points)
     if args.save:
         params.save(args.save, training.model(), training.metadata())
         if status == EXIT_DIVERGED:
@@ -198,12 +195,10 @@ def _bench(args):
 
 
 def _gui(args):
-    try:
-        from app.gui import run
-    except ImportError:
-        build_parser().print_help()
-        return 0
-    return run(args)
+    from app.gui import run
+
+    return run(getattr(args, "data", None), preset=getattr(args, "preset", None),
+               start=getattr(args, "start", False), quit_after=getattr(args, "quit_after", None))
 
 
 def main(argv=None):
@@ -214,7 +209,7 @@ def main(argv=None):
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, None: _gui}
+    handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, "gui": _gui, None: _gui}
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:

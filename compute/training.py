@@ -31,7 +31,7 @@ class SettingsError(ValueError):
     """A training setting is out of range; the message says which and what is allowed."""
 
 
-class TrainingDiverged(RuntimeError):
+class TrainingDiverged(ArithmeticError):
     """Parameters became NaN or inf; the training keeps its last finite parameters."""
 
     def __init__(self, message, samples_seen):

@@ -33,3 +33,21 @@ def mnist(mnist_dir):
     from compute import data
 
     return data.load_folder(mnist_dir)
+
+
+# Qt tests run on the real event loop, offscreen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def no_qt_leaks(qapp):
+    """Fail a test that leaves a worker thread running or a window open."""
+    yield
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(10_000), "a worker thread was still running 10 s after the test"
+    QApplication.processEvents()
+    open_windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    assert not open_windows, f"windows left open: {open_windows}"

@@ -1,0 +1,289 @@
+"""The studio window on the real Qt event loop (offscreen) with the real engine and MNIST."""
+
+import csv
+import dataclasses
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QFileDialog
+
+from compute.training import PRESETS, Settings
+from ui.control_panel import CUSTOM, ControlPanel
+from ui.main_window import MainWindow
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def store(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def studio(qtbot, mnist_dir, store, no_qt_leaks):
+    """The main window on real MNIST, data loaded; closed (and checked for leaks) after."""
+    window = MainWindow(mnist_dir, store=store)
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
+    yield window
+    window.close()
+
+
+def start(qtbot, window, settings):
+    window.controls.set_settings(settings)
+    with qtbot.waitSignal(window.controller.busyChanged, timeout=WAIT_MS):
+        window.start_button.click()
+    return window.controller.active_run
+
+
+def wait_until_done(qtbot, window):
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=WAIT_MS)
+
+
+# ------------------------------------------------------------------ settings form
+
+
+def test_settings_fill_widgets_and_widgets_give_settings(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.set_settings(PRESETS["best"])
+    assert panel.preset.currentText() == "best"
+    assert panel.optimizer.currentText() == "adam"
+    assert panel.batch_size.value() == 100 and panel.learning_rate.value() == 0.003
+    assert panel.settings() == PRESETS["best"]
+
+    panel.full_batch.setChecked(True)
+    panel.learning_rate.setValue(0.25)
+    assert panel.preset.currentText() == CUSTOM
+    got = panel.settings()
+    assert got.batch_size is None and got.learning_rate == 0.25
+    assert not panel.batch_size.isEnabled()
+
+    panel.preset.setCurrentText("seed-sgd1")
+    assert panel.settings() == PRESETS["seed-sgd1"]
+    assert not panel.shuffle.isChecked() and panel.batch_size.value() == 1
+
+
+def test_optimizer_extras_show_only_when_they_apply(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.optimizer.setCurrentText("sgd")
+    assert not any(box.isVisible() for box in panel.extras.values())
+    panel.optimizer.setCurrentText("momentum")
+    assert panel.extras["momentum"].isVisible() and not panel.extras["beta1"].isVisible()
+    panel.optimizer.setCurrentText("adam")
+    assert {k for k, box in panel.extras.items() if box.isVisible()} == {"beta1", "beta2", "epsilon"}
+    panel.extras["beta1"].setValue(0.8)
+    assert panel.settings().beta1 == 0.8
+
+
+def test_learning_rate_steps_on_a_log_scale(qtbot):
+    panel = ControlPanel()
+    qtbot.addWidget(panel)
+    panel.learning_rate.setValue(0.1)
+    panel.learning_rate.stepBy(1)
+    assert panel.learning_rate.value() == pytest.approx(0.2)
+    panel.learning_rate.stepBy(2)
+    assert panel.learning_rate.value() == pytest.approx(1.0)
+    panel.learning_rate.stepBy(-3)
+    assert panel.learning_rate.value() == pytest.approx(0.1)
+
+
+# ------------------------------------------------------------------ runs
+
+
+def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
+    run = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    assert run.status == "finished"
+    assert [p.samples_seen for p in run.points] == list(range(0, 60001, 5000))
+    studio.plots.flush()
+    assert studio.plots.point_count(run) == 13
+    curves = studio.plots._curves[run.id]
+    x, y = curves.items["test_accuracy"].getData()
+    assert len(x) == 13 and y[-1] == run.points[-1].test_accuracy >= 0.90
+    assert studio.runs.rowCount() == 1
+    assert studio.runs.item(0, 2).text() == "finished"
+    assert studio.runs.item(0, 3).text() == f"{run.points[-1].test_accuracy:.4f}"
+    assert studio.progress.value() == studio.progress.maximum()
+    assert "samples/s" in studio.throughput.text()
+
+
+def test_pause_resume_and_stop(qtbot, studio):
+    run = start(qtbot, studio, dataclasses.replace(PRESETS["seed-minibatch100"], epochs=200))
+    qtbot.waitUntil(lambda: run.samples_seen > 0, timeout=WAIT_MS)
+    studio.pause_button.click()
+    qtbot.waitUntil(lambda: run.status == "paused", timeout=2000)
+    assert studio.pause_button.text() == "Resume"
+    seen = run.samples_seen
+    qtbot.wait(300)
+    assert run.samples_seen == seen, "a paused run must not advance"
+    studio.pause_button.click()
+    qtbot.waitUntil(lambda: run.samples_seen > seen, timeout=WAIT_MS)
+    assert run.status == "running"
+    studio.stop_button.click()
+    qtbot.waitUntil(lambda: run.status == "stopped", timeout=2000)
+    assert not studio.controller.busy and studio.start_button.isEnabled()
+    assert run.samples_seen < run.total_samples
+
+
+def test_second_run_while_one_trains_is_refused(qtbot, studio):
+    run = start(qtbot, studio, dataclasses.replace(PRESETS["seed-minibatch100"], epochs=200))
+    assert not studio.start_button.isEnabled()
+    studio.start_run()
+    assert "already training" in studio.last_message
+    assert len(studio.controller.runs) == 1
+    studio.controller.stop()
+    qtbot.waitUntil(lambda: run.status == "stopped", timeout=5000)
+
+
+def test_close_during_a_run_stops_and_waits_for_the_worker(qtbot, mnist_dir, store, no_qt_leaks):
+    window = MainWindow(mnist_dir, store=store)
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
+    run = start(qtbot, window, dataclasses.replace(PRESETS["seed-minibatch100"], epochs=500))
+    qtbot.waitUntil(lambda: run.samples_seen > 0, timeout=WAIT_MS)
+    window.close()
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: run.status == "stopped", timeout=5000)
+
+
+def test_divergence_reaches_the_user_with_advice(qtbot, studio):
+    # The form caps the learning rate at 100, where softmax regression still trains;
+    # drive the controller directly with one that overflows.
+    with qtbot.waitSignal(studio.controller.busyChanged, timeout=WAIT_MS):
+        run = studio.controller.start(Settings(learning_rate=1e306, batch_size=10, epochs=1))
+    wait_until_done(qtbot, studio)
+    assert run.status == "diverged"
+    assert "diverged after" in studio.last_message
+    assert "try a learning rate below" in studio.runs.item(0, 2).text()
+    assert np.isfinite(run.model.weights).all()
+
+
+# ------------------------------------------------------------------ files
+
+
+def test_save_load_and_export_through_the_menu(qtbot, studio, tmp_path, monkeypatch):
+    run = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    studio.runs.selectRow(0)
+
+    saved = tmp_path / "params.hdf5"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
+    studio.findChild(type(studio.save_action), "saveParamsAction").trigger()
+    with h5py.File(saved) as f:
+        assert f["w"].shape == (10, 784) and f["b"].shape == (10, 1)
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(saved), ""))
+    with qtbot.waitSignal(studio.controller.runAdded, timeout=WAIT_MS) as added:
+        studio.findChild(type(studio.save_action), "loadParamsAction").trigger()
+    loaded = added.args[0]
+    assert loaded.status == "loaded"
+    assert loaded.points[0].test_accuracy == pytest.approx(run.points[-1].test_accuracy)
+    assert studio.runs.rowCount() == 2
+
+    studio.runs.selectRow(0)
+    curve = tmp_path / "curve.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(curve), ""))
+    studio.findChild(type(studio.save_action), "exportCsvAction").trigger()
+    with open(curve, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 13 and float(rows[-1]["test_accuracy"]) == run.points[-1].test_accuracy
+
+    picture = tmp_path / "curves.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(picture), ""))
+    studio.findChild(type(studio.save_action), "exportPngAction").trigger()
+    with Image.open(picture) as image:
+        assert image.width > 200 and image.height > 200
+
+
+def test_loading_a_bad_parameter_file_shows_an_error(qtbot, studio, tmp_path, monkeypatch):
+    bad = tmp_path / "broken.hdf5"
+    bad.write_text("not hdf5 at all")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    with qtbot.waitSignal(studio.controller.message, timeout=WAIT_MS):
+        studio.load_parameters()
+    assert "broken.hdf5" in studio.last_message and "not an HDF5 file" in studio.last_message
+    assert studio.findChild(type(studio._dialog), "messageBox").isVisible()
+    assert studio.runs.rowCount() == 0
+
+
+def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
+    run = start(qtbot, studio, dataclasses.replace(PRESETS["seed-minibatch100"], eval_every=30000))
+    wait_until_done(qtbot, studio)
+    item = studio.runs.item(0, 0)
+    item.setCheckState(Qt.CheckState.Unchecked)
+    assert run.visible is False
+    studio.plots.flush()
+    assert not studio.plots._curves[run.id].items["test_loss"].isVisible()
+    item.setText("baseline")
+    assert run.name == "baseline"
+    studio.runs.deleteRequested.emit(run)
+    assert studio.runs.rowCount() == 0 and run.id not in studio.plots._curves
+
+
+def test_empty_state_says_how_to_get_data(qtbot, tmp_path, store, monkeypatch, no_qt_leaks):
+    monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing-here"))
+    monkeypatch.setattr("compute.data.user_data_folder", lambda: tmp_path / "nor-here")
+    window = MainWindow(store=store)
+    window.show()
+    assert window.pages.currentWidget() is window.empty
+    assert "SOFTMAX_LAB_DATA" in window.empty.text.text()
+    assert not window.start_button.isEnabled()
+    window.controller.load_data(tmp_path)  # a folder with no data in it
+    qtbot.waitUntil(lambda: "holds neither" in window.last_message, timeout=WAIT_MS)
+    assert window.pages.currentWidget() is window.empty
+    window.close()
+
+
+def test_settings_and_geometry_persist(qtbot, mnist_dir, store, no_qt_leaks):
+    window = MainWindow(mnist_dir, store=store)
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
+    window.resize(700, 500)
+    window.controls.set_settings(PRESETS["best"])
+    start(qtbot, window, PRESETS["best"])
+    wait_until_done(qtbot, window)
+    window.close()
+    again = MainWindow(store=store)
+    assert again.controls.settings() == PRESETS["best"]
+    again.show()
+    assert again.size().width() == 700
+    assert str(mnist_dir.resolve()) in again._recent()
+    again.close()
+
+
+# ------------------------------------------------------------------ the real application
+
+
+def test_smoke_the_real_application_trains_and_quits_cleanly(mnist_dir):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "gui", "--data", str(mnist_dir), "--preset",
+         "seed-minibatch100", "--start", "--quit-after", "6"],
+        capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "QThread: Destroyed" not in done.stderr
+
+
+def test_signal_emission_keeps_reference_counts(qapp):
+    """Guards the PySide6 pin: 6.12.0 lost a reference to True/False per emit (abort)."""
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        changed = Signal(object)
+
+    emitter = Emitter()
+    emitter.changed.connect(lambda value: None)
+    before = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
+    for _ in range(200):
+        emitter.changed.emit(None)
+    assert (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)) == before

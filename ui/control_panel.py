@@ -1,0 +1,232 @@
+"""The training settings form: preset, optimizer, batch size, learning rate and the rest.
+
+It maps both ways between widgets and :class:`compute.training.Settings`:
+:meth:`ControlPanel.settings` reads the form, :meth:`ControlPanel.set_settings` fills it.
+Choosing a preset fills the form; editing a field afterwards shows "custom".
+"""
+
+import dataclasses
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
+
+from compute.kernels import OPTIMIZER_CODES
+from compute.training import PRESETS, SCHEDULES, Settings, SettingsError
+
+CUSTOM = "custom"
+# Which extra settings each optimizer reads.
+EXTRAS = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "adagrad": ("epsilon",),
+    "rmsprop": ("rho", "epsilon"),
+    "adam": ("beta1", "beta2", "epsilon"),
+}
+
+
+class LogSpinBox(QDoubleSpinBox):
+    """A spin box for positive values that steps through 1, 2, 5, 10, 20, ... and takes any
+    typed value: the natural scale for a learning rate."""
+
+    def stepBy(self, steps):
+        value = self.value()
+        for _ in range(abs(steps)):
+            value = _next_125(value, up=steps > 0)
+        self.setValue(value)
+
+    def textFromValue(self, value):
+        return f"{value:.6g}"
+
+    def valueFromText(self, text):
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text, position):
+        from PySide6.QtGui import QValidator
+
+        try:
+            value = float(text)
+        except ValueError:
+            return QValidator.State.Intermediate, text, position
+        ok = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, position
+
+
+def _next_125(value, up):
+    """The next value of the 1-2-5 series above (or below) ``value``."""
+    exponent = math.floor(math.log10(value))
+    candidates = [m * 10.0**e for e in (exponent - 1, exponent, exponent + 1) for m in (1, 2, 5)]
+    if up:
+        return min(c for c in candidates if c > value * (1 + 1e-9))
+    return max(c for c in candidates if c < value * (1 - 1e-9))
+
+
+def _double(name, low, high, decimals, step):
+    box = QDoubleSpinBox()
+    box.setObjectName(name)
+    box.setRange(low, high)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    return box
+
+
+class ControlPanel(QWidget):
+    """The settings form. ``settingsChanged`` fires on every edit."""
+
+    settingsChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._filling = False
+
+        self.preset = QComboBox(objectName="presetCombo")
+        self.preset.addItems([CUSTOM, *PRESETS])
+        self.optimizer = QComboBox(objectName="optimizerCombo")
+        self.optimizer.addItems(list(OPTIMIZER_CODES))
+        self.batch_size = QSpinBox(objectName="batchSizeSpin")
+        self.batch_size.setRange(1, 10_000_000)
+        self.full_batch = QCheckBox("full batch", objectName="fullBatchCheck")
+        self.learning_rate = LogSpinBox(objectName="learningRateSpin")
+        self.learning_rate.setRange(1e-6, 100.0)
+        self.learning_rate.setDecimals(6)
+        self.epochs = QSpinBox(objectName="epochsSpin")
+        self.epochs.setRange(1, 100_000)
+        self.eval_every = QSpinBox(objectName="evalEverySpin")
+        self.eval_every.setRange(1, 100_000_000)
+        self.eval_every.setSingleStep(1000)
+        self.eval_every.setSuffix(" samples")
+        self.seed = QSpinBox(objectName="seedSpin")
+        self.seed.setRange(0, 2**31 - 1)
+        self.l2 = _double("l2Spin", 0.0, 10.0, 6, 1e-4)
+        self.schedule = QComboBox(objectName="scheduleCombo")
+        self.schedule.addItems(list(SCHEDULES))
+        self.shuffle = QCheckBox("shuffle each epoch", objectName="shuffleCheck")
+        self.extras = {
+            "momentum": _double("momentumSpin", 0.0, 0.999, 3, 0.01),
+            "beta1": _double("beta1Spin", 0.0, 0.999, 3, 0.01),
+            "beta2": _double("beta2Spin", 0.0, 0.99999, 5, 0.001),
+            "rho": _double("rhoSpin", 0.0, 0.999, 3, 0.01),
+            "epsilon": LogSpinBox(objectName="epsilonSpin"),
+        }
+        self.extras["epsilon"].setDecimals(15)
+        self.extras["epsilon"].setRange(1e-12, 1e-2)
+        self.problem = QLabel(objectName="settingsProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+
+        batch_row = QHBoxLayout()
+        batch_row.addWidget(self.batch_size, 1)
+        batch_row.addWidget(self.full_batch)
+        self.form = QFormLayout()
+        self.form.addRow("Preset", self.preset)
+        self.form.addRow("Optimizer", self.optimizer)
+        self.form.addRow("Batch size", batch_row)
+        self.form.addRow("Learning rate", self.learning_rate)
+        self.form.addRow("Epochs", self.epochs)
+        self.form.addRow("A point every", self.eval_every)
+        self.form.addRow("Schedule", self.schedule)
+        self.form.addRow("L2", self.l2)
+        self.form.addRow("Seed", self.seed)
+        self.form.addRow("", self.shuffle)
+        labels = {"momentum": "Momentum", "beta1": "β1", "beta2": "β2", "rho": "ρ (decay)",
+                  "epsilon": "ε"}
+        for key, box in self.extras.items():
+            self.form.addRow(labels[key], box)
+        group = QGroupBox("Training")
+        group.setLayout(self.form)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(group)
+        layout.addWidget(self.problem)
+
+        self.set_settings(Settings())
+        self.preset.currentTextChanged.connect(self._preset_chosen)
+        for box in (self.optimizer, self.schedule):
+            box.currentTextChanged.connect(self._edited)
+        for box in (self.batch_size, self.learning_rate, self.epochs, self.eval_every, self.seed,
+                    self.l2, *self.extras.values()):
+            box.valueChanged.connect(self._edited)
+        for box in (self.full_batch, self.shuffle):
+            box.toggled.connect(self._edited)
+
+    # ------------------------------------------------------------ both ways
+
+    def settings(self):
+        """The form as :class:`Settings` (not validated; see :meth:`problem_text`)."""
+        return Settings(
+            optimizer=self.optimizer.currentText(),
+            batch_size=None if self.full_batch.isChecked() else self.batch_size.value(),
+            learning_rate=self.learning_rate.value(),
+            epochs=self.epochs.value(),
+            eval_every=self.eval_every.value(),
+            seed=self.seed.value(),
+            l2=self.l2.value(),
+            schedule=self.schedule.currentText(),
+            shuffle=self.shuffle.isChecked(),
+            **{key: box.value() for key, box in self.extras.items()},
+        )
+
+    def set_settings(self, settings, preset=None):
+        """Fill the form from ``settings``; ``preset`` names it in the preset box."""
+        self._filling = True
+        try:
+            self.optimizer.setCurrentText(settings.optimizer)
+            self.full_batch.setChecked(settings.batch_size is None)
+            if settings.batch_size is not None:
+                self.batch_size.setValue(settings.batch_size)
+            self.learning_rate.setValue(settings.learning_rate)
+            self.epochs.setValue(settings.epochs)
+            self.eval_every.setValue(settings.eval_every)
+            self.seed.setValue(settings.seed)
+            self.l2.setValue(settings.l2)
+            self.schedule.setCurrentText(settings.schedule)
+            self.shuffle.setChecked(settings.shuffle)
+            for key, box in self.extras.items():
+                box.setValue(getattr(settings, key))
+            self.preset.setCurrentText(preset or self._matching_preset(settings))
+        finally:
+            self._filling = False
+        self._refresh()
+        self.settingsChanged.emit()
+
+    def problem_text(self):
+        """Why the settings cannot start, or an empty string."""
+        try:
+            self.settings().validated()
+        except SettingsError as error:
+            return str(error)
+        return ""
+
+    # ------------------------------------------------------------ reactions
+
+    def _matching_preset(self, settings):
+        for name, values in PRESETS.items():
+            if dataclasses.replace(values, seed=settings.seed) == settings:
+                return name
+        return CUSTOM
+
+    def _preset_chosen(self, name):
+        if self._filling or name == CUSTOM:
+            return
+        self.set_settings(dataclasses.replace(PRESETS[name], seed=self.seed.value()), preset=name)
+
+    def _edited(self, *_):
+        if self._filling:
+            return
+        self._filling = True
+        self.preset.setCurrentText(self._matching_preset(self.settings()))
+        self._filling = False
+        self._refresh()
+        self.settingsChanged.emit()
+
+    def _refresh(self):
+        self.batch_size.setEnabled(not self.full_batch.isChecked())
+        wanted = EXTRAS[self.optimizer.currentText()]
+        for key, box in self.extras.items():
+            self.form.setRowVisible(box, key in wanted)
+        self.problem.setText(self.problem_text())

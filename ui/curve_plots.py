@@ -1,0 +1,169 @@
+"""Live log-loss and accuracy plots of every visible run.
+
+Each run gets its curves once (train solid, test dashed, in the run's colour) and a
+growing numpy buffer; new points are copied into the buffer and ``setData`` is called
+from a short single-shot timer, so a burst of points costs one redraw.
+"""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
+FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
+          "train_accuracy", "test_accuracy")
+REDRAW_MS = 50
+
+
+class _RunCurves:
+    """Buffers and plot items of one run."""
+
+    def __init__(self, run, loss_plot, accuracy_plot):
+        self.run = run
+        self.count = 0
+        self.buffer = np.empty((len(FIELDS), 64))
+        color = pg.mkColor(run.color)
+        solid = pg.mkPen(color, width=1)
+        dashed = pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine)
+        self.items = {
+            "train_loss": loss_plot.plot(pen=solid),
+            "test_loss": loss_plot.plot(pen=dashed),
+            "train_accuracy": accuracy_plot.plot(pen=solid),
+            "test_accuracy": accuracy_plot.plot(pen=dashed),
+        }
+
+    def take_new_points(self):
+        points = self.run.points
+        if len(points) > self.buffer.shape[1]:
+            grown = np.empty((len(FIELDS), max(len(points), 2 * self.buffer.shape[1])))
+            grown[:, :self.count] = self.buffer[:, :self.count]
+            self.buffer = grown
+        for i in range(self.count, len(points)):
+            point = points[i]
+            self.buffer[:, i] = [getattr(point, name) for name in FIELDS]
+        self.count = len(points)
+
+    def column(self, name):
+        return self.buffer[FIELDS.index(name), :self.count]
+
+    def redraw(self, x_field):
+        x = self.column(x_field)
+        for name, item in self.items.items():
+            item.setData(x, self.column(name))
+            item.setVisible(self.run.visible)
+
+    def remove(self, loss_plot, accuracy_plot):
+        for name, item in self.items.items():
+            (loss_plot if "loss" in name else accuracy_plot).removeItem(item)
+
+
+class CurvePlots(QWidget):
+    """The two plots, an x-axis chooser, a log-scale switch and a hover readout."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        self.loss_plot = pg.PlotWidget(objectName="lossPlot")
+        self.accuracy_plot = pg.PlotWidget(objectName="accuracyPlot")
+        self.loss_plot.setLabel("left", "log-loss (nats)")
+        self.accuracy_plot.setLabel("left", "accuracy")
+        # Loss falls and accuracy rises: keep each legend in the corner its curves leave free.
+        for plot, corner in ((self.loss_plot, (-10, 10)), (self.accuracy_plot, (-10, -10))):
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
+                plot.getAxis(side).enableAutoSIPrefix(False)
+            legend = plot.addLegend(offset=corner)
+            legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=1)), "train")
+            legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine)),
+                           "test")
+        self.accuracy_plot.setXLink(self.loss_plot)
+
+        self.x_axis = QComboBox(objectName="xAxisCombo")
+        self.x_axis.addItems(list(X_AXES))
+        self.log_loss = QCheckBox("log scale", objectName="logLossCheck")
+        self.readout = QLabel(objectName="hoverReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("x axis"))
+        bar.addWidget(self.x_axis)
+        bar.addWidget(self.log_loss)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.loss_plot, 1)
+        layout.addWidget(self.accuracy_plot, 1)
+        layout.addWidget(self.readout)
+
+        self._curves = {}
+        self._dirty = set()
+        self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self._timer.timeout.connect(self._redraw)
+        self.x_axis.currentTextChanged.connect(self._axis_changed)
+        self.log_loss.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self._axis_changed(self.x_axis.currentText())
+        self._hover = [pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
+                                      slot=lambda event, plot=plot: self._hovered(plot, event[0]))
+                       for plot in (self.loss_plot, self.accuracy_plot)]
+
+    @property
+    def x_field(self):
+        return X_AXES[self.x_axis.currentText()]
+
+    def update_run(self, run):
+        """New points or a new look for ``run``; redrawn at most every REDRAW_MS."""
+        if run.id not in self._curves:
+            self._curves[run.id] = _RunCurves(run, self.loss_plot, self.accuracy_plot)
+        self._dirty.add(run.id)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def remove_run(self, run):
+        curves = self._curves.pop(run.id, None)
+        if curves is not None:
+            curves.remove(self.loss_plot, self.accuracy_plot)
+        self._dirty.discard(run.id)
+
+    def point_count(self, run):
+        """Points of ``run`` drawn so far (for tests and the status bar)."""
+        curves = self._curves.get(run.id)
+        return curves.count if curves else 0
+
+    def flush(self):
+        """Redraw now (what the timer does)."""
+        self._timer.stop()
+        self._redraw()
+
+    def _redraw(self):
+        for run_id in list(self._dirty):
+            curves = self._curves.get(run_id)
+            if curves is not None:
+                curves.take_new_points()
+                curves.redraw(self.x_field)
+        self._dirty.clear()
+
+    def _axis_changed(self, text):
+        self.accuracy_plot.setLabel("bottom", text)
+        self.loss_plot.setLabel("bottom", text)
+        self._dirty.update(self._curves)
+        self._redraw()
+
+    def _hovered(self, plot, position):
+        if not plot.sceneBoundingRect().contains(position):
+            return
+        x = plot.getPlotItem().vb.mapSceneToView(position).x()
+        parts = []
+        for curves in self._curves.values():
+            if not curves.run.visible or curves.count == 0:
+                continue
+            xs = curves.column(self.x_field)
+            i = int(np.clip(np.searchsorted(xs, x), 0, curves.count - 1))
+            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
+                i -= 1
+            parts.append(
+                f"<span style='color:{curves.run.color}'>■</span> {curves.run.name} "
+                f"@ {xs[i]:,.4g}: loss {curves.column('train_loss')[i]:.4f} / "
+                f"{curves.column('test_loss')[i]:.4f}, accuracy "
+                f"{curves.column('train_accuracy')[i]:.4f} / {curves.column('test_accuracy')[i]:.4f}")
+        self.readout.setText("<br>".join(parts) + (" <i>(train / test)</i>" if parts else ""))

@@ -1,0 +1,379 @@
+"""Softmax Lab's main window: it assembles the small widgets and wires them to the
+run controller. It holds no training logic of its own."""
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout,
+                               QWidget)
+
+from app.controller import RunController
+from compute import data as data_files
+from compute.export import write_points_csv
+from compute.files import atomic_write
+from compute.training import Settings
+
+from .control_panel import ControlPanel
+from .curve_plots import CurvePlots
+from .runs_table import RunsTable
+
+MAX_RECENT = 8
+
+
+class EmptyState(QWidget):
+    """What the window shows until a data set is open: how to get one."""
+
+    def __init__(self, open_folder, parent=None):
+        super().__init__(parent)
+        self.text = QLabel(objectName="emptyStateText")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        self.button = QPushButton("Open data folder…", objectName="emptyOpenButton")
+        self.button.clicked.connect(open_folder)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.text)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        self.show_text()
+
+    def show_text(self, problem=""):
+        where = " or ".join(str(f) for f in data_files.default_folders())
+        self.text.setText(
+            (f"<p style='color:#b00020'>{problem}</p>" if problem else "")
+            + "<h2>No data yet</h2><p>Open a folder holding MNIST as "
+            "<code>mnist_traindata.hdf5</code> + <code>mnist_testdata.hdf5</code> "
+            "or the four IDX files,<br>or set <code>SOFTMAX_LAB_DATA</code> to such a folder "
+            f"and restart.</p><p>Looked in: {where}</p>")
+
+
+class MainWindow(QMainWindow):
+    """The studio window.
+
+    Parameters
+    ----------
+    data_folder : path, optional
+        Data to open at start; otherwise the default folders are tried.
+    store : QSettings, optional
+        Where settings, paths and geometry persist (tests pass a temporary one).
+    """
+
+    def __init__(self, data_folder=None, store=None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Softmax Lab")
+        self.store = store if store is not None else QSettings("Softmax Lab", "Softmax Lab")
+        self.controller = RunController(self)
+        self.last_message = ""
+        self._dialog = None
+
+        self.controls = ControlPanel()
+        self.data_label = QLabel("no data", objectName="dataLabel")
+        self.data_label.setWordWrap(True)
+        self.start_button = QPushButton("Start", objectName="startButton")
+        self.pause_button = QPushButton("Pause", objectName="pauseButton")
+        self.stop_button = QPushButton("Stop", objectName="stopButton")
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        side = QWidget(objectName="sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(QLabel("<b>Data</b>"))
+        side_layout.addWidget(self.data_label)
+        side_layout.addWidget(self.controls)
+        side_layout.addLayout(buttons)
+        side_layout.addStretch(1)
+        side.setMaximumWidth(380)
+
+        self.plots = CurvePlots()
+        self.runs = RunsTable()
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.plots)
+        right.addWidget(self.runs)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        self.runs.setMinimumHeight(150)
+        studio = QSplitter(Qt.Orientation.Horizontal)
+        studio.addWidget(side)
+        studio.addWidget(right)
+        studio.setStretchFactor(1, 1)
+        self.empty = EmptyState(self.open_data_folder)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(studio)
+        self.setCentralWidget(self.pages)
+
+        self.progress = QProgressBar(objectName="statusProgress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%p%")
+        self.throughput = QLabel(objectName="statusThroughput")
+        self.statusBar().addPermanentWidget(self.throughput)
+        self.statusBar().addPermanentWidget(self.progress)
+
+        self._build_menus()
+        self._wire()
+        self._restore()
+        self._update_buttons()
+        self._open_initial_data(data_folder)
+
+    # ------------------------------------------------------------ building
+
+    def _action(self, menu, text, slot, shortcut=None, name=None):
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self):
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "Open data &folder…", self.open_data_folder, QKeySequence.StandardKey.Open,
+                     "openFolderAction")
+        self._action(file_menu, "Open HDF5 &files…", self.open_data_files, name="openFilesAction")
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Load parameters…", self.load_parameters, QKeySequence("Ctrl+L"),
+                     "loadParamsAction")
+        self.save_action = self._action(file_menu, "&Save parameters of selected run…",
+                                        self.save_parameters, QKeySequence.StandardKey.Save,
+                                        "saveParamsAction")
+        self._action(file_menu, "Export curves as &CSV…", self.export_csv, name="exportCsvAction")
+        self._action(file_menu, "Export plots as &PNG…", self.export_png, name="exportPngAction")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
+        run_menu = self.menuBar().addMenu("&Run")
+        self.start_action = self._action(run_menu, "&Start", self.start_run,
+                                         [QKeySequence("F5"), QKeySequence("Ctrl+Return")], "startAction")
+        self.pause_action = self._action(run_menu, "&Pause / resume", self.controller.toggle_pause,
+                                         [QKeySequence("F6"), QKeySequence("Ctrl+P")], "pauseAction")
+        self.stop_action = self._action(run_menu, "S&top", self.controller.stop,
+                                        [QKeySequence("Shift+F5"), QKeySequence("Ctrl+.")], "stopAction")
+        self._refresh_recent()
+
+    def _wire(self):
+        c = self.controller
+        self.start_button.clicked.connect(self.start_run)
+        self.pause_button.clicked.connect(c.toggle_pause)
+        self.stop_button.clicked.connect(c.stop)
+        self.controls.settingsChanged.connect(self._update_buttons)
+        c.dataLoading.connect(lambda what: self.statusBar().showMessage(f"Loading {what}…"))
+        c.dataChanged.connect(self._data_loaded)
+        c.dataFailed.connect(self._data_failed)
+        c.runAdded.connect(self._run_added)
+        c.runChanged.connect(self._run_changed)
+        c.runRemoved.connect(self._run_removed)
+        c.progress.connect(self._progress)
+        c.busyChanged.connect(lambda _: self._update_buttons())
+        c.message.connect(self.show_message)
+        self.runs.visibilityToggled.connect(c.set_visible)
+        self.runs.renamed.connect(c.rename)
+        self.runs.deleteRequested.connect(c.remove)
+        self.runs.selectedRunChanged.connect(lambda _: self._update_buttons())
+
+    # ------------------------------------------------------------ data
+
+    def _open_initial_data(self, folder):
+        if folder is None:
+            folder = data_files.find_default_folder()
+        if folder is not None:
+            self.controller.load_data(folder)
+
+    def open_data_folder(self):
+        folder = QFileDialog.getExistingDirectory(self, "Open data folder", self._last_dir())
+        if folder:
+            self.controller.load_data(folder)
+
+    def open_data_files(self):
+        train, _ = QFileDialog.getOpenFileName(self, "Training file (course HDF5)", self._last_dir(),
+                                               "HDF5 (*.hdf5 *.h5);;All files (*)")
+        if not train:
+            return
+        test, _ = QFileDialog.getOpenFileName(self, "Test file (course HDF5)", str(Path(train).parent),
+                                              "HDF5 (*.hdf5 *.h5);;All files (*)")
+        if test:
+            self.controller.load_data(train=train, test=test)
+
+    def _data_loaded(self, pair):
+        source = Path(pair.train.source).resolve().parent
+        self.data_label.setText(f"{source}<br>{pair.describe()}")
+        self.data_label.setToolTip(f"{pair.train.source}\n{pair.test.source}")
+        self.statusBar().showMessage(f"Data: {pair.describe()}", 5000)
+        self.pages.setCurrentIndex(1)
+        self._remember_recent(str(source))
+        self.store.setValue("last_dir", str(source))
+        self._update_buttons()
+
+    def _data_failed(self, text):
+        self.statusBar().clearMessage()
+        if self.controller.data is None:
+            self.empty.show_text(text)
+            self.pages.setCurrentIndex(0)
+        self.show_message(text)
+
+    # ------------------------------------------------------------ runs
+
+    def start_run(self):
+        problem = self.controls.problem_text()
+        if problem:
+            self.show_message(problem)
+            return
+        self.store.setValue("settings", json.dumps(self.controls.settings().as_dict()))
+        self.controller.start(self.controls.settings())
+
+    def _run_added(self, run):
+        self.runs.add_run(run)
+        self.plots.update_run(run)
+        self._update_buttons()
+
+    def _run_changed(self, run):
+        self.runs.update_run(run)
+        self.plots.update_run(run)
+        self._update_buttons()
+        if not run.active and run.status != "loaded":
+            self._show_final_status(run)
+
+    def _run_removed(self, run):
+        self.runs.remove_run(run)
+        self.plots.remove_run(run)
+        self._update_buttons()
+
+    def _progress(self, run):
+        if run.total_samples:
+            self.progress.setValue(int(1000 * run.samples_seen / run.total_samples))
+            self.progress.setMaximum(1000)
+        rate = run.samples_per_second
+        remaining = (run.total_samples - run.samples_seen) / rate if rate else 0
+        epoch = run.samples_seen / self.controller.data.train.n_samples
+        self.throughput.setText(f"epoch {epoch:.2f} · {rate:,.0f} samples/s · ETA {remaining:.1f} s")
+
+    def _show_final_status(self, run):
+        last = run.last
+        summary = f" — test accuracy {last.test_accuracy:.4f}" if last else ""
+        self.statusBar().showMessage(f"{run.name} {run.status}{summary}", 10000)
+
+    def _update_buttons(self):
+        busy = self.controller.busy
+        have_data = self.controller.data is not None
+        problem = self.controls.problem_text()
+        can_start = have_data and not busy and not problem
+        self.start_button.setEnabled(can_start)
+        self.start_action.setEnabled(can_start)
+        self.start_button.setToolTip(problem or ("" if have_data else "Open a data set first"))
+        self.pause_button.setEnabled(busy)
+        self.stop_button.setEnabled(busy)
+        self.pause_action.setEnabled(busy)
+        self.stop_action.setEnabled(busy)
+        active = self.controller.active_run
+        self.pause_button.setText("Resume" if active is not None and active.status == "paused" else "Pause")
+        self.save_action.setEnabled(self.runs.selected_run() is not None)
+
+    # ------------------------------------------------------------ files
+
+    def load_parameters(self):
+        path, _ = QFileDialog.getOpenFileName(self, "Load parameters", self._last_dir(),
+                                              "HDF5 (*.hdf5 *.h5);;All files (*)")
+        if path:
+            self.controller.load_params(path)
+
+    def save_parameters(self):
+        run = self.runs.selected_run()
+        if run is None:
+            self.show_message("Select a run in the run list first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save parameters",
+                                              str(Path(self._last_dir()) / f"{run.name}.hdf5"),
+                                              "HDF5 (*.hdf5)")
+        if path and self.controller.save_params(run, path):
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def export_csv(self):
+        run = self.runs.selected_run()
+        if run is None or not run.points:
+            self.show_message("Select a run with points in the run list first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves",
+                                              str(Path(self._last_dir()) / f"{run.name}.csv"), "CSV (*.csv)")
+        if path:
+            try:
+                write_points_csv(path, run.points)
+            except OSError as error:
+                self.show_message(str(error))
+                return
+            self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    def export_png(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export plots",
+                                              str(Path(self._last_dir()) / "curves.png"), "PNG (*.png)")
+        if not path:
+            return
+        self.plots.flush()
+        buffer = QBuffer()  # owns its bytes (a temporary QByteArray here would dangle)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.plots.grab().save(buffer, "PNG")
+        try:
+            with atomic_write(path) as f:
+                f.write(bytes(buffer.data()))
+        except OSError as error:
+            self.show_message(str(error))
+            return
+        self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    # ------------------------------------------------------------ messages, settings
+
+    def show_message(self, text):
+        """Tell the user, without blocking the event loop (a window-modal box)."""
+        self.last_message = text
+        self.statusBar().showMessage(text, 10000)
+        if self._dialog is not None:
+            self._dialog.close()
+        self._dialog = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab", text,
+                                   QMessageBox.StandardButton.Ok, self)
+        self._dialog.setObjectName("messageBox")
+        self._dialog.open()
+
+    def _last_dir(self):
+        return str(self.store.value("last_dir", str(Path.home())))
+
+    def _remember_recent(self, folder):
+        recent = [f for f in self._recent() if f != folder]
+        self.store.setValue("recent", json.dumps([folder, *recent][:MAX_RECENT]))
+        self._refresh_recent()
+
+    def _recent(self):
+        try:
+            return list(json.loads(self.store.value("recent", "[]")))
+        except (TypeError, ValueError):
+            return []
+
+    def _refresh_recent(self):
+        self.recent_menu.clear()
+        for folder in self._recent():
+            action = self.recent_menu.addAction(folder)
+            action.triggered.connect(lambda _=False, f=folder: self.controller.load_data(f))
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    def _restore(self):
+        geometry = self.store.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        saved = self.store.value("settings")
+        if saved:
+            try:
+                self.controls.set_settings(Settings.from_dict(json.loads(saved)))
+            except (TypeError, ValueError):
+                pass
+
+    def closeEvent(self, event):
+        self.controller.shutdown()
+        self.store.setValue("geometry", self.saveGeometry())
+        self.store.sync()
+        if self._dialog is not None:
+            self._dialog.close()
+        super().closeEvent(event)

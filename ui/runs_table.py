@@ -1,0 +1,111 @@
+"""The run list: one row per run, ticked to overlay its curves, renamed in place."""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
+           "samples/s")
+
+
+def _swatch(color):
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class RunsTable(QTableWidget):
+    """Rows mirror the controller's runs; edits go out as signals."""
+
+    visibilityToggled = Signal(object, bool)
+    renamed = Signal(object, str)
+    deleteRequested = Signal(object)
+    selectedRunChanged = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(0, len(COLUMNS), parent)
+        self.setObjectName("runsTable")
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                             | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self._runs = []
+        self._updating = False
+        self.itemChanged.connect(self._item_changed)
+        self.itemSelectionChanged.connect(lambda: self.selectedRunChanged.emit(self.selected_run()))
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._delete_selected)
+
+    def add_run(self, run):
+        self._runs.append(run)
+        self.insertRow(self.rowCount())
+        self.update_run(run)
+        self.selectRow(self.rowCount() - 1)
+
+    def remove_run(self, run):
+        row = self._runs.index(run)
+        self._runs.pop(row)
+        self.removeRow(row)
+
+    def update_run(self, run):
+        row = self._runs.index(run)
+        last = run.last
+        texts = [
+            run.name,
+            run.settings.describe() if run.status != "loaded" else run.source,
+            run.status + (f": {run.message}" if run.message else ""),
+            f"{last.test_accuracy:.4f}" if last else "",
+            f"{last.test_loss:.4f}" if last else "",
+            f"{run.samples_seen:,}",
+            f"{run.train_seconds:.2f}" if run.train_seconds else "",
+            f"{run.samples_per_second:,.0f}" if run.samples_per_second else "",
+        ]
+        self._updating = True
+        try:
+            for column, text in enumerate(texts):
+                item = self.item(row, column)
+                if item is None:
+                    item = QTableWidgetItem()
+                    if column:
+                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                    else:
+                        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                        item.setIcon(_swatch(run.color))
+                    self.setItem(row, column, item)
+                if item.text() != text:
+                    item.setText(text)
+            check = Qt.CheckState.Checked if run.visible else Qt.CheckState.Unchecked
+            if self.item(row, 0).checkState() != check:
+                self.item(row, 0).setCheckState(check)
+            if run.message:
+                self.item(row, 2).setToolTip(run.message)
+        finally:
+            self._updating = False
+
+    def selected_run(self):
+        rows = self.selectionModel().selectedRows()
+        return self._runs[rows[0].row()] if rows else None
+
+    def run_at(self, row):
+        return self._runs[row]
+
+    def _item_changed(self, item):
+        if self._updating or item.column() != 0:
+            return
+        run = self._runs[item.row()]
+        visible = item.checkState() == Qt.CheckState.Checked
+        if visible != run.visible:
+            self.visibilityToggled.emit(run, visible)
+        if item.text() != run.name:
+            self.renamed.emit(run, item.text())
+
+    def _delete_selected(self):
+        run = self.selected_run()
+        if run is not None:
+            self.deleteRequested.emit(run)
