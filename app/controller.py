@@ -15,9 +15,14 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from superqt.utils import create_worker
 
+from compute._jit import leave_one_core
 from compute import data as data_files
 from compute import metrics, params
 from compute.training import Point, Settings, Training, TrainingDiverged
+
+#: Progress reaches the window at most this often (seconds): the GUI thread's work per
+#: update must not compete with the worker for the GIL hundreds of times a second.
+PROGRESS_SECONDS = 0.1
 
 #: Colours given to runs in turn (colour-blind-friendly "tab10" order).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -73,9 +78,12 @@ class RunController(QObject):
     dataFailed(str)
         Loading data failed; the message is for the user.
     runAdded(object), runChanged(object), runRemoved(object)
-        The run list changed; ``runChanged`` also fires when points arrive.
+        The run list changed (a run's status, name or visibility).
+    pointsAdded(object)
+        A run has a new point (cheap: listeners should only mark things for redrawing).
     progress(object)
-        The active run advanced (samples seen, seconds); cheap, many per second.
+        The active run advanced (samples seen, seconds, metrics); at most every
+        PROGRESS_SECONDS, and once more when it ends.
     busyChanged(bool)
         A run started or ended.
     message(str)
@@ -88,6 +96,7 @@ class RunController(QObject):
     runAdded = Signal(object)
     runChanged = Signal(object)
     runRemoved = Signal(object)
+    pointsAdded = Signal(object)
     progress = Signal(object)
     busyChanged = Signal(bool)
     message = Signal(str)
@@ -100,7 +109,7 @@ class RunController(QObject):
         self._worker = None
         self._active = None
         self._loader = None
-        self._pause_started = None
+        self._last_progress = 0.0
 
     # ---------------------------------------------------------------- data
 
@@ -204,8 +213,11 @@ class RunController(QObject):
         run.train_seconds = train_seconds
         if point is not None:
             run.points.append(point)
-            self.runChanged.emit(run)
-        self.progress.emit(run)
+            self.pointsAdded.emit(run)
+        now = time.perf_counter()
+        if now - self._last_progress >= PROGRESS_SECONDS:
+            self._last_progress = now
+            self.progress.emit(run)
 
     def _set_status(self, run, status):
         run.status = status
@@ -220,6 +232,7 @@ class RunController(QObject):
         if self._active is run:
             self._active = None
             self._worker = None
+            self.progress.emit(run)
             self.busyChanged.emit(False)
         self.runChanged.emit(run)
 
@@ -298,6 +311,7 @@ class WorkerFailed(Exception):
 
 def _drive(training):
     """Worker body: the engine's generator, forwarding (samples, seconds, point)."""
+    leave_one_core()  # numba's thread count is per thread: this worker's only
     try:
         for point in training.steps():
             yield training.samples_seen, training.train_seconds, point

@@ -4,6 +4,19 @@ import sys
 import traceback
 
 
+#: How long a thread may hold the GIL before another gets it (seconds). Python's 5 ms
+#: default made the training worker wait behind the GUI's painting at every chunk
+#: boundary (79% of headless throughput measured; see scripts/measure_gui.py).
+GIL_SWITCH_INTERVAL = 0.0005
+
+
+def configure_process():
+    """Process-wide settings for running the GUI beside a training worker."""
+    import compute.kernels  # noqa: F401  (numba's settings must precede any other import of numba)
+
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+
+
 def run(data_folder=None, preset=None, start=False, quit_after=None):
     """Open the main window and run the Qt event loop.
 
@@ -18,7 +31,7 @@ def run(data_folder=None, preset=None, start=False, quit_after=None):
     quit_after : float, optional
         Close the window after this many seconds.
     """
-    import compute.kernels  # noqa: F401  (numba's settings must precede any other import of numba)
+    configure_process()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 

@@ -152,38 +152,40 @@ def _add_outer(M, indices, values, start, stop, bias_row, delta, scale):
 
 
 @jit
-def _log_softmax_loss(z, n_classes, label):
-    """Cross-entropy of logits ``z`` for ``label``: (loss, correct, log normaliser).
-
-    Loss is ``logsumexp(z) - z[label]`` in nats, exact (no epsilon). A NaN or inf
-    logit makes the loss NaN, which is how divergence shows.
-    """
+def _top(z, n_classes):
+    """(index, value) of the largest of the first ``n_classes`` logits (first on ties)."""
     best = 0
     top = z[0]
     for k in range(1, n_classes):
         if z[k] > top:
             top = z[k]
             best = k
+    return best, top
+
+
+@jit
+def _log_softmax_loss(z, n_classes, label):
+    """Cross-entropy of logits ``z`` for ``label``: (loss, predicted class, log normaliser).
+
+    Loss is ``logsumexp(z) - z[label]`` in nats, exact (no epsilon). A NaN or inf
+    logit makes the loss NaN, which is how divergence shows.
+    """
+    best, top = _top(z, n_classes)
     total = 0.0
     for k in range(n_classes):
         total += np.exp(z[k] - top)
     log_norm = top + np.log(total)
-    return log_norm - z[label], best == label, log_norm
+    return log_norm - z[label], best, log_norm
 
 
 @jit
 def _softmax_delta(z, n_classes, label):
     """Turn logits into ``softmax(z) - onehot(label)`` in place (padding set to 0).
 
-    Returns (loss, correct) as :func:`_log_softmax_loss` does, with one ``exp`` per class
-    (scalar libm calls are a large share of a training epoch).
+    Returns (loss, correct), with one ``exp`` per class (scalar libm calls are a large
+    share of a training epoch).
     """
-    best = 0
-    top = z[0]
-    for k in range(1, n_classes):
-        if z[k] > top:
-            top = z[k]
-            best = k
+    best, top = _top(z, n_classes)
     label_logit = z[label]
     total = 0.0
     for k in range(n_classes):
@@ -385,14 +387,10 @@ def _evaluate_blocks(P, indptr, indices, values, labels, n_classes, row_start, r
         for row in range(first, last):
             _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
             label = labels[row]
-            row_loss, hit, _ = _log_softmax_loss(z, n_classes, label)
+            row_loss, best, _ = _log_softmax_loss(z, n_classes, label)
             loss += row_loss
-            correct += hit
+            correct += best == label
             if keep:
-                best = 0
-                for k in range(1, n_classes):
-                    if z[k] > z[best]:
-                        best = k
                 predictions[row] = best
         block_loss[b] = loss
         block_correct[b] = correct

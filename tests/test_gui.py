@@ -8,6 +8,7 @@ import sys
 
 import h5py
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
@@ -114,6 +115,16 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     assert studio.runs.item(0, 3).text() == f"{run.points[-1].test_accuracy:.4f}"
     assert studio.progress.value() == studio.progress.maximum()
     assert "samples/s" in studio.throughput.text()
+
+    # hovering over the plot reads out the nearest point's exact values
+    plot = studio.plots.accuracy_plot
+    plot.getPlotItem().vb.setRange(xRange=(0, 60000), yRange=(0, 1), padding=0)
+    scene_point = plot.getPlotItem().vb.mapViewToScene(pg.Point(30100, 0.5))
+    studio.plots._hovered(plot, scene_point)
+    point = run.points[6]
+    assert point.samples_seen == 30000
+    assert f"{point.test_accuracy:.4f}" in studio.plots.readout.text()
+    assert "Run 1" in studio.plots.readout.text()
 
 
 def test_pause_resume_and_stop(qtbot, studio):

@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
         c.runAdded.connect(self._run_added)
         c.runChanged.connect(self._run_changed)
         c.runRemoved.connect(self._run_removed)
+        c.pointsAdded.connect(self.plots.update_run)
         c.progress.connect(self._progress)
         c.busyChanged.connect(lambda _: self._update_buttons())
         c.message.connect(self.show_message)
@@ -243,6 +244,7 @@ class MainWindow(QMainWindow):
         self._update_buttons()
 
     def _progress(self, run):
+        self.runs.update_run(run)
         if run.total_samples:
             self.progress.setValue(int(1000 * run.samples_seen / run.total_samples))
             self.progress.setMaximum(1000)

@@ -1,0 +1,90 @@
+"""Measure the studio while it trains: event-loop gaps and throughput against headless.
+
+    python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000]
+
+Runs the same settings headless (the engine alone, in this process) and in the real
+window (offscreen unless DISPLAY is set), and prints: the longest gap between two ticks
+of a 5 ms timer in the GUI thread while training, the median gap, and the training
+samples/s of both, with their ratio (target: no gap over 50 ms; GUI >= 85% of headless).
+"""
+
+import argparse
+import dataclasses
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import compute.kernels  # noqa: E402,F401  (numba settings first)
+from compute import data  # noqa: E402
+from compute.training import PRESETS, Training  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--eval-every", type=int, default=5000)
+    parser.add_argument("--preset", default="seed-minibatch100")
+    args = parser.parse_args()
+    settings = dataclasses.replace(PRESETS[args.preset], epochs=args.epochs,
+                                   eval_every=args.eval_every)
+
+    pair = data.load_folder(args.data)
+    headless = Training(pair, settings)
+    headless.run()
+    headless_rate = headless.samples_seen / headless.train_seconds
+    headless_wall = headless.train_seconds + headless.eval_seconds
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui import configure_process
+    from ui.main_window import MainWindow
+
+    configure_process()
+    app = QApplication(sys.argv[:1])
+    store = QSettings(os.devnull, QSettings.Format.IniFormat)
+    window = MainWindow(args.data, store=store)
+    window.show()
+    ticks = []
+    timer = QTimer(interval=5)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    state = {}
+
+    def begin():
+        if window.controller.data is None:
+            QTimer.singleShot(100, begin)
+            return
+        window.controls.set_settings(settings)
+        ticks.clear()
+        timer.start()
+        state["run"] = window.controller.start(settings)
+        state["started"] = time.perf_counter()
+        window.controller.busyChanged.connect(lambda busy: busy or finish())
+
+    def finish():
+        timer.stop()
+        state["wall"] = time.perf_counter() - state["started"]
+        window.close()
+
+    QTimer.singleShot(0, begin)
+    app.exec()
+    run = state["run"]
+    gaps = [(b - a) * 1e3 for a, b in zip(ticks, ticks[1:])]
+    gui_rate = run.samples_seen / run.train_seconds
+    long_gaps = [(round((ticks[i] - state["started"]) * 1e3), round(g)) for i, g in enumerate(gaps) if g > 30]
+    print(f"gaps over 30 ms (ms after start, length): {long_gaps[:12]}")
+    print(f"settings: {settings.describe()}, a point every {settings.eval_every} samples")
+    print(f"GUI thread, 5 ms timer while training: longest gap {max(gaps):.1f} ms, "
+          f"median {statistics.median(gaps):.1f} ms, {len(gaps)} ticks")
+    print(f"training samples/s: headless {headless_rate:,.0f}, in the GUI {gui_rate:,.0f} "
+          f"({100 * gui_rate / headless_rate:.0f}% of headless)")
+    print(f"wall time incl. evaluation: headless {headless_wall:.2f} s, GUI {state['wall']:.2f} s "
+          f"({100 * headless_wall / state['wall']:.0f}%)")
+
+
+if __name__ == "__main__":
+    main()
