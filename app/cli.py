@@ -71,6 +71,14 @@ def build_parser():
     _add_data_options(evaluate, train=False)
     evaluate.add_argument("--json", action="store_true")
 
+    predict = commands.add_parser("predict", help="classify image files of digits",
+                                  description="Classify pictures of single digits (any size, "
+                                  "gray or colour, dark on light or light on dark) after MNIST-style "
+                                  "preprocessing.")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--params", metavar="P", help="parameter file (default: the bundled weights)")
+    predict.add_argument("--json", action="store_true")
+
     gui = commands.add_parser("gui", help="open the desktop application (the default)")
     gui.add_argument("--data", metavar="DIR", help="data folder to open at start")
     gui.add_argument("--preset", choices=list(PRESETS), help="fill the settings from a preset")
@@ -194,6 +202,41 @@ def _bench(args):
     return 0
 
 
+def _predict(args):
+    from app.resources import BUNDLED_WEIGHTS
+    from compute import kernels, params, preprocess
+    from compute.data import DataError
+
+    model, _ = params.load(args.params or BUNDLED_WEIGHTS)
+    if model.n_features != preprocess.SIDE * preprocess.SIDE:
+        raise DataError(f"{args.params}: has {model.n_features} features per class; image "
+                        f"prediction needs a {preprocess.SIDE}x{preprocess.SIDE} model (784)")
+    P = model.packed()
+    results, status = [], 0
+    for path in args.images:
+        try:
+            prepared = preprocess.to_model_input(preprocess.read_image(path))
+        except DataError as error:
+            print(f"softmax-lab: error: {error}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        if prepared.empty:
+            results.append({"file": path, "digit": None, "probabilities": None})
+            continue
+        probabilities = kernels.probabilities(P, prepared.features, model.n_classes)[0]
+        results.append({"file": path, "digit": int(probabilities.argmax()),
+                        "probabilities": [round(float(p), 6) for p in probabilities]})
+    if args.json:
+        print(json.dumps(results))
+    for result in results if not args.json else ():
+        if result["digit"] is None:
+            print(f"{result['file']}: no digit found (the image is blank)")
+        else:
+            chance = result["probabilities"][result["digit"]]
+            print(f"{result['file']}: {result['digit']} ({chance:.1%})")
+    return status
+
+
 def _gui(args):
     from app.gui import run
 
@@ -209,7 +252,8 @@ def main(argv=None):
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, "gui": _gui, None: _gui}
+    handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, "predict": _predict,
+                "gui": _gui, None: _gui}
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:

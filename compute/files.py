@@ -6,6 +6,12 @@ import tempfile
 from pathlib import Path
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class FileWriteError(OSError):
     """A file could not be written; the old file, if any, is untouched."""
 
@@ -34,6 +40,9 @@ def atomic_write(path, mode="wb", **open_options):
     except OSError as error:
         raise FileWriteError(f"{path}: cannot write in {folder} ({error.strerror})") from None
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would,
+        # or keep the mode of the file it replaces.
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         with os.fdopen(handle, mode, **open_options) as f:
             yield f
             f.flush()

@@ -1,0 +1,151 @@
+"""Turn any picture of a digit into what an MNIST model expects (Qt-free).
+
+The MNIST recipe (LeCun et al.): digits were "size normalized to fit in a 20x20 pixel
+box while preserving their aspect ratio ... centered in a 28x28 image by computing the
+center of mass of the pixels". :func:`to_model_input` does the same to a drawing, a
+photo or a scan: composite alpha onto white, detect polarity (dark ink on light paper is
+inverted to MNIST's light ink on black), drop the background level, crop to the ink,
+resize the longer side to 20 px with antialiasing, centre by centre of mass in 28x28,
+and scale to [0, 1].
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .data import DataError
+
+SIDE = 28
+BOX = 20
+CENTRE = SIDE // 2
+#: Ink fainter than this fraction of the strongest ink is treated as background.
+INK_THRESHOLD = 0.1
+
+
+@dataclass
+class Prepared:
+    """A picture ready for the model.
+
+    Attributes
+    ----------
+    pixels : ndarray of float32, shape (28, 28)
+        Values in [0, 1], MNIST polarity (ink bright).
+    empty : bool
+        No ink was found: there is nothing to classify.
+    inverted : bool
+        The picture was dark ink on light paper.
+    """
+
+    pixels: np.ndarray
+    empty: bool
+    inverted: bool
+
+    @property
+    def features(self):
+        return self.pixels.reshape(-1)
+
+
+def grayscale(image):
+    """A 2-D float array in [0, 1] from gray, RGB or RGBA data (uint8 or float).
+
+    Alpha is composited onto white, the way a transparent drawing looks on paper.
+    """
+    array = np.asarray(image)
+    if array.dtype == np.uint8:
+        array = array.astype(np.float32) / 255.0
+    else:
+        array = array.astype(np.float32)
+        if array.size and array.max() > 1.0:
+            array = array / 255.0
+    if array.ndim == 2:
+        return np.clip(array, 0.0, 1.0)
+    if array.ndim != 3 or array.shape[2] not in (1, 2, 3, 4):
+        raise ValueError(f"expected a gray, RGB or RGBA image, got shape {array.shape}")
+    channels = array.shape[2]
+    alpha = array[..., -1] if channels in (2, 4) else None
+    color = array[..., :3] if channels >= 3 else array[..., :1]
+    gray = color @ np.array([0.299, 0.587, 0.114], dtype=np.float32) if channels >= 3 else color[..., 0]
+    if alpha is not None:
+        gray = gray * alpha + (1.0 - alpha)
+    return np.clip(gray, 0.0, 1.0)
+
+
+def to_model_input(image):
+    """Prepare a picture of one digit for a 28x28 MNIST model.
+
+    Parameters
+    ----------
+    image : array_like
+        Gray (H, W), RGB (H, W, 3) or RGBA (H, W, 4); uint8 0..255 or floats in [0, 1].
+
+    Returns
+    -------
+    Prepared
+    """
+    gray = grayscale(image)
+    if gray.size == 0:
+        return Prepared(np.zeros((SIDE, SIDE), np.float32), True, False)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    inverted = bool(np.median(border) > 0.5)
+    ink = 1.0 - gray if inverted else gray
+    background = float(np.median(1.0 - border if inverted else border))
+    ink = np.clip(ink - background, 0.0, None)
+    strongest = float(ink.max())
+    if strongest <= 0.05:
+        return Prepared(np.zeros((SIDE, SIDE), np.float32), True, inverted)
+    ink = ink / strongest
+    ink[ink < INK_THRESHOLD] = 0.0
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    height, width = ink.shape
+    scale = BOX / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # Pillow's bilinear filter widens its support when it shrinks, so it antialiases;
+    # Lanczos overshot, and scaling its peak to 1 dimmed the strokes (round-trip test on
+    # MNIST: 88.8% against 91.3% with bilinear, originals 92.5%).
+    boxed = np.asarray(Image.fromarray(ink.astype(np.float32)).resize(size, Image.Resampling.BILINEAR))
+    boxed = np.clip(boxed, 0.0, None)
+    out = np.zeros((SIDE, SIDE), np.float32)
+    total = float(boxed.sum())
+    if total <= 0:
+        return Prepared(out, True, inverted)
+    ys, xs = np.indices(boxed.shape)
+    center_y = float((ys * boxed).sum() / total)
+    center_x = float((xs * boxed).sum() / total)
+    # MNIST's centres of mass sit at (14, 14) in 0-based pixel indices (measured over
+    # its test set: 13.98, 13.99), not at the geometric centre 13.5.
+    top = int(round(CENTRE - center_y))
+    left = int(round(CENTRE - center_x))
+    _paste(out, boxed, top, left)
+    peak = float(out.max())
+    if peak > 0:
+        out /= peak
+    return Prepared(np.clip(out, 0.0, 1.0), False, inverted)
+
+
+def _paste(out, patch, top, left):
+    """Copy ``patch`` into ``out`` at (top, left), clipping what falls outside."""
+    y0, x0 = max(top, 0), max(left, 0)
+    y1 = min(top + patch.shape[0], out.shape[0])
+    x1 = min(left + patch.shape[1], out.shape[1])
+    if y1 > y0 and x1 > x0:
+        out[y0:y1, x0:x1] = patch[y0 - top:y1 - top, x0 - left:x1 - left]
+
+
+def read_image(path):
+    """Read an image file as an array (gray, RGB or RGBA), or raise :class:`DataError`."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+            if picture.mode not in ("L", "RGB", "RGBA", "LA"):
+                picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
+            return np.asarray(picture)
+    except (UnidentifiedImageError, OSError) as error:
+        reason = "not an image Pillow can read" if isinstance(error, UnidentifiedImageError) else str(error)
+        raise DataError(f"{path}: {reason}") from None
