@@ -204,26 +204,25 @@ def _bench(args):
 
 def _predict(args):
     from app.resources import BUNDLED_WEIGHTS
-    from compute import kernels, params, preprocess
+    from compute import params, preprocess
     from compute.data import DataError
 
-    model, _ = params.load(args.params or BUNDLED_WEIGHTS)
+    source = args.params or BUNDLED_WEIGHTS
+    model, _ = params.load(source)
     if model.n_features != preprocess.SIDE * preprocess.SIDE:
-        raise DataError(f"{args.params}: has {model.n_features} features per class; image "
+        raise DataError(f"{source}: has {model.n_features} features per class; image "
                         f"prediction needs a {preprocess.SIDE}x{preprocess.SIDE} model (784)")
-    P = model.packed()
     results, status = [], 0
     for path in args.images:
         try:
-            prepared = preprocess.to_model_input(preprocess.read_image(path))
+            _, probabilities = preprocess.classify(model, preprocess.read_image(path))
         except DataError as error:
             print(f"softmax-lab: error: {error}", file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
-        if prepared.empty:
+        if probabilities is None:
             results.append({"file": path, "digit": None, "probabilities": None})
             continue
-        probabilities = kernels.probabilities(P, prepared.features, model.n_classes)[0]
         results.append({"file": path, "digit": int(probabilities.argmax()),
                         "probabilities": [round(float(p), 6) for p in probabilities]})
     if args.json:

@@ -126,6 +126,25 @@ def to_model_input(image):
     return Prepared(np.clip(out, 0.0, 1.0), False, inverted)
 
 
+def classify(model, picture):
+    """Prepare ``picture`` and classify it with ``model`` (a :class:`compute.params.Model`).
+
+    Returns
+    -------
+    (Prepared, ndarray or None)
+        The model's input, and the K class probabilities (None for an empty picture).
+    """
+    from .kernels import probabilities
+
+    if model.n_features != SIDE * SIDE:
+        raise ValueError(f"the model has {model.n_features} features per class; pictures need a "
+                         f"{SIDE}x{SIDE} model ({SIDE * SIDE})")
+    prepared = to_model_input(picture)
+    if prepared.empty:
+        return prepared, None
+    return prepared, probabilities(model.packed(), prepared.features, model.n_classes)[0]
+
+
 def _paste(out, patch, top, left):
     """Copy ``patch`` into ``out`` at (top, left), clipping what falls outside."""
     y0, x0 = max(top, 0), max(left, 0)

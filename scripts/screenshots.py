@@ -23,6 +23,26 @@ RUNS = [PRESETS["seed-sgd1"], PRESETS["seed-minibatch100"],
         dataclasses.replace(PRESETS["best"], epochs=1, eval_every=5000)]
 
 
+TWO = [(0.3, 0.32), (0.42, 0.2), (0.6, 0.2), (0.7, 0.32), (0.65, 0.5), (0.45, 0.68),
+       (0.3, 0.82), (0.75, 0.8)]
+
+
+def draw(canvas, points):
+    """Drag the mouse through ``points`` (fractions of the canvas side) with the button held."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    side = min(canvas.width(), canvas.height())
+    path = [QPointF(x * side, y * side) for x, y in points]
+    steps = [path[0]] + [a + (b - a) * (t / 8) for a, b in zip(path, path[1:]) for t in range(1, 9)]
+    for i, point in enumerate(steps):
+        kind = (QEvent.Type.MouseButtonPress if i == 0 else
+                QEvent.Type.MouseButtonRelease if i == len(steps) - 1 else QEvent.Type.MouseMove)
+        held = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+        QApplication.sendEvent(canvas, QMouseEvent(kind, point, point, Qt.MouseButton.LeftButton, held,
+                                                   Qt.KeyboardModifier.NoModifier))
+
+
 def main(data_folder, out_folder):
     out = Path(out_folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -45,6 +65,13 @@ def main(data_folder, out_folder):
         window.plots.flush()
         app.processEvents()
         window.grab().save(str(out / "three-runs.png"))
+        window.tabs.setCurrentWidget(window.draw)
+        app.processEvents()
+        draw(window.draw.canvas, TWO)
+        QTimer.singleShot(800, finish)
+
+    def finish():
+        window.grab().save(str(out / "draw.png"))
         window.close()
 
     QTimer.singleShot(500, next_step)

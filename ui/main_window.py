@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QVBoxLayout,
-                               QWidget)
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from app.controller import RunController
 from compute import data as data_files
@@ -18,6 +18,7 @@ from compute.training import Settings
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
+from .draw_tab import DrawTab
 from .runs_table import RunsTable
 
 MAX_RECENT = 8
@@ -103,7 +104,11 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
-        self.setCentralWidget(self.pages)
+        self.draw = DrawTab(self.controller)
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.addTab(self.pages, "Train")
+        self.tabs.addTab(self.draw, "Draw a digit")
+        self.setCentralWidget(self.tabs)
 
         self.progress = QProgressBar(objectName="statusProgress")
         self.progress.setMaximumWidth(220)

@@ -1,0 +1,121 @@
+"""The drawing tab: real mouse events on the canvas, real weights, real worker threads."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from app.controller import RunController
+from compute.training import PRESETS
+from ui.draw_tab import DrawTab
+
+WAIT_MS = 30_000
+
+
+def mouse(widget, kind, x, y):
+    """Deliver a mouse event with the left button held (QTest's move drops buttons)."""
+    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+    event = QMouseEvent(kind, QPointF(x, y), QPointF(x, y), Qt.MouseButton.LeftButton, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def stroke(canvas, points):
+    """Draw a polyline given in fractions of the canvas side."""
+    side = min(canvas.width(), canvas.height())
+    xs = [(x * side, y * side) for x, y in points]
+    mouse(canvas, QEvent.Type.MouseButtonPress, *xs[0])
+    for a, b in zip(xs, xs[1:]):
+        for t in np.linspace(0, 1, 8)[1:]:
+            mouse(canvas, QEvent.Type.MouseMove, a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
+    mouse(canvas, QEvent.Type.MouseButtonRelease, *xs[-1])
+
+
+SEVEN = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]
+ONE = [[(0.5, 0.15), (0.5, 0.85)]]
+
+
+@pytest.fixture
+def tab(qtbot, no_qt_leaks):
+    controller = RunController()
+    tab = DrawTab(controller)
+    tab.resize(900, 500)
+    tab.show()
+    qtbot.waitExposed(tab)
+    yield tab
+    controller.shutdown()
+    tab.close()
+
+
+def wait_for_digit(qtbot, tab):
+    qtbot.waitUntil(lambda: tab.view.probabilities is not None, timeout=WAIT_MS)
+    return int(np.argmax(tab.view.probabilities))
+
+
+def test_empty_canvas_asks_for_a_digit(tab):
+    assert tab.canvas.is_empty
+    assert "draw a digit" in tab.view.digit.text()
+    assert tab.view.probabilities is None
+
+
+def test_drawing_strokes_gives_a_prediction_and_a_preview(qtbot, tab):
+    for line in SEVEN:
+        stroke(tab.canvas, line)
+    assert wait_for_digit(qtbot, tab) == 7
+    assert tab.view.probabilities.sum() == pytest.approx(1.0)
+    preview = tab.view.preview.pixmap().toImage()
+    assert not preview.isNull() and preview.width() == 140
+    pixels = tab.canvas.pixels()
+    assert pixels.shape == (280, 280) and pixels.min() < 60 and np.median(pixels) > 200
+
+
+def test_clear_and_undo(qtbot, tab):
+    stroke(tab.canvas, ONE[0])
+    assert wait_for_digit(qtbot, tab) == 1
+    stroke(tab.canvas, [(0.3, 0.3), (0.7, 0.3)])
+    tab.view.probabilities = None  # wait for the answer to the drawing after undo
+    tab.canvas.undo()
+    assert wait_for_digit(qtbot, tab) == 1
+    tab.canvas.setFocus()
+    qtbot.keyClick(tab.canvas, Qt.Key.Key_Escape)
+    assert tab.canvas.is_empty
+    qtbot.waitUntil(lambda: tab.view.probabilities is None, timeout=WAIT_MS)
+    assert "draw a digit" in tab.view.digit.text()
+    stroke(tab.canvas, ONE[0])
+    wait_for_digit(qtbot, tab)
+    qtbot.keyClick(tab.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tab.canvas.is_empty
+
+
+def test_switching_the_model_updates_the_prediction(qtbot, tab, mnist):
+    tab.controller.data = mnist
+    for line in SEVEN:
+        stroke(tab.canvas, line)
+    wait_for_digit(qtbot, tab)
+    bundled = tab.view.probabilities.copy()
+    with qtbot.waitSignal(tab.controller.busyChanged, timeout=WAIT_MS):
+        run = tab.controller.start(PRESETS["seed-sgd1"])
+    qtbot.waitUntil(lambda: not tab.controller.busy, timeout=WAIT_MS)
+    tab.choose_run(run)
+    qtbot.waitUntil(lambda: tab.view.probabilities is not None
+                    and not np.allclose(tab.view.probabilities, bundled), timeout=WAIT_MS)
+    assert tab.model_box.currentText() == run.name
+
+
+def test_a_late_answer_for_an_old_drawing_is_dropped(qtbot, tab):
+    stroke(tab.canvas, ONE[0])
+    wait_for_digit(qtbot, tab)
+    stale = (tab._generation - 1, None, np.eye(10)[3])
+    tab._show(stale)
+    assert int(np.argmax(tab.view.probabilities)) == 1
+
+
+def test_a_dropped_or_pasted_picture_is_classified(qtbot, tab, mnist):
+    digit = mnist.test.rows.dense([0])[0].reshape(28, 28)  # a 7
+    gray = np.ascontiguousarray((255 - digit * 255).astype(np.uint8))
+    image = QImage(gray.data, 28, 28, 28, QImage.Format.Format_Grayscale8).scaled(200, 200)
+    QApplication.clipboard().setImage(image)
+    tab.canvas.paste()
+    assert not tab.canvas.is_empty
+    assert wait_for_digit(qtbot, tab) == 7

@@ -1,0 +1,65 @@
+"""What the model makes of the drawing: the digit, the class probabilities, and the
+28x28 picture it was given."""
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+PREVIEW_SCALE = 5
+
+
+class PredictionView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.digit = QLabel(objectName="predictedDigit")
+        self.digit.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.digit.setMinimumWidth(160)
+        self.preview = QLabel(objectName="modelInputPreview")
+        self.preview.setFixedSize(28 * PREVIEW_SCALE, 28 * PREVIEW_SCALE)
+        self.preview.setStyleSheet("background: black; border: 1px solid #999;")
+        self.preview.setToolTip("exactly what the model sees: 28x28, ink bright, centred")
+        self.bars_plot = pg.PlotWidget(objectName="probabilityBars")
+        self.bars_plot.setYRange(0, 1.05, padding=0)
+        self.bars_plot.setMouseEnabled(x=False, y=False)
+        self.bars_plot.hideButtons()
+        self.bars_plot.setLabel("left", "probability")
+        self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.bars_plot.setMinimumHeight(160)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#1f77b4")
+        self.bars_plot.addItem(self.bars)
+        top = QHBoxLayout()
+        top.addWidget(self.digit, 1)
+        column = QVBoxLayout()
+        column.addWidget(QLabel("model input"))
+        column.addWidget(self.preview)
+        top.addLayout(column)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.bars_plot, 1)
+        self.probabilities = None
+        self.show_empty()
+
+    def show_empty(self, text="draw a digit"):
+        self.probabilities = None
+        self.digit.setText(f"<span style='font-size:20pt; color:#888'>{text}</span>")
+        self.bars.setOpts(x=[], height=[])
+        self.preview.setPixmap(QPixmap())
+
+    def show_prediction(self, pixels, probabilities):
+        """Show a prediction: the 28x28 input and the K class probabilities."""
+        self.probabilities = np.asarray(probabilities)
+        best = int(self.probabilities.argmax())
+        self.digit.setText(f"<span style='font-size:64pt; font-weight:bold'>{best}</span><br>"
+                           f"<span style='font-size:12pt'>{self.probabilities[best]:.1%} sure</span>")
+        K = len(self.probabilities)
+        brushes = ["#d62728" if k == best else "#1f77b4" for k in range(K)]
+        self.bars.setOpts(x=np.arange(K), height=self.probabilities, brushes=brushes)
+        self.bars_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(K)]])
+        gray = np.ascontiguousarray((np.clip(pixels, 0, 1) * 255).astype(np.uint8))
+        image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0],
+                       QImage.Format.Format_Grayscale8).copy()
+        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+            self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.FastTransformation))
