@@ -79,6 +79,16 @@ def build_parser():
     predict.add_argument("--params", metavar="P", help="parameter file (default: the bundled weights)")
     predict.add_argument("--json", action="store_true")
 
+    download = commands.add_parser(
+        "download", help="fetch MNIST (11 MB), verify it and keep it for later runs",
+        description="Download the four MNIST IDX files from the public mirrors (in turn), verify "
+                    "their SHA-256, and convert them to the course's HDF5 files.")
+    download.add_argument("--to", metavar="DIR", help="where to keep it (default: the user data folder)")
+    download.add_argument("--mirror", metavar="URL",
+                          help="base URL to fetch from instead (also $SOFTMAX_LAB_MIRROR)")
+    download.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                          help="seconds a connection may stay silent (default 30)")
+
     gui = commands.add_parser("gui", help="open the desktop application (the default)")
     gui.add_argument("--data", metavar="DIR", help="data folder to open at start")
     gui.add_argument("--preset", choices=list(PRESETS), help="fill the settings from a preset")
@@ -236,6 +246,28 @@ def _predict(args):
     return status
 
 
+def _download(args):
+    from tqdm import tqdm
+
+    from compute import download
+
+    bar = tqdm(total=download.TOTAL_BYTES, unit="B", unit_scale=True, unit_divisor=1024,
+               file=sys.stderr, desc="MNIST", leave=False)
+
+    def show(progress):
+        bar.update(progress.done - bar.n)
+
+    try:
+        folder, fetched = download.download(args.to, args.mirror, progress=show, timeout=args.timeout)
+    finally:
+        bar.close()
+    if fetched:
+        print(f"MNIST downloaded, verified and converted in {folder}")
+    else:
+        print(f"MNIST is already in {folder}; nothing to download")
+    return 0
+
+
 def _gui(args):
     from app.gui import run
 
@@ -252,11 +284,13 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, "predict": _predict,
-                "gui": _gui, None: _gui}
+                "download": _download, "gui": _gui, None: _gui}
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:
         print(f"softmax-lab: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        if args.command == "download":
+            print("softmax-lab: download cancelled; nothing was changed", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -7,6 +7,7 @@ second while one runs is refused with a message (never mixed).
 """
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from itertools import count
@@ -17,6 +18,7 @@ from superqt.utils import create_worker
 
 from compute._jit import leave_one_core
 from compute import data as data_files
+from compute import download
 from compute import metrics, params
 from compute.training import Point, Settings, Training, TrainingDiverged
 
@@ -77,6 +79,9 @@ class RunController(QObject):
         A :class:`compute.data.DataPair` was loaded (or None).
     dataFailed(str)
         Loading data failed; the message is for the user.
+    downloadProgress(object), downloadFinished(str), downloadFailed(str)
+        A download of MNIST advanced (:class:`compute.download.Progress`), ended in a
+        folder (which is then loaded), or failed or was cancelled (a message).
     runAdded(object), runChanged(object), runRemoved(object)
         The run list changed (a run's status, name or visibility).
     pointsAdded(object)
@@ -90,6 +95,9 @@ class RunController(QObject):
         Something the user should read (refusals, errors, divergence advice).
     """
 
+    downloadProgress = Signal(object)
+    downloadFinished = Signal(str)
+    downloadFailed = Signal(str)
     dataChanged = Signal(object)
     dataFailed = Signal(str)
     dataLoading = Signal(str)
@@ -110,6 +118,7 @@ class RunController(QObject):
         self._active = None
         self._loader = None
         self._last_progress = 0.0
+        self._download_cancel = None
 
     # ---------------------------------------------------------------- data
 
@@ -135,6 +144,49 @@ class RunController(QObject):
         worker.finished.connect(lambda: setattr(self, "_loader", None))
         self._loader = worker
         worker.start()
+
+    def download_data(self, folder=None, mirror=None):
+        """Download MNIST in a worker thread, then load it."""
+        if self._download_cancel is not None:
+            return
+        cancel = threading.Event()
+        self._download_cancel = cancel
+        last = [0.0]
+
+        def report(progress):  # runs in the worker thread; Qt queues the signal
+            now = time.perf_counter()
+            if now - last[0] >= PROGRESS_SECONDS or progress.done == progress.total:
+                last[0] = now
+                self.downloadProgress.emit(progress)
+
+        worker = create_worker(download.download, folder, mirror, report, cancel.is_set,
+                               _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(self._downloaded)
+        worker.errored.connect(lambda error: self.downloadFailed.emit(_describe(error)))
+        worker.finished.connect(lambda: setattr(self, "_download_cancel", None))
+        worker.start()
+
+    def save_data(self, folder):
+        """Write the open data set as the course's HDF5 files, in a worker thread."""
+        worker = create_worker(data_files.save_pair, self.data, folder, _start_thread=False,
+                               _ignore_errors=True)
+        worker.returned.connect(lambda where: self.message.emit(
+            f"Saved {data_files.TRAIN_HDF5} and {data_files.TEST_HDF5} in {where}"))
+        worker.errored.connect(lambda error: self.message.emit(_describe(error)))
+        worker.start()
+
+    def cancel_download(self):
+        if self._download_cancel is not None:
+            self._download_cancel.set()
+
+    @property
+    def downloading(self):
+        return self._download_cancel is not None
+
+    def _downloaded(self, result):
+        folder, _ = result
+        self.downloadFinished.emit(str(folder))
+        self.load_data(folder)
 
     def _data_loaded(self, pair):
         self.data = pair
@@ -200,6 +252,7 @@ class RunController(QObject):
     def shutdown(self, timeout_ms=5000):
         """Stop everything and wait for the worker threads (on window close)."""
         self.stop()
+        self.cancel_download()
         if self._loader is not None:
             self._loader.quit()
         QThreadPool.globalInstance().waitForDone(timeout_ms)

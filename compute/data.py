@@ -11,6 +11,7 @@ what is wrong and what would be right.
 import gzip
 import math
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import h5py
 import numpy as np
 import platformdirs
 
+from .files import atomic_write
 from .kernels import SparseRows, sparse_rows
 
 TRAIN_HDF5 = "mnist_traindata.hdf5"
@@ -222,7 +224,7 @@ def _read_bytes(path):
         if head == b"\x1f\x8b":
             try:
                 return gzip.GzipFile(fileobj=f).read()
-            except (OSError, EOFError) as error:
+            except (OSError, EOFError, zlib.error) as error:
                 raise DataError(f"{path}: damaged gzip data ({error}); download it again") from None
         return f.read()
 
@@ -265,6 +267,24 @@ def read_idx_pair(images_path, labels_path):
         raise DataError(f"{Path(images_path).name}: holds no images")
     X = images.reshape(images.shape[0], -1)
     return X, labels.astype(np.int32), int(labels.max()) + 1
+
+
+def write_course_hdf5(path, X, labels, n_classes):
+    """Write examples and labels in the course schema: float32 ``xdata`` in [0, 1] and
+    one-hot float32 ``ydata``, atomically."""
+    xdata = X.astype(np.float32) / np.float32(255) if X.dtype == np.uint8 else X.astype(np.float32)
+    ydata = np.eye(n_classes, dtype=np.float32)[labels]
+    with atomic_write(path) as stream, h5py.File(stream, "w") as f:
+        f.create_dataset("xdata", data=xdata)
+        f.create_dataset("ydata", data=ydata)
+
+
+def save_pair(pair, folder):
+    """Write a loaded data set as the course's two HDF5 files in ``folder``."""
+    folder = Path(folder)
+    for dataset, name in ((pair.train, TRAIN_HDF5), (pair.test, TEST_HDF5)):
+        write_course_hdf5(folder / name, dataset.rows.dense(), dataset.labels, pair.n_classes)
+    return folder
 
 
 # ------------------------------------------------------------------ data sources

@@ -119,3 +119,27 @@ def test_a_dropped_or_pasted_picture_is_classified(qtbot, tab, mnist):
     tab.canvas.paste()
     assert not tab.canvas.is_empty
     assert wait_for_digit(qtbot, tab) == 7
+
+
+def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab, mnist, tmp_path):
+    from PIL import Image
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    digit = mnist.test.rows.dense([1])[0].reshape(28, 28)  # a 2
+    picture = tmp_path / "two.png"
+    Image.fromarray((255 - digit * 255).astype(np.uint8)).resize((150, 150)).save(picture)
+    broken = tmp_path / "broken.png"
+    broken.write_text("not a picture")
+
+    def drop(path):
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(path))])
+        event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data,
+                           Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+        tab.canvas.dropEvent(event)
+
+    drop(picture)
+    assert wait_for_digit(qtbot, tab) == 2
+    drop(broken)
+    assert "broken.png: not an image" in tab.status.text()

@@ -2,12 +2,13 @@
 run controller. It holds no training logic of its own."""
 
 import json
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from app.controller import RunController
@@ -27,17 +28,24 @@ MAX_RECENT = 8
 class EmptyState(QWidget):
     """What the window shows until a data set is open: how to get one."""
 
-    def __init__(self, open_folder, parent=None):
+    def __init__(self, open_folder, download, parent=None):
         super().__init__(parent)
         self.text = QLabel(objectName="emptyStateText")
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setWordWrap(True)
+        self.download_button = QPushButton("Download MNIST (11 MB)", objectName="emptyDownloadButton")
+        self.download_button.clicked.connect(download)
         self.button = QPushButton("Open data folder…", objectName="emptyOpenButton")
         self.button.clicked.connect(open_folder)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.button)
+        buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(self.text)
-        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(buttons)
         layout.addStretch(1)
         self.show_text()
 
@@ -45,10 +53,11 @@ class EmptyState(QWidget):
         where = " or ".join(str(f) for f in data_files.default_folders())
         self.text.setText(
             (f"<p style='color:#b00020'>{problem}</p>" if problem else "")
-            + "<h2>No data yet</h2><p>Open a folder holding MNIST as "
-            "<code>mnist_traindata.hdf5</code> + <code>mnist_testdata.hdf5</code> "
-            "or the four IDX files,<br>or set <code>SOFTMAX_LAB_DATA</code> to such a folder "
-            f"and restart.</p><p>Looked in: {where}</p>")
+            + "<h2>No data yet</h2><p>Download MNIST (verified, kept for next time), or open "
+            "a folder holding it as <code>mnist_traindata.hdf5</code> + "
+            "<code>mnist_testdata.hdf5</code> or the four IDX files,<br>or set "
+            "<code>SOFTMAX_LAB_DATA</code> to such a folder and restart.</p>"
+            f"<p>Looked in: {where}</p>")
 
 
 class MainWindow(QMainWindow):
@@ -69,6 +78,7 @@ class MainWindow(QMainWindow):
         self.controller = RunController(self)
         self.last_message = ""
         self._dialog = None
+        self.download_dialog = None
 
         self.controls = ControlPanel()
         self.data_label = QLabel("no data", objectName="dataLabel")
@@ -100,7 +110,7 @@ class MainWindow(QMainWindow):
         studio.addWidget(side)
         studio.addWidget(right)
         studio.setStretchFactor(1, 1)
-        self.empty = EmptyState(self.open_data_folder)
+        self.empty = EmptyState(self.open_data_folder, self.download_data)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
@@ -113,6 +123,7 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar(objectName="statusProgress")
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%p%")
+        self.progress.setVisible(False)  # shown once a run starts
         self.throughput = QLabel(objectName="statusThroughput")
         self.statusBar().addPermanentWidget(self.throughput)
         self.statusBar().addPermanentWidget(self.progress)
@@ -141,6 +152,8 @@ class MainWindow(QMainWindow):
                      "openFolderAction")
         self._action(file_menu, "Open HDF5 &files…", self.open_data_files, name="openFilesAction")
         self.recent_menu = file_menu.addMenu("Open &recent")
+        self._action(file_menu, "&Download MNIST (11 MB)…", self.download_data, name="downloadAction")
+        self._action(file_menu, "Save data as course &HDF5…", self.save_data_hdf5, name="saveDataAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Load parameters…", self.load_parameters, QKeySequence("Ctrl+L"),
                      "loadParamsAction")
@@ -169,6 +182,9 @@ class MainWindow(QMainWindow):
         c.dataLoading.connect(lambda what: self.statusBar().showMessage(f"Loading {what}…"))
         c.dataChanged.connect(self._data_loaded)
         c.dataFailed.connect(self._data_failed)
+        c.downloadProgress.connect(self._download_progress)
+        c.downloadFinished.connect(self._download_done)
+        c.downloadFailed.connect(self._download_failed)
         c.runAdded.connect(self._run_added)
         c.runChanged.connect(self._run_changed)
         c.runRemoved.connect(self._run_removed)
@@ -204,6 +220,56 @@ class MainWindow(QMainWindow):
         if test:
             self.controller.load_data(train=train, test=test)
 
+    def download_data(self):
+        """Fetch MNIST with a progress dialog that can cancel it."""
+        if self.controller.downloading:
+            return
+        self.download_dialog = QProgressDialog("Downloading MNIST…", "Cancel", 0, 1000, self)
+        self.download_dialog.setObjectName("downloadDialog")
+        self.download_dialog.setWindowTitle("Download MNIST")
+        self.download_dialog.setMinimumDuration(0)
+        self.download_dialog.setAutoClose(False)
+        self.download_dialog.setAutoReset(False)
+        self.download_dialog.canceled.connect(self.controller.cancel_download)
+        self.download_dialog.show()
+        self._download_started = time.perf_counter()
+        self.controller.download_data()
+
+    def _download_progress(self, progress):
+        if self.download_dialog is None:
+            return
+        elapsed = time.perf_counter() - self._download_started
+        rate = progress.done / elapsed if elapsed > 0 else 0
+        left = (progress.total - progress.done) / rate if rate > 0 else 0
+        self.download_dialog.setValue(int(1000 * progress.done / progress.total))
+        self.download_dialog.setLabelText(
+            f"{progress.file}: {progress.done / 1e6:.1f} of {progress.total / 1e6:.1f} MB, "
+            f"{rate / 1e6:.1f} MB/s, {left:.0f} s left")
+
+    def _download_done(self, folder):
+        self._close_download_dialog()
+        self.statusBar().showMessage(f"MNIST downloaded and verified in {folder}", 10000)
+
+    def _download_failed(self, text):
+        self._close_download_dialog()
+        self.show_message(text)
+
+    def _close_download_dialog(self):
+        if self.download_dialog is not None:
+            self.download_dialog.canceled.disconnect()  # closing emits "canceled" too
+            self.download_dialog.close()
+            self.download_dialog = None
+
+    def save_data_hdf5(self):
+        pair = self.controller.data
+        if pair is None:
+            self.show_message("Open a data set first.")
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Save data as course HDF5 files", self._last_dir())
+        if folder:
+            self.statusBar().showMessage(f"Saving the data in {folder}…")
+            self.controller.save_data(folder)
+
     def _data_loaded(self, pair):
         source = Path(pair.train.source).resolve().parent
         self.data_label.setText(f"{source}<br>{pair.describe()}")
@@ -232,6 +298,9 @@ class MainWindow(QMainWindow):
         self.controller.start(self.controls.settings())
 
     def _run_added(self, run):
+        if run.active:
+            self.progress.setValue(0)
+            self.progress.setVisible(True)
         self.runs.add_run(run)
         self.plots.update_run(run)
         self._update_buttons()
@@ -383,4 +452,5 @@ class MainWindow(QMainWindow):
         self.store.sync()
         if self._dialog is not None:
             self._dialog.close()
+        self._close_download_dialog()
         super().closeEvent(event)

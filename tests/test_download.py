@@ -1,0 +1,208 @@
+"""Downloading MNIST from a local HTTP server on 127.0.0.1 that serves ../shared/data/idx,
+and misbehaves on request: corrupt bytes, cut transfers, 404s, stalls."""
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from compute import data, download
+from compute.download import DownloadCancelled, DownloadError
+from compute.training import Settings, Training
+
+
+class Server:
+    """A loopback HTTP server; ``behaviour[name]`` picks how a file is served."""
+
+    def __init__(self, folder):
+        self.files = {p.name: p.read_bytes() for p in (folder / "idx").glob("*.gz")}
+        self.behaviour = {}
+        self.requests = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                name = self.path.rsplit("/", 1)[-1]
+                server.requests.append(name)
+                how = server.behaviour.get(name, "ok")
+                body = server.files.get(name)
+                if body is None or how == "404":
+                    self.send_error(404)
+                    return
+                if how == "corrupt":
+                    body = body[:1000] + bytes([body[1000] ^ 0xFF]) + body[1001:]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if how == "stall":
+                    time.sleep(3)
+                try:
+                    if how == "truncate":
+                        self.wfile.write(body[: len(body) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout or a cancel): that is the test
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/mnist/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server(mnist_dir):
+    served = Server(mnist_dir)
+    yield served
+    served.close()
+
+
+def listing(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_download_verifies_converts_and_trains(server, tmp_path):
+    seen = []
+    folder, fetched = download.download(tmp_path / "cache", server.url, progress=seen.append)
+    assert fetched and folder == tmp_path / "cache"
+    assert seen[-1].done == seen[-1].total > 11_000_000  # "11 MB"
+    assert all(a.done <= b.done for a, b in zip(seen, seen[1:]))
+    assert data.TRAIN_HDF5 in listing(folder) and data.TEST_HDF5 in listing(folder)
+    assert not [n for n in listing(folder) if n.endswith(".part")]
+    pair = data.load_folder(folder)
+    assert pair.describe() == "60,000 train / 10,000 test, K=10 classes, d=784 features"
+    last = Training(pair, Settings(batch_size=100, learning_rate=0.5, epochs=1, eval_every=60000)).run()
+    assert last.test_accuracy > 0.9
+
+    server.requests.clear()
+    _, fetched_again = download.download(folder, server.url)
+    assert not fetched_again and server.requests == []  # the cache is valid: nothing fetched
+
+
+@pytest.mark.parametrize("how,words", [
+    ("corrupt", "checksum mismatch"),
+    ("truncate", "transfer cut short"),
+    ("404", "HTTP 404"),
+    ("stall", "no answer within 1 s"),
+])
+def test_failures_name_the_file_and_leave_the_cache_clean(server, tmp_path, how, words):
+    cache = tmp_path / "cache"
+    server.behaviour["t10k-images-idx3-ubyte.gz"] = how
+    with pytest.raises(DownloadError) as caught:
+        download.download(cache, server.url, timeout=1)
+    message = str(caught.value)
+    assert message.startswith("t10k-images-idx3-ubyte.gz: could not be downloaded")
+    assert words in message and "--data DIR" in message and "\n" not in message
+    # the files that verified before stay; nothing partial, no HDF5 from a half set
+    assert listing(cache) == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
+
+
+def test_a_good_file_is_never_replaced_by_a_bad_one(server, tmp_path):
+    cache = tmp_path / "cache"
+    download.download(cache, server.url)
+    (cache / data.TRAIN_HDF5).unlink()  # force a new download of what is missing
+    before = (cache / "t10k-labels-idx1-ubyte.gz").read_bytes()
+    (cache / "t10k-labels-idx1-ubyte.gz").write_bytes(b"damaged")
+    server.behaviour["t10k-labels-idx1-ubyte.gz"] = "corrupt"
+    with pytest.raises(DownloadError):
+        download.download(cache, server.url)
+    assert (cache / "train-images-idx3-ubyte.gz").is_file()  # good files untouched
+    server.behaviour.clear()
+    download.download(cache, server.url)
+    assert (cache / "t10k-labels-idx1-ubyte.gz").read_bytes() == before
+
+
+def test_cancel_midway_changes_nothing(server, tmp_path):
+    cache = tmp_path / "cache"
+    state = {"calls": 0}
+
+    def cancel_after_a_few_chunks():
+        state["calls"] += 1
+        return state["calls"] > 5
+
+    with pytest.raises(DownloadCancelled, match="nothing was changed"):
+        download.download(cache, server.url, cancelled=cancel_after_a_few_chunks)
+    assert listing(cache) == []
+
+
+def test_offline_says_how_to_get_the_files(tmp_path):
+    with pytest.raises(DownloadError, match="cannot connect.*SOFTMAX_LAB_DATA"):
+        download.download(tmp_path / "cache", "http://127.0.0.1:9/", timeout=2)
+
+
+def test_download_command_and_environment_mirror(server, tmp_path):
+    cache = tmp_path / "cache"
+    done = subprocess.run([sys.executable, "-m", "app", "download", "--to", str(cache)],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "SOFTMAX_LAB_MIRROR": server.url})
+    assert done.returncode == 0, done.stderr
+    assert "downloaded, verified and converted" in done.stdout
+    again = subprocess.run([sys.executable, "-m", "app", "download", "--to", str(cache),
+                            "--mirror", server.url], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "nothing to download" in again.stdout
+    server.behaviour["train-labels-idx1-ubyte.gz"] = "404"
+    failed = subprocess.run([sys.executable, "-m", "app", "download", "--to", str(tmp_path / "other"),
+                             "--mirror", server.url], capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 2 and "HTTP 404" in failed.stderr and "Traceback" not in failed.stderr
+    trained = subprocess.run([sys.executable, "-m", "app", "train", "--data", str(cache), "--json",
+                              "--quiet", "--eval-every", "60000"],
+                             capture_output=True, text=True, timeout=600)
+    assert json.loads(trained.stdout)["test_accuracy"] > 0.85
+
+
+def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
+        qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
+    monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
+    monkeypatch.setattr(data, "user_data_folder", lambda: tmp_path / "user-data")
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(store=store)
+    window.show()
+    assert window.pages.currentWidget() is window.empty
+    progress = []
+    window.controller.downloadProgress.connect(progress.append)
+    with qtbot.waitSignal(window.controller.dataChanged, timeout=120_000):
+        window.empty.download_button.click()
+        assert window.download_dialog is not None and window.download_dialog.isVisible()
+    assert progress and progress[-1].done == progress[-1].total
+    assert window.download_dialog is None
+    assert window.pages.currentWidget() is not window.empty
+    assert window.start_button.isEnabled()
+    assert (tmp_path / "user-data" / data.TRAIN_HDF5).is_file()
+    window.close()
+
+
+def test_gui_download_failure_is_a_message(qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    server.behaviour["train-images-idx3-ubyte.gz"] = "404"
+    monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
+    monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
+    monkeypatch.setattr(data, "user_data_folder", lambda: tmp_path / "user-data")
+    window = MainWindow(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.show()
+    with qtbot.waitSignal(window.controller.downloadFailed, timeout=60_000):
+        window.download_data()
+    assert "HTTP 404" in window.last_message and window.download_dialog is None
+    assert window.pages.currentWidget() is window.empty
+    window.close()
