@@ -63,6 +63,8 @@ def build_parser():
     train.add_argument("--init", choices=["normal", "zeros"], help="initial weights")
     train.add_argument("--save", metavar="PARAMS.hdf5", help="save the parameters (course schema)")
     train.add_argument("--metrics", metavar="CURVE.csv", help="write every point as CSV")
+    train.add_argument("--report", metavar="DIR",
+                       help="write a report folder: curves, weights, confusion, points, settings, parameters")
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -126,7 +128,9 @@ def _train(args):
 
     settings = _settings_from(args)
     # Refuse an unwritable output before training, not after a long run.
-    for target in (args.save, args.metrics):
+    if args.report and Path(args.report).exists() and any(Path(args.report).iterdir()):
+        raise data.DataError(f"{args.report}: already exists and is not empty; choose a new folder")
+    for target in (args.save, args.metrics, args.report):
         if target and not Path(target).resolve().parent.is_dir():
             raise data.DataError(f"{target}: folder {Path(target).parent} does not exist")
     pair = data.load(args.data, getattr(args, "train", None), args.test)
@@ -158,6 +162,8 @@ def _train(args):
         params.save(args.save, training.model(), training.metadata())
         if status == EXIT_DIVERGED:
             print(f"softmax-lab: saved the last finite parameters to {args.save}", file=sys.stderr)
+    if args.report:
+        _write_report(args.report, training, pair)
     last = training.points[-1]
     result = {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
               "test_loss": last.test_loss, "test_accuracy": last.test_accuracy,
@@ -174,6 +180,24 @@ def _train(args):
         print(f"{training.samples_seen:,} samples, {training.updates:,} updates, "
               f"{training.train_seconds:.3f} s training + {training.eval_seconds:.3f} s evaluating")
     return status
+
+
+def _write_report(folder, training, pair):
+    import os
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.report import write_report
+    from ui.report_images import curves_png
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841  (needed to draw)
+    name = f"{training.settings.describe()}"
+    write_report(folder, name, training.settings, training.points, training.model(),
+                 training.metadata(), pair.test, pair.train.n_samples,
+                 curves_png(training.points, name))
+    print(f"report written to {folder} (open index.html)", file=sys.stderr)
 
 
 def _evaluate(args):

@@ -338,6 +338,18 @@ class RunController(QObject):
             return False
         return True
 
+    def write_report(self, run, folder, curves_png):
+        """Write ``run``'s report folder in a worker thread; a ``message`` tells the outcome."""
+        from app.report import write_report
+
+        data = self.data
+        worker = create_worker(write_report, folder, run.name, run.settings, list(run.points),
+                               run.current_model(), run.metadata(), data.test, data.train.n_samples,
+                               curves_png, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(lambda where: self.message.emit(f"Report written to {where}"))
+        worker.errored.connect(lambda error: self.message.emit(_describe(error)))
+        worker.start()
+
     def rename(self, run, name):
         run.name = name.strip() or run.name
         self.runChanged.emit(run)

@@ -65,6 +65,26 @@ def main(data_folder, out_folder):
         window.plots.flush()
         app.processEvents()
         window.grab().save(str(out / "three-runs.png"))
+        window.runs.selectRow(1)
+        window.tabs.setCurrentWidget(window.insights)
+        QTimer.singleShot(600, insights)
+
+    def insights():
+        window.grab().save(str(out / "weights.png"))
+        window.insights.views.setCurrentWidget(window.insights.confusion)
+        QTimer.singleShot(1500, confusion)
+
+    def confusion():
+        window.insights.confusion.table.cellClicked.emit(4, 9)
+        QTimer.singleShot(1500, cost)
+
+    def cost():
+        window.grab().save(str(out / "confusion.png"))
+        window.insights.views.setCurrentWidget(window.insights.cost)
+        QTimer.singleShot(600, drawing)
+
+    def drawing():
+        window.grab().save(str(out / "cost.png"))
         window.tabs.setCurrentWidget(window.draw)
         app.processEvents()
         draw(window.draw.canvas, TWO)

@@ -298,3 +298,107 @@ def test_signal_emission_keeps_reference_counts(qapp):
     for _ in range(200):
         emitter.changed.emit(None)
     assert (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)) == before
+
+
+# ------------------------------------------------------------------ inside the model
+
+
+def test_insight_views_follow_the_selected_run(qtbot, studio):
+    from compute import analysis, metrics
+
+    run = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    studio.runs.selectRow(0)
+    insights = studio.insights
+    studio.tabs.setCurrentWidget(insights)
+    tiles = [label for label in insights.weights._labels[0::2] if label.isVisible()]
+    assert len(tiles) == 10 and not tiles[0].pixmap().isNull()
+    assert "Run 1" in insights.weights.caption.text()
+
+    expected = metrics.evaluate(run.model, studio.controller.data.test, confusion=True).confusion
+    insights.views.setCurrentWidget(insights.confusion)
+    qtbot.waitUntil(lambda: insights.confusion.confusion is not None, timeout=WAIT_MS)
+    np.testing.assert_array_equal(insights.confusion.confusion, expected)
+    assert insights.confusion.table.item(4, 9).text() == str(expected[4, 9])
+    insights.confusion.normalised.setChecked(True)
+    assert insights.confusion.table.item(4, 4).text() == f"{expected[4, 4] / expected[4].sum():.3f}"
+    insights.confusion.table.cellClicked.emit(4, 9)
+    qtbot.waitUntil(lambda: insights.confusion.gallery.count() == min(48, expected[4, 9]), timeout=WAIT_MS)
+    assert insights.confusion.gallery.item(0).text().startswith("4 → 9")
+    insights.confusion.mistakes.click()
+    qtbot.waitUntil(lambda: "Most confident" in insights.confusion.gallery_caption.text()
+                    and insights.confusion.gallery.count() == 48, timeout=WAIT_MS)
+
+    insights.views.setCurrentWidget(insights.cost)
+    table = insights.cost.table
+    column = {table.horizontalHeaderItem(c).text(): c for c in range(table.columnCount())}
+    assert table.rowCount() == 1
+    assert table.item(0, column["updates"]).text() == "600"
+    _, total = analysis.multiply_adds(60000, 100, 1, 784, 10)
+    assert insights.cost.row_values(run)["mult-adds total"] == total
+    insights.cost.target.setValue(0.999)
+    assert table.item(0, column["samples to target"]).text() == "not reached"
+    insights.cost.target.setValue(0.85)
+    reached = analysis.first_reaching(run.points, 0.85).samples_seen
+    assert table.item(0, column["samples to target"]).text() == f"{reached:,}"
+
+
+def test_insight_views_work_for_a_loaded_parameter_file(qtbot, studio):
+    from app.resources import BUNDLED_WEIGHTS
+
+    with qtbot.waitSignal(studio.controller.runAdded, timeout=WAIT_MS):
+        studio.controller.load_params(BUNDLED_WEIGHTS)
+    studio.runs.selectRow(0)
+    studio.tabs.setCurrentWidget(studio.insights)
+    studio.insights.views.setCurrentWidget(studio.insights.confusion)
+    qtbot.waitUntil(lambda: studio.insights.confusion.confusion is not None, timeout=WAIT_MS)
+    assert np.trace(studio.insights.confusion.confusion) / 10000 >= 0.92
+    studio.insights.views.setCurrentWidget(studio.insights.weights)
+    assert "mnist-softmax.hdf5" in studio.insights.weights.caption.text()
+
+
+def test_export_report_through_the_menu(qtbot, studio, tmp_path, monkeypatch):
+    run = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    studio.runs.selectRow(0)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    with qtbot.waitSignal(studio.controller.message, timeout=WAIT_MS):
+        studio.findChild(type(studio.save_action), "exportReportAction").trigger()
+    folder = tmp_path / "Run 1 report"
+    assert "Report written" in studio.last_message
+    check_report(folder, run.points[-1].test_accuracy)
+
+
+def check_report(folder, test_accuracy):
+    import json
+
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["confusion.csv", "confusion.png", "curves.png", "index.html", "params.hdf5",
+                     "points.csv", "run.json", "weights.png"]
+    for picture in ("curves.png", "weights.png", "confusion.png"):
+        with Image.open(folder / picture) as image:
+            image.load()
+            assert image.width > 100
+    with open(folder / "points.csv", newline="") as f:
+        assert float(list(csv.DictReader(f))[-1]["test_accuracy"]) == pytest.approx(test_accuracy)
+    summary = json.loads((folder / "run.json").read_text())
+    assert summary["test"]["accuracy"] == pytest.approx(test_accuracy)
+    assert summary["cost"]["updates"] > 0
+    with h5py.File(folder / "params.hdf5") as f:
+        assert f["w"].shape == (10, 784) and f["b"].shape == (10, 1)
+    assert "curves.png" in (folder / "index.html").read_text()
+
+
+def test_train_command_writes_a_report(mnist_dir, tmp_path):
+    import json
+
+    folder = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "app", "train", "--data", str(mnist_dir), "--preset",
+                           "seed-minibatch100", "--report", str(folder), "--json", "--quiet"],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    check_report(folder, json.loads(done.stdout)["test_accuracy"])
+    again = subprocess.run([sys.executable, "-m", "app", "train", "--data", str(mnist_dir),
+                            "--report", str(folder)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2 and "already exists and is not empty" in again.stderr

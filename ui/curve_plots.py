@@ -172,7 +172,7 @@ class CurvePlots(QWidget):
                 i -= 1
             parts.append(
                 f"<span style='color:{curves.run.color}'>■</span> {curves.run.name} "
-                f"@ {xs[i]:,.4g}: loss {curves.column('train_loss')[i]:.4f} / "
+                f"({curves.run.settings.describe()}) @ {xs[i]:,.4g}: loss {curves.column('train_loss')[i]:.4f} / "
                 f"{curves.column('test_loss')[i]:.4f}, accuracy "
                 f"{curves.column('train_accuracy')[i]:.4f} / {curves.column('test_accuracy')[i]:.4f}")
         self.readout.setText("<br>".join(parts) + (" <i>(train / test)</i>" if parts else ""))

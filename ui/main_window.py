@@ -20,6 +20,8 @@ from compute.training import Settings
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
 from .draw_tab import DrawTab
+from .insights_tab import InsightsTab
+from .report_images import curves_png
 from .runs_table import RunsTable
 
 MAX_RECENT = 8
@@ -115,8 +117,10 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
         self.draw = DrawTab(self.controller)
+        self.insights = InsightsTab(self.controller)
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.pages, "Train")
+        self.tabs.addTab(self.insights, "Inside the model")
         self.tabs.addTab(self.draw, "Draw a digit")
         self.setCentralWidget(self.tabs)
 
@@ -162,6 +166,7 @@ class MainWindow(QMainWindow):
                                         "saveParamsAction")
         self._action(file_menu, "Export curves as &CSV…", self.export_csv, name="exportCsvAction")
         self._action(file_menu, "Export plots as &PNG…", self.export_png, name="exportPngAction")
+        self._action(file_menu, "Export run &report…", self.export_report, name="exportReportAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
         run_menu = self.menuBar().addMenu("&Run")
@@ -196,6 +201,7 @@ class MainWindow(QMainWindow):
         self.runs.renamed.connect(c.rename)
         self.runs.deleteRequested.connect(c.remove)
         self.runs.selectedRunChanged.connect(lambda _: self._update_buttons())
+        self.runs.selectedRunChanged.connect(self.insights.set_run)
 
     # ------------------------------------------------------------ data
 
@@ -398,6 +404,19 @@ class MainWindow(QMainWindow):
             self.show_message(str(error))
             return
         self.statusBar().showMessage(f"Exported {path}", 5000)
+
+    def export_report(self):
+        """Write the selected run's report folder (curves, weights, confusion, files)."""
+        run = self.runs.selected_run()
+        if run is None or not run.points or self.controller.data is None:
+            self.show_message("Select a run with points in the run list first.")
+            return
+        parent = QFileDialog.getExistingDirectory(self, "Folder for the report", self._last_dir())
+        if not parent:
+            return
+        folder = Path(parent) / f"{run.name} report"
+        picture = curves_png(run.points, run.name, run.color)
+        self.controller.write_report(run, folder, picture)
 
     # ------------------------------------------------------------ messages, settings
 

@@ -4,8 +4,10 @@
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .qt_images import pixmap_from_array
 
 PREVIEW_SCALE = 5
 
@@ -57,9 +59,7 @@ class PredictionView(QWidget):
         brushes = ["#d62728" if k == best else "#1f77b4" for k in range(K)]
         self.bars.setOpts(x=np.arange(K), height=self.probabilities, brushes=brushes)
         self.bars_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(K)]])
-        gray = np.ascontiguousarray((np.clip(pixels, 0, 1) * 255).astype(np.uint8))
-        image = QImage(gray.data, gray.shape[1], gray.shape[0], gray.strides[0],
-                       QImage.Format.Format_Grayscale8).copy()
-        self.preview.setPixmap(QPixmap.fromImage(image).scaled(
+        gray = (np.clip(pixels, 0, 1) * 255).astype(np.uint8)
+        self.preview.setPixmap(pixmap_from_array(gray).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.FastTransformation))

@@ -1,0 +1,132 @@
+"""A run report: one folder a user can hand in or share.
+
+``index.html`` (open it in a browser) shows the settings, results and cost, and links
+``curves.png``, ``weights.png`` and ``confusion.png``; beside it ``points.csv``,
+``run.json``, ``confusion.csv`` and ``params.hdf5`` (the course schema). The folder is
+written under a temporary name and renamed when complete.
+"""
+
+import csv
+import datetime
+import html
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from compute import analysis, metrics, params
+from compute.data import DataError
+from compute.export import write_points_csv
+
+
+def confusion_image(confusion, cell=40):
+    """The confusion matrix as a picture: counts on green (right) or red (wrong) cells."""
+    K = confusion.shape[0]
+    fractions = analysis.row_normalised(confusion)
+    margin = 30
+    image = Image.new("RGB", (margin + K * cell, margin + K * cell), "white")
+    draw = ImageDraw.Draw(image)
+    for k in range(K):
+        draw.text((margin + k * cell + cell // 2 - 4, 8), str(k), fill="black")
+        draw.text((10, margin + k * cell + cell // 2 - 6), str(k), fill="black")
+    for t in range(K):
+        for p in range(K):
+            strength = fractions[t, p] ** 0.5
+            base = (40, 120, 60) if t == p else (200, 40, 40)
+            fill = tuple(round(255 - (255 - c) * strength) for c in base)
+            box = (margin + p * cell, margin + t * cell, margin + (p + 1) * cell - 1, margin + (t + 1) * cell - 1)
+            draw.rectangle(box, fill=fill, outline=(220, 220, 220))
+            draw.text((box[0] + 4, box[1] + cell // 2 - 6), str(int(confusion[t, p])),
+                      fill="white" if strength > 0.6 else "black")
+    return image
+
+
+def write_report(folder, name, settings, points, model, metadata, test, n_train, curves_png):
+    """Write a run's report into ``folder`` (which must not exist yet, or be empty).
+
+    Parameters
+    ----------
+    name : str
+    settings : compute.training.Settings
+    points : list of compute.training.Point
+    model : compute.params.Model
+    metadata : dict
+        What the parameter file records about the run.
+    test : compute.data.Dataset
+        The confusion matrix is measured on it.
+    n_train : int
+        Training set size (for the multiply-add count).
+    curves_png : bytes
+        The curves picture (see :func:`ui.report_images.curves_png`).
+    """
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise DataError(f"{folder}: already exists and is not empty; choose a new folder for the report")
+    if not folder.parent.is_dir():
+        raise DataError(f"{folder}: folder {folder.parent} does not exist")
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        evaluation = metrics.evaluate(model, test, confusion=True)
+        last = points[-1]
+        updates, multiply_adds = analysis.multiply_adds(
+            n_train, settings.batch_size, settings.epochs, model.n_features, model.n_classes,
+            samples_seen=last.samples_seen)
+        summary = {
+            "name": name, "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "settings": settings.as_dict(), "final": last.as_dict(),
+            "test": {"samples": evaluation.samples, "loss": evaluation.loss, "accuracy": evaluation.accuracy},
+            "cost": {"updates": updates, "multiply_adds": multiply_adds,
+                     "multiply_adds_per_update": analysis.multiply_adds_per_update(
+                         n_train if settings.batch_size is None else min(settings.batch_size, n_train),
+                         model.n_features, model.n_classes)},
+        }
+        (staging / "run.json").write_text(json.dumps(summary, indent=2))
+        write_points_csv(staging / "points.csv", points)
+        (staging / "curves.png").write_bytes(curves_png)
+        mosaic = analysis.weights_mosaic(model)
+        if mosaic is not None:
+            Image.fromarray(mosaic).save(staging / "weights.png")
+        confusion_image(evaluation.confusion).save(staging / "confusion.png")
+        with open(staging / "confusion.csv", "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["true \\ predicted", *range(model.n_classes)])
+            for k, row in enumerate(evaluation.confusion):
+                writer.writerow([k, *row.tolist()])
+        params.save(staging / "params.hdf5", model, metadata)
+        (staging / "index.html").write_text(_html(summary, mosaic is not None))
+        if folder.exists():
+            folder.rmdir()
+        mask = os.umask(0)
+        os.umask(mask)
+        staging.chmod(0o777 & ~mask)  # mkdtemp made it private
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+def _html(summary, has_weights):
+    final, cost, test = summary["final"], summary["cost"], summary["test"]
+    rows = [("test accuracy", f"{test['accuracy']:.4f}"), ("test loss", f"{test['loss']:.4f}"),
+            ("train accuracy", f"{final['train_accuracy']:.4f}"), ("train loss", f"{final['train_loss']:.4f}"),
+            ("samples seen", f"{final['samples_seen']:,}"), ("updates", f"{cost['updates']:,}"),
+            ("multiply-adds", f"{cost['multiply_adds']:,}"),
+            ("multiply-adds per update", f"{cost['multiply_adds_per_update']:,}"),
+            ("training seconds", f"{final['train_seconds']:.3f}")]
+    rows += [(key, str(value)) for key, value in summary["settings"].items()]
+    table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    weights = '<h2>Weights</h2><img src="weights.png" alt="weights per class">' if has_weights else ""
+    return f"""<!doctype html><meta charset="utf-8"><title>{html.escape(summary['name'])}</title>
+<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}th{{text-align:left;padding-right:1em}}</style>
+<h1>{html.escape(summary['name'])}</h1><p>{html.escape(summary['created_at'])}</p>
+<table>{table}</table>
+<h2>Curves</h2><img src="curves.png" alt="log-loss and accuracy" width="900">
+{weights}
+<h2>Confusion on the test set</h2><img src="confusion.png" alt="confusion matrix">
+<p>Files: <a href="points.csv">points.csv</a>, <a href="run.json">run.json</a>,
+<a href="confusion.csv">confusion.csv</a>, <a href="params.hdf5">params.hdf5</a></p>
+"""

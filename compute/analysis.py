@@ -1,0 +1,146 @@
+"""What a run cost and what a model learned: multiply-adds, time to a target accuracy,
+per-class precision and recall, the most confident mistakes, weights as images."""
+
+import math
+
+import numpy as np
+
+from . import kernels
+
+
+def multiply_adds_per_update(batch_size, n_features, n_classes):
+    """Multiply-adds of one update of the course's dense algorithm.
+
+    Forward ``X W^T + b``: B·d·K (+ B·K for the bias); gradient ``(P - Y)^T X``: B·d·K
+    (+ B·K); the step ``W -= lr·dW``: (d + 1)·K. So O(B·d·K), as the assignment derives.
+    """
+    B, d, K = batch_size, n_features, n_classes
+    return 2 * B * d * K + 2 * B * K + (d + 1) * K
+
+
+def multiply_adds(n_samples, batch_size, epochs, n_features, n_classes, samples_seen=None):
+    """Multiply-adds of a run, counted batch by batch (a last partial batch costs less).
+
+    Parameters
+    ----------
+    n_samples : int
+        Training set size N.
+    batch_size : int or None
+        None for full batch.
+    epochs : int
+    samples_seen : int, optional
+        Count only this far into the run (a stopped run); default: all of it.
+
+    Returns
+    -------
+    (int, int)
+        Updates and multiply-adds.
+    """
+    B = n_samples if batch_size is None else min(batch_size, n_samples)
+    seen = epochs * n_samples if samples_seen is None else samples_seen
+    whole_epochs, rest = divmod(seen, n_samples)
+    full, last = divmod(n_samples, B)
+    per_epoch_updates = full + (1 if last else 0)
+    per_epoch_cost = full * multiply_adds_per_update(B, n_features, n_classes)
+    if last:
+        per_epoch_cost += multiply_adds_per_update(last, n_features, n_classes)
+    updates = whole_epochs * per_epoch_updates
+    cost = whole_epochs * per_epoch_cost
+    if rest:
+        full_rest, last_rest = divmod(rest, B)
+        updates += full_rest + (1 if last_rest else 0)
+        cost += full_rest * multiply_adds_per_update(B, n_features, n_classes)
+        if last_rest:
+            cost += multiply_adds_per_update(last_rest, n_features, n_classes)
+    return updates, cost
+
+
+def first_reaching(points, target):
+    """The first point whose test accuracy is at least ``target``, or None."""
+    return next((p for p in points if p.test_accuracy >= target), None)
+
+
+def precision_recall(confusion):
+    """Per-class precision and recall from a (K, K) confusion matrix (NaN where undefined)."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    hits = np.diag(confusion)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = hits / confusion.sum(axis=0)
+        recall = hits / confusion.sum(axis=1)
+    return precision, recall
+
+
+def row_normalised(confusion):
+    """Each true class's row as fractions of that class (rows of an absent class are 0)."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    totals = confusion.sum(axis=1, keepdims=True)
+    return np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)
+
+
+def cell_examples(model, dataset, true_class=None, predicted_class=None, limit=48):
+    """Test examples in one confusion cell (or all mistakes), most confident first.
+
+    Returns
+    -------
+    (ndarray of int, ndarray of float)
+        Row indices into ``dataset`` and the model's probability for its predicted class.
+    """
+    X = dataset.rows.dense()
+    probabilities = kernels.probabilities(model.packed(), X, model.n_classes)
+    predicted = probabilities.argmax(axis=1)
+    chosen = np.ones(dataset.n_samples, bool)
+    if true_class is not None:
+        chosen &= dataset.labels == true_class
+    if predicted_class is not None:
+        chosen &= predicted == predicted_class
+    if true_class is None and predicted_class is None:
+        chosen &= predicted != dataset.labels  # the mistakes
+    rows = np.flatnonzero(chosen)
+    confidence = probabilities[rows, predicted[rows]]
+    order = np.argsort(-confidence, kind="stable")[:limit]
+    return rows[order], confidence[order]
+
+
+def weight_images(model):
+    """The weights of each class as a square image, (K, side, side), or None if d is not square."""
+    side = math.isqrt(model.n_features)
+    if side * side != model.n_features:
+        return None
+    return model.weights.reshape(model.n_classes, side, side)
+
+
+#: Blue - white - red, for values with a meaningful zero (weights).
+DIVERGING = np.array([[33, 102, 172], [247, 247, 247], [178, 24, 43]], dtype=np.float64)
+
+
+def diverging_rgb(values, limit=None):
+    """Map values to RGB uint8 with zero white, -limit blue and +limit red.
+
+    ``limit`` defaults to the largest magnitude, so several images share one scale when
+    they are mapped together.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if limit is None:
+        limit = float(np.abs(values).max()) if values.size else 1.0
+    t = np.clip(values / (limit or 1.0), -1.0, 1.0)
+    low = DIVERGING[1] + (DIVERGING[0] - DIVERGING[1]) * np.clip(-t, 0, 1)[..., None]
+    high = DIVERGING[1] + (DIVERGING[2] - DIVERGING[1]) * np.clip(t, 0, 1)[..., None]
+    return np.where((t < 0)[..., None], low, high).round().astype(np.uint8)
+
+
+def weights_mosaic(model, columns=5, gap=2, scale=4):
+    """All classes' weight images side by side on one shared diverging scale (RGB uint8),
+    or None when d is not a square image."""
+    images = weight_images(model)
+    if images is None:
+        return None
+    colored = diverging_rgb(images)
+    K, side = images.shape[0], images.shape[1]
+    rows = -(-K // columns)
+    cell = side * scale + gap
+    mosaic = np.full((rows * cell - gap, columns * cell - gap, 3), 255, np.uint8)
+    for k in range(K):
+        r, c = divmod(k, columns)
+        tile = np.kron(colored[k], np.ones((scale, scale, 1), np.uint8))
+        mosaic[r * cell:r * cell + side * scale, c * cell:c * cell + side * scale] = tile
+    return mosaic

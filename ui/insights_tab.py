@@ -1,0 +1,115 @@
+"""Inside the model and the cost of each optimizer: weights, confusion, cost table.
+
+Views follow the run selected in the run list. While it trains they refresh from
+snapshots at most every REFRESH_MS, and only while this tab is on screen, so they never
+slow training noticeably. Evaluations run in worker threads; an answer for a selection
+that has since changed is dropped.
+"""
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from superqt.utils import create_worker
+
+from compute import analysis, metrics
+
+from .confusion_view import ConfusionView
+from .cost_table import CostTable
+from .weights_view import WeightsView
+
+REFRESH_MS = 1000
+
+
+def _evaluate(generation, model, dataset):
+    return generation, metrics.evaluate(model, dataset, confusion=True)
+
+
+def _examples(generation, model, dataset, true_class, predicted_class):
+    rows, confidence = analysis.cell_examples(model, dataset, true_class, predicted_class)
+    evaluation = metrics.evaluate(model, dataset, confusion=True)
+    return (generation, dataset.rows.dense(rows), dataset.labels[rows],
+            evaluation.predictions[rows], confidence)
+
+
+class InsightsTab(QWidget):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.weights = WeightsView()
+        self.confusion = ConfusionView()
+        self.cost = CostTable()
+        self.views = QTabWidget(objectName="insightViews")
+        self.views.addTab(self.weights, "Weights")
+        self.views.addTab(self.confusion, "Confusion")
+        self.views.addTab(self.cost, "Cost and convergence")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.views)
+        self.run = None
+        self._generation = 0
+        self._timer = QTimer(self, interval=REFRESH_MS)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self.confusion.cellChosen.connect(lambda t, p: self._gallery(t, p))
+        self.confusion.mistakesWanted.connect(lambda: self._gallery(None, None))
+        self.views.currentChanged.connect(lambda _: self.refresh())
+        for signal in (controller.runAdded, controller.runRemoved, controller.runChanged):
+            signal.connect(lambda _: self._refresh_cost())
+
+    def set_run(self, run):
+        """Follow ``run`` (the selection in the run list), or nothing."""
+        self.run = run
+        self.refresh()
+
+    def refresh(self):
+        self._generation += 1
+        model = self.run.current_model() if self.run is not None else None
+        title = self.run.name if self.run is not None else ""
+        if self.views.currentWidget() is self.weights:
+            self.weights.set_model(model, title)
+        elif self.views.currentWidget() is self.confusion:
+            self._evaluate(model)
+        self._refresh_cost()
+
+    def _tick(self):
+        # Live updates only for a training run, only when someone can see them.
+        if self.run is not None and self.run.active and self.isVisible():
+            self.refresh()
+        elif self.isVisible() and self.views.currentWidget() is self.cost:
+            self._refresh_cost()
+
+    def _refresh_cost(self):
+        data = self.controller.data
+        if data is not None and self.isVisible():
+            self.cost.set_runs(self.controller.runs, data.train.n_samples, data.n_features,
+                               data.n_classes)
+
+    def _evaluate(self, model):
+        data = self.controller.data
+        if model is None or data is None:
+            self.confusion.set_confusion(None)
+            return
+        worker = create_worker(_evaluate, self._generation, model, data.test, _start_thread=False,
+                               _ignore_errors=True)
+        worker.returned.connect(self._evaluated)
+        worker.errored.connect(lambda error: self.confusion.caption.setText(str(error)))
+        worker.start()
+
+    def _evaluated(self, result):
+        generation, evaluation = result
+        if generation == self._generation and self.run is not None:
+            self.confusion.set_confusion(evaluation.confusion, self.run.name)
+
+    def _gallery(self, true_class, predicted_class):
+        data = self.controller.data
+        if self.run is None or data is None:
+            return
+        caption = ("Most confident mistakes" if true_class is None else
+                   f"True {true_class}, predicted {predicted_class}, most confident first")
+        worker = create_worker(_examples, self._generation, self.run.current_model(), data.test,
+                               true_class, predicted_class, _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(lambda result: self._show_examples(caption, result))
+        worker.start()
+
+    def _show_examples(self, caption, result):
+        generation, images, labels, predicted, confidence = result
+        if generation == self._generation:
+            self.confusion.show_examples(caption, images, labels, predicted, confidence)
