@@ -28,6 +28,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--eval-every", type=int, default=5000)
     parser.add_argument("--preset", default="seed-minibatch100")
+    parser.add_argument("--views", action="store_true",
+                        help="watch the run in the Inside-the-model tab (weights) while it trains")
     args = parser.parse_args()
     settings = dataclasses.replace(PRESETS[args.preset], epochs=args.epochs,
                                    eval_every=args.eval_every)
@@ -62,6 +64,9 @@ def main():
         ticks.clear()
         timer.start()
         state["run"] = window.controller.start(settings)
+        if args.views:
+            window.runs.selectRow(0)
+            window.tabs.setCurrentWidget(window.insights)
         state["started"] = time.perf_counter()
         window.controller.busyChanged.connect(lambda busy: busy or finish())
 
