@@ -20,7 +20,7 @@ import numpy as np
 import platformdirs
 
 from .files import atomic_write
-from .kernels import SparseRows, sparse_rows
+from .kernels import SparseRows, sparse_rows, value_range
 
 TRAIN_HDF5 = "mnist_traindata.hdf5"
 TEST_HDF5 = "mnist_testdata.hdf5"
@@ -108,11 +108,10 @@ def _check_pixels(name, X):
         raise DataError(
             f"{name}: 'xdata' has dtype {X.dtype}; use floats in [0, 1] or uint8 pixels 0..255"
         )
-    if not np.isfinite(X).all():
-        bad = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
+    low, high, bad = value_range(X)
+    if bad >= 0:
         raise DataError(f"{name}: 'xdata' has NaN or inf values (first in row {bad}); "
                         "every pixel must be a finite number in [0, 1]")
-    low, high = float(X.min()), float(X.max())
     if low < 0.0 or high > 1.0:
         raise DataError(f"{name}: 'xdata' has values in [{low:g}, {high:g}]; pixels must be in "
                         "[0, 1] (divide 0..255 pixels by 255, or store them as uint8)")

@@ -418,6 +418,24 @@ def _count_nonzero(X, counts):
 
 
 @jit(parallel=True)
+def _row_ranges(X, low, high, bad):
+    for i in prange(X.shape[0]):
+        lo = np.inf
+        hi = -np.inf
+        nonfinite = 0
+        for j in range(X.shape[1]):
+            x = np.float64(X[i, j])
+            if not np.isfinite(x):
+                nonfinite += 1
+            else:
+                lo = min(lo, x)
+                hi = max(hi, x)
+        low[i] = lo
+        high[i] = hi
+        bad[i] = nonfinite
+
+
+@jit(parallel=True)
 def _fill_sparse(X, scale, indptr, indices, values):
     for i in prange(X.shape[0]):
         p = indptr[i]
@@ -453,6 +471,23 @@ def _check_rows(rows, labels, n_classes, P):
         raise ValueError(f"labels must be int32 of shape ({rows.n_rows},)")
     if not 2 <= n_classes <= P.shape[1]:
         raise ValueError(f"n_classes must be in 2..{P.shape[1]}, got {n_classes}")
+
+
+def value_range(X):
+    """One parallel pass over a 2-D float array: (minimum, maximum, first row with NaN/inf or -1).
+
+    Replaces three numpy passes (``isfinite``, ``min``, ``max``) when checking data files.
+    """
+    X = np.ascontiguousarray(X)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be 2-D with rows, got shape {X.shape}")
+    low = np.empty(X.shape[0])
+    high = np.empty(X.shape[0])
+    bad = np.empty(X.shape[0], dtype=np.int64)
+    with PARALLEL_LOCK:
+        _row_ranges(X, low, high, bad)
+    rows = np.flatnonzero(bad)
+    return float(low.min()), float(high.max()), int(rows[0]) if rows.size else -1
 
 
 def sparse_rows(X):

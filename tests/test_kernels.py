@@ -246,3 +246,13 @@ def test_evaluation_split_on_block_boundaries_is_identical():
         loss, part = kernels.evaluate_sums(P, rows, labels, 10, start, stop, loss_start=loss)
         split_hits += part
     assert loss == whole and split_hits == hits
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_value_range_matches_numpy(dtype):
+    X = np.random.default_rng(2).random((300, 17)).astype(dtype) * 3 - 1
+    low, high, bad = kernels.value_range(X)
+    assert (low, high, bad) == (float(X.min()), float(X.max()), -1)
+    X[120, 4] = np.nan
+    X[250, 0] = np.inf
+    assert kernels.value_range(X)[2] == 120
