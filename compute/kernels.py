@@ -682,14 +682,15 @@ def _sparse_rows_serial(X):
 _warm = False
 
 
-def warm_up():
+def warm_up(force=False):
     """Compile (or load from the on-disk cache) every kernel with the types training uses.
 
     Called before a run's clock starts, so that ``train_seconds`` never includes
-    compilation. Cheap after the first call in a process.
+    compilation. Cheap after the first call in a process; ``force`` runs the kernels
+    again anyway, to set up the calling thread's parallel workers.
     """
     global _warm
-    if _warm:
+    if _warm and not force:
         return
     X = np.array([[0.0, 0.5], [1.0, 0.0], [0.25, 0.75]], dtype=np.float32)
     rows = sparse_rows(X)

@@ -63,7 +63,9 @@ class CurvePlots(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        # Antialiasing made each redraw several times slower (pyqtgraph PlotSpeedTest); 1-px
+        # lines look fine without it.
+        pg.setConfigOptions(antialias=False, background="w", foreground="#333")
         self.loss_plot = pg.PlotWidget(objectName="lossPlot")
         self.accuracy_plot = pg.PlotWidget(objectName="accuracyPlot")
         self.loss_plot.setLabel("left", "log-loss (nats)")
