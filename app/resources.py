@@ -1,8 +1,12 @@
-"""Files shipped with Softmax Lab (``resources/`` at the top of the source tree)."""
+"""Files shipped with Softmax Lab: ``resources/`` at the top of the source tree, or, after
+a non-editable install, ``<prefix>/share/softmax-lab`` (pyproject's data-files)."""
 
+import sys
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+_SOURCE = Path(__file__).resolve().parent.parent / "resources"
+_INSTALLED = Path(sys.prefix) / "share" / "softmax-lab"
+RESOURCES = _SOURCE if _SOURCE.is_dir() else _INSTALLED
 #: Weights trained by ``scripts/bundle_weights.sh`` (the ``best`` preset on MNIST), so
 #: that the canvas and ``softmax-lab predict`` work before any training or download.
 BUNDLED_WEIGHTS = RESOURCES / "weights" / "mnist-softmax.hdf5"
