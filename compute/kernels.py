@@ -98,8 +98,9 @@ def _row_logits_lanes(P, indices, values, start, stop, bias_row, z):
     acc = numba.carray(_stack_empty(LANES, np.float64), (LANES,))
     for k in range(LANES):
         acc[k] = P[bias_row, k]
-    for p in range(start, stop):
-        j = indices[p]
+    for q in range(stop - start):
+        p = np.uint64(start + q)  # unsigned: no negative-index wraparound code per non-zero
+        j = np.uint64(indices[p])
         v = np.float64(values[p])
         for k in range(LANES):
             acc[k] += v * P[j, k]
@@ -112,8 +113,9 @@ def _add_outer_lanes(M, indices, values, start, stop, bias_row, delta, scale):
     step = numba.carray(_stack_empty(LANES, np.float64), (LANES,))
     for k in range(LANES):
         step[k] = scale * delta[k]
-    for p in range(start, stop):
-        j = indices[p]
+    for q in range(stop - start):
+        p = np.uint64(start + q)
+        j = np.uint64(indices[p])
         v = np.float64(values[p])
         for k in range(LANES):
             M[j, k] += v * step[k]
