@@ -110,9 +110,11 @@ def run(data, repeats=5, progress=None):
     figures["stream_ms"] = _median_ms(lambda: X.sum(), max(repeats, 7))
     say(f"stream X.sum(): {figures['stream_ms']:.1f} ms")
 
-    P = np.zeros((d + 1, kernels.padded_classes(K)))
+    # Each kernel in the precision that training uses it in: updates in float32,
+    # evaluations in float64.
+    P = np.zeros((d + 1, kernels.padded_classes(K)), kernels.TRAINING_DTYPE)
     G = np.zeros_like(P)
-    state = np.zeros((2,) + P.shape)
+    state = np.zeros((2,) + P.shape, P.dtype)
     hyper = np.zeros(kernels.N_HYPER)
 
     def ours_epoch(batch_size, learning_rate, order):
@@ -121,7 +123,7 @@ def run(data, repeats=5, progress=None):
                               batch_size, rates, kernels.SGD, hyper)
 
     in_order = np.arange(n, dtype=np.int64)
-    scratch = np.empty((-(-n // kernels.BLOCK_ROWS),) + P.shape)
+    scratch = np.empty((-(-n // kernels.BLOCK_ROWS),) + P.shape, P.dtype)
 
     def ours_full_step():
         G[:] = 0.0
@@ -135,9 +137,12 @@ def run(data, repeats=5, progress=None):
         weights[:] -= 0.5 * dw
         bias[:] -= 0.5 * db
 
+    P64 = np.zeros(P.shape)
+
     def ours_evaluate():
-        kernels.evaluate_sums(P, train.rows, train.labels, K)
-        kernels.evaluate_sums(P, test.rows, test.labels, K)
+        P64[:] = P
+        kernels.evaluate_sums(P64, train.rows, train.labels, K)
+        kernels.evaluate_sums(P64, test.rows, test.labels, K)
 
     def seed_evaluate_both():
         seed_evaluate(X, Y, weights, bias)

@@ -53,7 +53,8 @@ class Model:
     @classmethod
     def from_packed(cls, P, n_classes):
         """Copy parameters out of the kernels' layout."""
-        return cls(np.ascontiguousarray(P[:-1, :n_classes].T), P[-1, :n_classes].copy())
+        return cls(np.ascontiguousarray(P[:-1, :n_classes].T, dtype=np.float64),
+                   P[-1, :n_classes].astype(np.float64))
 
     @classmethod
     def initial(cls, n_classes, n_features, init="normal", seed=0):

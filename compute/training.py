@@ -202,10 +202,13 @@ class Training:
         elif model.n_features != train.n_features or model.n_classes != self.n_classes:
             raise SettingsError(f"starting parameters are {model.n_classes}x{model.n_features} "
                                 f"but the data needs {self.n_classes}x{train.n_features}")
-        self._P = model.packed()
+        # Trained in float32 (see kernels.TRAINING_DTYPE); evaluated, like a saved file,
+        # in float64 from a copy, so that a point's figures are those of the file.
+        self._P64 = model.packed()
+        self._P = self._P64.astype(kernels.TRAINING_DTYPE)
         self._finite_P = self._P.copy()
         self._G = np.zeros_like(self._P)
-        self._state = np.zeros((2,) + self._P.shape)
+        self._state = np.zeros((2,) + self._P.shape, self._P.dtype)
         self._hyper = _hyper(settings)
         self._optimizer = kernels.OPTIMIZER_CODES[settings.optimizer]
         n = train.n_samples
@@ -328,7 +331,7 @@ class Training:
         while start < n:
             blocks = self._parallel_chunk_rows() // kernels.BLOCK_ROWS
             if self._scratch is None or self._scratch.shape[0] < blocks:
-                self._scratch = np.empty((blocks,) + self._P.shape)
+                self._scratch = np.empty((blocks,) + self._P.shape, self._P.dtype)
             stop = min(n, start + blocks * kernels.BLOCK_ROWS)
             started = time.perf_counter()
             kernels.gradient_sum(self._P, train.rows, train.labels, self.n_classes, start, stop,
@@ -388,7 +391,7 @@ class Training:
             # Adding onto the running loss block by block keeps the sum independent of
             # how the time-based chunks fall.
             loss, part_correct = kernels.evaluate_sums(
-                self._P, dataset.rows, dataset.labels, self.n_classes, start, stop,
+                self._P64, dataset.rows, dataset.labels, self.n_classes, start, stop,
                 loss_start=loss)
             elapsed = time.perf_counter() - started
             self.eval_seconds += elapsed
@@ -397,6 +400,7 @@ class Training:
         return loss / n, correct / n
 
     def _evaluate_point(self):
+        self._P64[:] = self._P
         train_loss, train_accuracy = yield from self._evaluate_set(self.data.train)
         test_loss, test_accuracy = yield from self._evaluate_set(self.data.test)
         point = Point(self.samples_seen, self.updates, self.epoch, train_loss, train_accuracy,

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from compute import training
+from compute import metrics, params, training
 from compute.data import DataPair, Dataset
 from compute.kernels import sparse_rows
 from compute.training import Settings, SettingsError, Training, TrainingDiverged, preset
@@ -42,6 +42,18 @@ def test_seed_sgd1_points_every_5000_samples(mnist):
     assert run.points[0].train_seconds == 0.0
     seconds = [p.train_seconds for p in run.points]
     assert seconds == sorted(seconds)
+
+
+def test_a_points_figures_are_those_of_the_saved_file(small, tmp_path):
+    # Updates run in float32; the figures must still be exactly what evaluating the
+    # saved (float64) file gives, so that the plot and `evaluate` never disagree.
+    run = Training(small, Settings(optimizer="adam", learning_rate=0.003, epochs=1))
+    last = run.run()
+    assert run._P.dtype == np.float32
+    params.save(tmp_path / "p.hdf5", run.model(), run.metadata())
+    model, _ = params.load(tmp_path / "p.hdf5")
+    result = metrics.evaluate(model, small.test)
+    assert (result.loss, result.accuracy) == (last.test_loss, last.test_accuracy)
 
 
 def test_full_batch_is_one_update_per_epoch_with_a_point_each(small):
