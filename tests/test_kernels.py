@@ -183,6 +183,24 @@ def test_train_batches_matches_numpy(K, d, dtype, batch_size, name, p_dtype):
     np.testing.assert_allclose(got.bias, b, rtol=rtol, atol=atol)
 
 
+def test_tiny_probabilities_count_as_zero_in_updates():
+    # Logits 95 apart: the second class's probability, e^-95, is a subnormal float32.
+    # Subnormal arithmetic is ~100x slower, so it must not reach the parameters.
+    X = np.array([[0.5, 0.0, 1.0]], dtype=np.float32)
+    P = Model(np.zeros((2, 3)), np.array([95.0, 0.0])).packed().astype(np.float32)
+    before = P.copy()
+    state = np.zeros((2,) + P.shape, P.dtype)
+    kernels.train_batches(P, np.zeros_like(P), state, 0, kernels.sparse_rows(X),
+                          np.array([0], dtype=np.int32), 2, np.arange(1), 0, 1, 1,
+                          np.array([0.5]), kernels.SGD, hyper_array(HYPER))
+    tiny = np.finfo(np.float32).tiny
+    assert ((P == 0) | (np.abs(P) >= tiny)).all(), "no subnormal parameters"
+    np.testing.assert_array_equal(P, before)  # a change of 1e-42 is no change
+    loss, _ = kernels.evaluate_sums(P.astype(np.float64), kernels.sparse_rows(X),
+                                    np.array([1], dtype=np.int32), 2)
+    assert loss == pytest.approx(95.0)  # losses still see the exact probabilities
+
+
 def test_train_batches_split_into_calls_is_identical():
     X, _, labels, model = make_problem(300, 12, 4, np.float32)
     rows = kernels.sparse_rows(X)
