@@ -2,9 +2,12 @@
 
 Layout (chosen for speed, documented once here):
 
-* Data rows are CSR (:class:`SparseRows`): ``indptr`` int64, ``indices`` int32,
-  ``values`` float32. MNIST is about 80% zero pixels, so a row costs its ~150 non-zero
-  pixels rather than 784.
+* Data rows are CSR (:class:`SparseRows`). MNIST is about 80% zero pixels, so a row
+  costs its ~150 non-zero pixels rather than 784. Rows are stored compactly, 3 bytes a
+  non-zero instead of 8, whenever the data allow: feature indices as uint16, and
+  8-bit pixel values (uint8 images, or floats that are all k/255) as uint8 codes into
+  a table of 256 float32 levels. Shuffled mini-batches read rows from memory at
+  random, and that memory traffic was a fifth of an epoch's time.
 * Parameters are one array ``P`` of shape ``(d + 1, Kp)``: rows ``0..d-1`` hold the
   weights of each feature (the transpose of the course's ``w``), row ``d`` holds the
   bias, and ``Kp`` is ``K`` rounded up to a multiple of 16 so that a row update is
@@ -30,7 +33,7 @@ import numpy as np
 from numba import prange, types
 from numba.core import cgutils
 from llvmlite import ir
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from ._jit import PARALLEL_LOCK, jit, thread_count
 
@@ -51,9 +54,11 @@ class SparseRows:
     Attributes
     ----------
     indptr : ndarray of int64, shape (n_rows + 1,)
-    indices : ndarray of int32, shape (nnz,)
+    indices : ndarray of uint16 (when d <= 65536) or int32, shape (nnz,)
         Feature (column) index of each stored value.
-    values : ndarray of float32, shape (nnz,)
+    values : ndarray of float32, or of uint8 codes into ``levels``, shape (nnz,)
+    levels : ndarray of float32, shape (256,) for uint8 codes, else (0,)
+        The value of each code: ``levels[values[p]]``.
     n_features : int
         Number of columns ``d`` of the dense matrix.
     """
@@ -61,7 +66,13 @@ class SparseRows:
     indptr: np.ndarray
     indices: np.ndarray
     values: np.ndarray
+    levels: np.ndarray
     n_features: int
+
+    @property
+    def compact(self):
+        """True when values are uint8 codes (3 bytes a non-zero with uint16 indices)."""
+        return self.values.dtype == np.uint8
 
     @property
     def n_rows(self):
@@ -76,8 +87,13 @@ class SparseRows:
         """Rebuild dense float32 rows (all rows, or those indexed by ``rows``)."""
         rows = np.arange(self.n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
         out = np.zeros((rows.shape[0], self.n_features), dtype=np.float32)
-        _densify(self.indptr, self.indices, self.values, rows, out)
+        _densify(self.indptr, self.indices, self.values, self.levels, rows, out)
         return out
+
+
+#: The values of 8-bit pixels: exactly what ``np.float32(k * (1 / 255))`` gives.
+LEVELS_8BIT = (np.arange(256) * (1.0 / 255.0)).astype(np.float32)
+_NO_LEVELS = np.empty(0, dtype=np.float32)
 
 
 def padded_classes(n_classes):
@@ -86,6 +102,18 @@ def padded_classes(n_classes):
 
 
 # --------------------------------------------------------------------------- cores
+
+
+def _value(values, levels, p):
+    """The stored value ``p`` of a row: ``levels[values[p]]`` for codes, else ``values[p]``."""
+
+
+@overload(_value, inline="always")
+def _value_impl(values, levels, p):
+    # Chosen by type when compiling, so the loops over non-zeros carry no branch.
+    if values.dtype == types.uint8:
+        return lambda values, levels, p: levels[values[p]]
+    return lambda values, levels, p: values[p]
 
 
 @intrinsic
@@ -102,14 +130,14 @@ def _stack_empty(typingctx, size, dtype):
 
 
 @jit(reassociate=False)
-def _row_logits_lanes(P, indices, values, start, stop, bias_row, z):
+def _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z):
     acc = numba.carray(_stack_empty(LANES, P.dtype), (LANES,))
     for k in range(LANES):
         acc[k] = P[bias_row, k]
     for q in range(stop - start):
         p = np.uint64(start + q)  # unsigned: no negative-index wraparound code per non-zero
         j = np.uint64(indices[p])
-        v = P.dtype.type(values[p])
+        v = P.dtype.type(_value(values, levels, p))
         for k in range(LANES):
             acc[k] += v * P[j, k]
     for k in range(LANES):
@@ -117,14 +145,14 @@ def _row_logits_lanes(P, indices, values, start, stop, bias_row, z):
 
 
 @jit(reassociate=False)
-def _add_outer_lanes(M, indices, values, start, stop, bias_row, delta, scale):
+def _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, scale):
     step = numba.carray(_stack_empty(LANES, M.dtype), (LANES,))
     for k in range(LANES):
         step[k] = scale * delta[k]
     for q in range(stop - start):
         p = np.uint64(start + q)
         j = np.uint64(indices[p])
-        v = M.dtype.type(values[p])
+        v = M.dtype.type(_value(values, levels, p))
         for k in range(LANES):
             M[j, k] += v * step[k]
     for k in range(LANES):
@@ -141,27 +169,27 @@ def _add_outer_lanes(M, indices, values, start, stop, bias_row, delta, scale):
 
 
 @jit(inline=True)
-def _row_logits(P, indices, values, start, stop, bias_row, z):
+def _row_logits(P, indices, values, levels, start, stop, bias_row, z):
     if z.shape[0] == LANES:
-        _row_logits_lanes(P, indices, values, start, stop, bias_row, z)
+        _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z)
     else:
         for col in range(0, z.shape[0], LANES):
-            _row_logits_lanes(P[:, col:col + LANES], indices, values, start, stop, bias_row,
+            _row_logits_lanes(P[:, col:col + LANES], indices, values, levels, start, stop, bias_row,
                               z[col:col + LANES])
 
 
 @jit(inline=True)
-def _add_outer(M, indices, values, start, stop, bias_row, delta, scale):
+def _add_outer(M, indices, values, levels, start, stop, bias_row, delta, scale):
     """``M[j] += scale * x_j * delta`` for the row's non-zeros, and ``M[bias] += scale * delta``.
 
     With ``M`` the gradient and ``scale`` 1 this accumulates a row's gradient; with ``M``
     the parameters and ``scale = -learning_rate`` it is the sparse SGD update.
     """
     if delta.shape[0] == LANES:
-        _add_outer_lanes(M, indices, values, start, stop, bias_row, delta, scale)
+        _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, scale)
     else:
         for col in range(0, delta.shape[0], LANES):
-            _add_outer_lanes(M[:, col:col + LANES], indices, values, start, stop, bias_row,
+            _add_outer_lanes(M[:, col:col + LANES], indices, values, levels, start, stop, bias_row,
                              delta[col:col + LANES], scale)
 
 
@@ -251,18 +279,19 @@ PREFETCH_AHEAD = 4
 
 
 @jit
-def _prefetch_row(indptr, indices, values, row):
-    for p in range(indptr[row], indptr[row + 1], 16):  # one 64-byte line of each array
+def _prefetch_row(indptr, indices, values, levels, row):
+    for p in range(indptr[row], indptr[row + 1], 64 // indices.itemsize):  # a line each
         _prefetch(indices, p)
+    for p in range(indptr[row], indptr[row + 1], 64 // values.itemsize):
         _prefetch(values, p)
 
 
 @jit
-def _densify(indptr, indices, values, rows, out):
+def _densify(indptr, indices, values, levels, rows, out):
     for i in range(rows.shape[0]):
         r = rows[i]
         for p in range(indptr[r], indptr[r + 1]):
-            out[i, indices[p]] = values[p]
+            out[i, indices[p]] = _value(values, levels, p)
 
 
 # ---------------------------------------------------------------------- optimizers
@@ -333,7 +362,7 @@ def _optimizer_step(P, G, state, step, learning_rate, optimizer, hyper):
 
 
 @jit
-def _train_batches(P, G, state, step, indptr, indices, values, labels, n_classes,
+def _train_batches(P, G, state, step, indptr, indices, values, levels, labels, n_classes,
                    order, start, stop, batch_size, learning_rates, optimizer, hyper):
     """Run the updates for rows ``order[start:stop]`` in batches of ``batch_size``.
 
@@ -359,19 +388,19 @@ def _train_batches(P, G, state, step, indptr, indices, values, labels, n_classes
         for i in range(a, e):
             row = order[i]
             if i + PREFETCH_AHEAD < order.shape[0]:
-                _prefetch_row(indptr, indices, values, order[i + PREFETCH_AHEAD])
-            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+                _prefetch_row(indptr, indices, values, levels, order[i + PREFETCH_AHEAD])
+            _row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
             _softmax_delta(z, n_classes, labels[row])
             if direct:
                 deltas[i - a] = z
             else:
-                _add_outer(G, indices, values, indptr[row], indptr[row + 1], bias_row, z, share)
+                _add_outer(G, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z, share)
         if direct:
             for i in range(a, e):
                 row = order[i]
                 if e - a > PREFETCH_AHEAD and i + PREFETCH_AHEAD < e:
-                    _prefetch_row(indptr, indices, values, order[i + PREFETCH_AHEAD])
-                _add_outer(P, indices, values, indptr[row], indptr[row + 1], bias_row,
+                    _prefetch_row(indptr, indices, values, levels, order[i + PREFETCH_AHEAD])
+                _add_outer(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row,
                            deltas[i - a], -rate * share)
         else:
             _optimizer_step(P, G, state, step, rate, optimizer, hyper)
@@ -379,7 +408,7 @@ def _train_batches(P, G, state, step, indptr, indices, values, labels, n_classes
 
 
 @jit(parallel=True)
-def _gradient_blocks(P, indptr, indices, values, labels, n_classes, row_start, row_stop,
+def _gradient_blocks(P, indptr, indices, values, levels, labels, n_classes, row_start, row_stop,
                      block_gradients, block_loss, block_correct):
     n_blocks = block_loss.shape[0]
     bias_row = P.shape[0] - 1
@@ -392,17 +421,17 @@ def _gradient_blocks(P, indptr, indices, values, labels, n_classes, row_start, r
         loss = 0.0
         correct = 0
         for row in range(first, last):
-            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+            _row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
             row_loss, hit = _softmax_delta(z, n_classes, labels[row])
             loss += row_loss
             correct += hit
-            _add_outer(G, indices, values, indptr[row], indptr[row + 1], bias_row, z, 1.0)
+            _add_outer(G, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z, 1.0)
         block_loss[b] = loss
         block_correct[b] = correct
 
 
 @jit(parallel=True)
-def _evaluate_blocks(P, indptr, indices, values, labels, n_classes, row_start, row_stop,
+def _evaluate_blocks(P, indptr, indices, values, levels, labels, n_classes, row_start, row_stop,
                      block_loss, block_correct, predictions):
     n_blocks = block_loss.shape[0]
     bias_row = P.shape[0] - 1
@@ -414,7 +443,7 @@ def _evaluate_blocks(P, indptr, indices, values, labels, n_classes, row_start, r
         loss = 0.0
         correct = 0
         for row in range(first, last):
-            _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+            _row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
             label = labels[row]
             row_loss, best, _ = _log_softmax_loss(z, n_classes, label)
             loss += row_loss
@@ -426,11 +455,11 @@ def _evaluate_blocks(P, indptr, indices, values, labels, n_classes, row_start, r
 
 
 @jit
-def _probabilities(P, indptr, indices, values, n_classes, out):
+def _probabilities(P, indptr, indices, values, levels, n_classes, out):
     bias_row = P.shape[0] - 1
     z = np.empty(P.shape[1], P.dtype)
     for row in range(out.shape[0]):
-        _row_logits(P, indices, values, indptr[row], indptr[row + 1], bias_row, z)
+        _row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
         _, _, log_norm = _log_softmax_loss(z, n_classes, 0)
         for k in range(n_classes):
             out[row, k] = np.exp(z[k] - log_norm)
@@ -465,14 +494,33 @@ def _row_ranges(X, low, high, bad):
 
 
 @jit(parallel=True)
-def _fill_sparse(X, scale, indptr, indices, values):
+def _rows_fit_levels(X, levels, fits):
+    """``fits[i]``: every non-zero of row ``i`` is exactly one of the 255 non-zero levels."""
+    for i in prange(X.shape[0]):
+        ok = True
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            if x != 0:
+                code = np.round(np.float64(x) * 255.0)
+                if not 1.0 <= code <= 255.0 or np.float32(x) != levels[np.int64(code)]:
+                    ok = False
+                    break
+        fits[i] = ok
+
+
+@jit(parallel=True)
+def _fill_sparse(X, scale, indptr, indices, values, levels):
+    coded = levels.shape[0] > 0
     for i in prange(X.shape[0]):
         p = indptr[i]
         for j in range(X.shape[1]):
             x = X[i, j]
             if x != 0:
                 indices[p] = j
-                values[p] = np.float32(x * scale)
+                if coded:
+                    values[p] = np.round(np.float64(x) * scale * 255.0)
+                else:
+                    values[p] = np.float32(x * scale)
                 p += 1
 
 
@@ -533,7 +581,8 @@ def sparse_rows(X):
     ----------
     X : ndarray, shape (n_rows, n_features)
         Floating-point values (kept as float32) or uint8 pixels 0..255 (scaled to
-        [0, 1] by 1/255).
+        [0, 1] by 1/255). Either way, values that are all k/255 are stored as uint8
+        codes; :meth:`SparseRows.dense` gives back the same float32 values.
 
     Returns
     -------
@@ -550,15 +599,21 @@ def sparse_rows(X):
         raise TypeError(f"X must be floating point or uint8, got {X.dtype}")
     X = np.ascontiguousarray(X)
     counts = np.empty(X.shape[0], dtype=np.int64)
+    coded = X.dtype == np.uint8
     with PARALLEL_LOCK:
         _count_nonzero(X, counts)
+        if not coded:
+            fits = np.empty(X.shape[0], dtype=np.bool_)
+            _rows_fit_levels(X, LEVELS_8BIT, fits)
+            coded = bool(fits.all())
     indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    indices = np.empty(indptr[-1], dtype=np.int32)
-    values = np.empty(indptr[-1], dtype=np.float32)
+    indices = np.empty(indptr[-1], dtype=np.uint16 if X.shape[1] <= 1 << 16 else np.int32)
+    values = np.empty(indptr[-1], dtype=np.uint8 if coded else np.float32)
+    levels = LEVELS_8BIT if coded else _NO_LEVELS
     with PARALLEL_LOCK:
-        _fill_sparse(X, scale, indptr, indices, values)
-    return SparseRows(indptr, indices, values, X.shape[1])
+        _fill_sparse(X, scale, indptr, indices, values, levels)
+    return SparseRows(indptr, indices, values, levels, X.shape[1])
 
 
 def train_batches(P, G, state, step, rows, labels, n_classes, order, start, stop,
@@ -602,7 +657,7 @@ def train_batches(P, G, state, step, rows, labels, n_classes, order, start, stop
         raise ValueError(f"need {n_updates} learning rates, got {learning_rates.shape}")
     if not 0 <= start <= stop <= order.shape[0]:
         raise ValueError(f"start={start}, stop={stop} outside the order of {order.shape[0]} rows")
-    return _train_batches(P, G, state, step, rows.indptr, rows.indices, rows.values, labels,
+    return _train_batches(P, G, state, step, rows.indptr, rows.indices, rows.values, rows.levels, labels,
                           n_classes, order, start, stop, batch_size, learning_rates,
                           optimizer, hyper)
 
@@ -649,7 +704,7 @@ def gradient_sum(P, rows, labels, n_classes, row_start, row_stop, out=None, scra
     block_loss = np.empty(n_blocks)
     block_correct = np.empty(n_blocks, dtype=np.int64)
     with PARALLEL_LOCK:
-        _gradient_blocks(P, rows.indptr, rows.indices, rows.values, labels, n_classes,
+        _gradient_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes,
                          row_start, row_stop, scratch[:n_blocks], block_loss, block_correct)
     loss = 0.0
     for b in range(n_blocks):
@@ -684,7 +739,7 @@ def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predic
     elif predictions.dtype != np.int32 or predictions.shape != (rows.n_rows,):
         raise ValueError(f"predictions must be int32 of shape ({rows.n_rows},)")
     with PARALLEL_LOCK:
-        _evaluate_blocks(P, rows.indptr, rows.indices, rows.values, labels, n_classes,
+        _evaluate_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes,
                          row_start, row_stop, block_loss, block_correct, predictions)
     loss = loss_start
     for b in range(n_blocks):
@@ -704,7 +759,7 @@ def probabilities(P, X, n_classes):
     _check_params(P, X.shape[1] if X.ndim == 2 else None)
     rows = _sparse_rows_serial(X)
     out = np.empty((X.shape[0], n_classes))
-    _probabilities(P, rows.indptr, rows.indices, rows.values, n_classes, out)
+    _probabilities(P, rows.indptr, rows.indices, rows.values, rows.levels, n_classes, out)
     return out
 
 
@@ -714,7 +769,7 @@ def _sparse_rows_serial(X):
     indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
     np.cumsum(mask.sum(axis=1), out=indptr[1:])
     indices = np.nonzero(mask)[1].astype(np.int32)
-    return SparseRows(indptr, indices, X[mask], X.shape[1])
+    return SparseRows(indptr, indices, X[mask], _NO_LEVELS, X.shape[1])
 
 
 _warm = False
@@ -731,21 +786,26 @@ def warm_up(force=False):
     if _warm and not force:
         return
     X = np.array([[0.0, 0.5], [1.0, 0.0], [0.25, 0.75]], dtype=np.float32)
-    rows = sparse_rows(X)
-    sparse_rows(X.astype(np.uint8))
-    sparse_rows(X.astype(np.float64))
+    pixels = np.round(X * 255).astype(np.uint8)
+    # Both layouts: compact (8-bit images such as MNIST, from uint8 or float files)
+    # and float32 values (any other data).
+    layouts = [sparse_rows(X), sparse_rows(pixels)]
+    for dense in (X.astype(np.float64), pixels / np.float32(255), pixels / 255.0):
+        sparse_rows(dense)
     labels = np.array([0, 1, 1], dtype=np.int32)
-    # Training runs in TRAINING_DTYPE; evaluations and predictions in float64.
-    P = np.zeros((3, LANES), TRAINING_DTYPE)
-    G = np.zeros_like(P)
-    state = np.zeros((2,) + P.shape, P.dtype)
     hyper = np.zeros(N_HYPER)
     order = np.arange(3, dtype=np.int64)
-    train_batches(P, G, state, 0, rows, labels, 2, order, 0, 3, 2, np.full(2, 0.1), SGD, hyper)
-    optimizer_step(P, G, state, 1, 0.1, SGD, hyper)
-    gradient_sum(P, rows, labels, 2, 0, 3)
-    P = P.astype(np.float64)
-    evaluate_sums(P, rows, labels, 2, predictions=np.empty(3, dtype=np.int32))
-    evaluate_sums(P, rows, labels, 2)
+    for rows in layouts:
+        # Training runs in TRAINING_DTYPE; evaluations and predictions in float64.
+        P = np.zeros((3, LANES), TRAINING_DTYPE)
+        G = np.zeros_like(P)
+        state = np.zeros((2,) + P.shape, P.dtype)
+        train_batches(P, G, state, 0, rows, labels, 2, order, 0, 3, 2, np.full(2, 0.1), SGD,
+                      hyper)
+        optimizer_step(P, G, state, 1, 0.1, SGD, hyper)
+        gradient_sum(P, rows, labels, 2, 0, 3)
+        P = P.astype(np.float64)
+        evaluate_sums(P, rows, labels, 2, predictions=np.empty(3, dtype=np.int32))
+        evaluate_sums(P, rows, labels, 2)
     probabilities(P, X, 2)
     _warm = True

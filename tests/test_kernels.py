@@ -55,7 +55,38 @@ def test_sparse_rows_round_trip(K, d, dtype):
     rows = kernels.sparse_rows(X)
     assert rows.n_rows == 37 and rows.n_features == d
     np.testing.assert_array_equal(rows.dense(), X_float)
-    assert rows.values.dtype == np.float32 and rows.indices.dtype == np.int32
+    assert rows.indices.dtype == np.uint16
+    # uint8 pixels are stored as codes; these random floats are not k/255, so as floats.
+    assert rows.compact == (dtype == np.uint8)
+    assert rows.values.dtype == (np.uint8 if dtype == np.uint8 else np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_floats_that_are_8bit_levels_are_stored_as_codes(dtype):
+    pixels = np.random.default_rng(4).integers(0, 256, (40, 30)).astype(np.uint8)
+    pixels[pixels < 150] = 0
+    X = (pixels / 255.0).astype(dtype)
+    rows = kernels.sparse_rows(X)
+    assert rows.compact and rows.values.dtype == np.uint8
+    np.testing.assert_array_equal(rows.dense(), X.astype(np.float32))
+    np.testing.assert_array_equal(rows.dense(), kernels.sparse_rows(pixels).dense())
+    X[7, 3] = 0.3  # not k/255: the whole matrix keeps float values
+    rows = kernels.sparse_rows(X)
+    assert not rows.compact
+    np.testing.assert_array_equal(rows.dense(), X.astype(np.float32))
+
+
+def test_more_than_65536_features_use_int32_indices():
+    X = np.zeros((2, 70000), dtype=np.uint8)
+    X[1, [3, 66000, 69999]] = [10, 20, 255]
+    rows = kernels.sparse_rows(X)
+    assert rows.indices.dtype == np.int32
+    np.testing.assert_array_equal(rows.dense(), X / np.float32(255))
+    model = Model(np.zeros((2, 70000)), np.zeros(2))
+    model.weights[1, 69999] = 1.0
+    loss, hits = kernels.evaluate_sums(model.packed(), rows, np.array([0, 1], np.int32), 2)
+    # row 0 is empty: logits (0, 0); row 1 reaches w[1, 69999]: logits (0, 1)
+    assert hits == 2 and loss == pytest.approx(np.log(2) + np.log1p(np.e) - 1)
 
 
 @pytest.mark.parametrize("p_dtype", [np.float64, np.float32])
