@@ -174,8 +174,8 @@ def _row_logits(P, indices, values, levels, start, stop, bias_row, z):
         _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z)
     else:
         for col in range(0, z.shape[0], LANES):
-            _row_logits_lanes(P[:, col:col + LANES], indices, values, levels, start, stop, bias_row,
-                              z[col:col + LANES])
+            _row_logits_lanes(P[:, col:col + LANES], indices, values, levels, start, stop,
+                              bias_row, z[col:col + LANES])
 
 
 @jit(inline=True)
@@ -189,8 +189,8 @@ def _add_outer(M, indices, values, levels, start, stop, bias_row, delta, scale):
         _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, scale)
     else:
         for col in range(0, delta.shape[0], LANES):
-            _add_outer_lanes(M[:, col:col + LANES], indices, values, levels, start, stop, bias_row,
-                             delta[col:col + LANES], scale)
+            _add_outer_lanes(M[:, col:col + LANES], indices, values, levels, start, stop,
+                             bias_row, delta[col:col + LANES], scale)
 
 
 @jit
@@ -394,7 +394,8 @@ def _train_batches(P, G, state, step, indptr, indices, values, levels, labels, n
             if direct:
                 deltas[i - a] = z
             else:
-                _add_outer(G, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z, share)
+                _add_outer(G, indices, values, levels, indptr[row], indptr[row + 1], bias_row,
+                           z, share)
         if direct:
             for i in range(a, e):
                 row = order[i]
@@ -657,9 +658,9 @@ def train_batches(P, G, state, step, rows, labels, n_classes, order, start, stop
         raise ValueError(f"need {n_updates} learning rates, got {learning_rates.shape}")
     if not 0 <= start <= stop <= order.shape[0]:
         raise ValueError(f"start={start}, stop={stop} outside the order of {order.shape[0]} rows")
-    return _train_batches(P, G, state, step, rows.indptr, rows.indices, rows.values, rows.levels, labels,
-                          n_classes, order, start, stop, batch_size, learning_rates,
-                          optimizer, hyper)
+    return _train_batches(P, G, state, step, rows.indptr, rows.indices, rows.values,
+                          rows.levels, labels, n_classes, order, start, stop, batch_size,
+                          learning_rates, optimizer, hyper)
 
 
 def optimizer_step(P, G, state, step, learning_rate, optimizer, hyper):
@@ -704,8 +705,9 @@ def gradient_sum(P, rows, labels, n_classes, row_start, row_stop, out=None, scra
     block_loss = np.empty(n_blocks)
     block_correct = np.empty(n_blocks, dtype=np.int64)
     with PARALLEL_LOCK:
-        _gradient_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes,
-                         row_start, row_stop, scratch[:n_blocks], block_loss, block_correct)
+        _gradient_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels,
+                         n_classes, row_start, row_stop, scratch[:n_blocks], block_loss,
+                         block_correct)
     loss = 0.0
     for b in range(n_blocks):
         out += scratch[b]
@@ -739,8 +741,8 @@ def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predic
     elif predictions.dtype != np.int32 or predictions.shape != (rows.n_rows,):
         raise ValueError(f"predictions must be int32 of shape ({rows.n_rows},)")
     with PARALLEL_LOCK:
-        _evaluate_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes,
-                         row_start, row_stop, block_loss, block_correct, predictions)
+        _evaluate_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels,
+                         n_classes, row_start, row_stop, block_loss, block_correct, predictions)
     loss = loss_start
     for b in range(n_blocks):
         loss += block_loss[b]
