@@ -41,8 +41,9 @@ from ._jit import PARALLEL_LOCK, jit, thread_count
 LANES = 16
 #: Rows per block in the parallel kernels: the unit of determinism and of work split.
 BLOCK_ROWS = 2048
-#: Precision of the parameters while training (measured on MNIST, mini-batch 100: an
-#: epoch takes about 20% less time than in float64; test accuracy is the same).
+#: Precision of the parameters while training (measured on MNIST: a shuffled
+#: mini-batch-100 epoch takes about a quarter less time than in float64; every preset
+#: reaches the same test accuracy).
 TRAINING_DTYPE = np.dtype(np.float32)
 PARAMETER_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -279,7 +280,7 @@ PREFETCH_AHEAD = 4
 
 
 @jit
-def _prefetch_row(indptr, indices, values, levels, row):
+def _prefetch_row(indptr, indices, values, row):
     for p in range(indptr[row], indptr[row + 1], 64 // indices.itemsize):  # a line each
         _prefetch(indices, p)
     for p in range(indptr[row], indptr[row + 1], 64 // values.itemsize):
@@ -388,7 +389,7 @@ def _train_batches(P, G, state, step, indptr, indices, values, levels, labels, n
         for i in range(a, e):
             row = order[i]
             if i + PREFETCH_AHEAD < order.shape[0]:
-                _prefetch_row(indptr, indices, values, levels, order[i + PREFETCH_AHEAD])
+                _prefetch_row(indptr, indices, values, order[i + PREFETCH_AHEAD])
             _row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
             _softmax_delta(z, n_classes, labels[row])
             if direct:
@@ -400,7 +401,7 @@ def _train_batches(P, G, state, step, indptr, indices, values, levels, labels, n
             for i in range(a, e):
                 row = order[i]
                 if e - a > PREFETCH_AHEAD and i + PREFETCH_AHEAD < e:
-                    _prefetch_row(indptr, indices, values, levels, order[i + PREFETCH_AHEAD])
+                    _prefetch_row(indptr, indices, values, order[i + PREFETCH_AHEAD])
                 _add_outer(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row,
                            deltas[i - a], -rate * share)
         else:
