@@ -312,51 +312,78 @@ N_HYPER = 6
 
 
 @jit
+def _update(p, g, s0, s1, decay, rate, optimizer, momentum, beta1, beta2, eps, rho,
+            rest1, rest2, rest_rho, correction1, correction2):
+    """One optimizer rule over flat arrays, in their precision.
+
+    One loop per rule, the choice outside it: with the choice inside, no loop was
+    vectorised (measured: an Adam step over MNIST's float32 parameters 52 us, now 10 us).
+    """
+    n = p.shape[0]
+    if optimizer == SGD:
+        for i in range(n):
+            gi = g[i] + decay * p[i]
+            g[i] = 0.0
+            p[i] -= rate * gi
+    elif optimizer == MOMENTUM:
+        for i in range(n):
+            gi = g[i] + decay * p[i]
+            g[i] = 0.0
+            s0[i] = momentum * s0[i] + gi
+            p[i] -= rate * s0[i]
+    elif optimizer == NESTEROV:
+        for i in range(n):
+            gi = g[i] + decay * p[i]
+            g[i] = 0.0
+            s0[i] = momentum * s0[i] + gi
+            p[i] -= rate * (gi + momentum * s0[i])
+    elif optimizer == ADAGRAD:
+        for i in range(n):
+            gi = g[i] + decay * p[i]
+            g[i] = 0.0
+            s0[i] += gi * gi
+            p[i] -= rate * gi / (np.sqrt(s0[i]) + eps)
+    elif optimizer == RMSPROP:
+        for i in range(n):
+            gi = g[i] + decay * p[i]
+            g[i] = 0.0
+            s0[i] = rho * s0[i] + rest_rho * gi * gi
+            p[i] -= rate * gi / (np.sqrt(s0[i]) + eps)
+    else:
+        for i in range(n):
+            gi = g[i] + decay * p[i]
+            g[i] = 0.0
+            s0[i] = beta1 * s0[i] + rest1 * gi
+            s1[i] = beta2 * s1[i] + rest2 * gi * gi
+            p[i] -= rate * (s0[i] / correction1) / (np.sqrt(s1[i] / correction2) + eps)
+
+
+@jit
 def _optimizer_step(P, G, state, step, learning_rate, optimizer, hyper):
     """Apply one update to ``P`` from the mean gradient ``G``, and zero ``G``.
 
     ``step`` counts updates from 1 (Adam's bias correction). L2 weight decay adds
     ``l2 * w`` to the gradient of the weights, not of the bias (the last row).
     Zeroing ``G`` here, while it is in cache, saves the next batch a pass over it.
+    Arithmetic is in the precision of ``P`` (float32 while training).
     """
-    bias_row = P.shape[0] - 1
-    l2 = hyper[H_L2]
-    momentum = hyper[H_MOMENTUM]
-    beta1 = hyper[H_BETA1]
-    beta2 = hyper[H_BETA2]
-    eps = hyper[H_EPSILON]
-    rho = hyper[H_RHO]
-    correction1 = 1.0 - beta1**step
-    correction2 = 1.0 - beta2**step
-    for r in range(P.shape[0]):
-        decay = l2 if r < bias_row else 0.0
-        for k in range(P.shape[1]):
-            g = G[r, k] + decay * P[r, k]
-            G[r, k] = 0.0
-            if optimizer == SGD:
-                P[r, k] -= learning_rate * g
-            elif optimizer == MOMENTUM:
-                velocity = momentum * state[0, r, k] + g
-                state[0, r, k] = velocity
-                P[r, k] -= learning_rate * velocity
-            elif optimizer == NESTEROV:
-                velocity = momentum * state[0, r, k] + g
-                state[0, r, k] = velocity
-                P[r, k] -= learning_rate * (g + momentum * velocity)
-            elif optimizer == ADAGRAD:
-                squares = state[0, r, k] + g * g
-                state[0, r, k] = squares
-                P[r, k] -= learning_rate * g / (np.sqrt(squares) + eps)
-            elif optimizer == RMSPROP:
-                squares = rho * state[0, r, k] + (1.0 - rho) * g * g
-                state[0, r, k] = squares
-                P[r, k] -= learning_rate * g / (np.sqrt(squares) + eps)
-            else:
-                m = beta1 * state[0, r, k] + (1.0 - beta1) * g
-                v = beta2 * state[1, r, k] + (1.0 - beta2) * g * g
-                state[0, r, k] = m
-                state[1, r, k] = v
-                P[r, k] -= learning_rate * (m / correction1) / (np.sqrt(v / correction2) + eps)
+    real = P.dtype.type
+    beta1, beta2, rho = hyper[H_BETA1], hyper[H_BETA2], hyper[H_RHO]
+    # Complements in float64 first: 1 - float32(0.999) is 1.3e-5 off in relative terms.
+    constants = (real(hyper[H_MOMENTUM]), real(beta1), real(beta2), real(hyper[H_EPSILON]),
+                 real(rho), real(1.0 - beta1), real(1.0 - beta2), real(1.0 - rho),
+                 real(1.0 - beta1**step), real(1.0 - beta2**step))
+    rate = real(learning_rate)
+    size = P.size
+    weights = size - P.shape[1]  # every row but the bias row, which takes no decay
+    p = P.reshape(size)
+    g = G.reshape(size)
+    s0 = state[0].reshape(size)
+    s1 = state[1].reshape(size)
+    _update(p[:weights], g[:weights], s0[:weights], s1[:weights], real(hyper[H_L2]), rate,
+            optimizer, *constants)
+    _update(p[weights:], g[weights:], s0[weights:], s1[weights:], real(0.0), rate,
+            optimizer, *constants)
 
 
 # ------------------------------------------------------------------------ drivers
