@@ -93,8 +93,11 @@ class SparseRows:
 
 
 #: The values of 8-bit pixels: exactly what ``np.float32(k * (1 / 255))`` gives.
+#: Every compact SparseRows shares this one table, so it is read-only.
 LEVELS_8BIT = (np.arange(256) * (1.0 / 255.0)).astype(np.float32)
+LEVELS_8BIT.flags.writeable = False
 _NO_LEVELS = np.empty(0, dtype=np.float32)
+_NO_LEVELS.flags.writeable = False
 
 
 def padded_classes(n_classes):
