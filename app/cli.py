@@ -37,8 +37,7 @@ def _add_data_options(parser, train=True):
 
 
 def build_parser():
-    from compute.kernels import OPTIMIZER_CODES
-    from compute.training import PRESETS, SCHEDULES
+    from compute.training import OPTIMIZERS, PRESETS, SCHEDULES
 
     parser = argparse.ArgumentParser(
         prog="softmax-lab",
@@ -51,7 +50,7 @@ def build_parser():
     _add_data_options(train)
     train.add_argument("--preset", choices=list(PRESETS),
                        help="start from a preset; the options below override it")
-    train.add_argument("--optimizer", choices=list(OPTIMIZER_CODES))
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS))
     train.add_argument("--batch-size", type=_batch_size, metavar="N|full")
     train.add_argument("--learning-rate", type=float, metavar="X")
     train.add_argument("--epochs", type=int, metavar="E")
@@ -156,12 +155,15 @@ def _train(args):
         bar.close()
     if not training.points:  # stopped before the first evaluation finished
         return status
+    # Files hold the parameters of the last point, with that point's metrics.
+    evaluated = training.evaluated
     if args.metrics:
         write_points_csv(args.metrics, training.points)
     if args.save:
-        params.save(args.save, training.model(), training.metadata())
-        if status == EXIT_DIVERGED:
-            print(f"softmax-lab: saved the last finite parameters to {args.save}", file=sys.stderr)
+        params.save(args.save, evaluated.model, evaluated.metadata())
+        if status:
+            print(f"softmax-lab: saved the parameters of the last point "
+                  f"({evaluated.samples_seen:,} samples) to {args.save}", file=sys.stderr)
     if args.report:
         _write_report(args.report, training, pair)
     last = training.points[-1]
@@ -194,8 +196,9 @@ def _write_report(folder, training, pair):
 
     app = QApplication.instance() or QApplication([])  # noqa: F841  (needed to draw)
     name = f"{training.settings.describe()}"
-    write_report(folder, name, training.settings, training.points, training.model(),
-                 training.metadata(), pair.test, pair.train.n_samples,
+    evaluated = training.evaluated
+    write_report(folder, name, training.settings, training.points, evaluated.model,
+                 evaluated.metadata(), pair.test, pair.train.n_samples,
                  curves_png(training.points, name))
     print(f"report written to {folder} (open index.html)", file=sys.stderr)
 
@@ -205,9 +208,7 @@ def _evaluate(args):
 
     test = data.load_test(args.data, args.test)
     model, _ = params.load(args.params, n_features=test.n_features)
-    if model.n_classes < test.n_classes:
-        raise data.DataError(f"{Path(args.params).name}: knows {model.n_classes} classes but "
-                             f"{test.name} has labels up to {test.n_classes - 1}")
+    metrics.check_fits(model, test, args.params)
     result = metrics.evaluate(model, test, confusion=True)
     if args.json:
         print(json.dumps({"loss": result.loss, "accuracy": result.accuracy,

@@ -1,27 +1,30 @@
 """The run controller: owns the data, the runs, and the worker thread that trains.
 
-The GUI thread only ever calls the methods here and reacts to signals; the engine's
-training generator runs in a superqt ``GeneratorWorker`` (a thread-pool thread) and its
-progress reaches this object by queued signals. One run trains at a time; asking for a
-second while one runs is refused with a message (never mixed).
+It knows no widget. ``app.gui`` connects it to the window: the window's requests call
+the methods here, and the signals here update the window. The engine's training
+generator runs in a pool thread; at each of its yields the worker publishes an
+immutable :class:`compute.training.Snapshot`, which reaches this object by a queued
+signal. One run trains at a time; asking for a second while one runs is refused with a
+message (never mixed). Every background job goes through
+:func:`ui.background.run_in_background`, so its errors reach the user.
 """
 
 import json
 import threading
 import time
-from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
-from superqt.utils import create_worker
 
-from compute._jit import leave_one_core
 from compute import data as data_files
-from compute import kernels
-from compute import download
-from compute import metrics, params
-from compute.training import Point, Settings, Training, TrainingDiverged
+from compute import download, metrics, params
+from compute._jit import leave_one_core
+from compute.export import write_points_csv
+from compute.files import atomic_write
+from compute.runs import Run, RunStatus
+from compute.training import Point, Settings, Snapshot, Training, TrainingDiverged, frozen_model
+from ui.background import run_in_background
 
 #: Progress reaches the window at most this often (seconds): the GUI thread's work per
 #: update must not compete with the worker for the GIL hundreds of times a second.
@@ -32,52 +35,15 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 
 
-@dataclass(eq=False)
-class Run:
-    """One entry of the run list: a training run, or a parameter file that was loaded."""
-
-    id: int
-    name: str
-    color: str
-    settings: Settings
-    status: str = "queued"  # queued, running, paused, finished, stopped, diverged, failed, loaded
-    points: list = field(default_factory=list)
-    samples_seen: int = 0
-    total_samples: int = 0
-    train_seconds: float = 0.0
-    message: str = ""
-    training: Training = None
-    model: params.Model = None
-    source: str = ""
-    visible: bool = True
-
-    @property
-    def last(self):
-        return self.points[-1] if self.points else None
-
-    @property
-    def samples_per_second(self):
-        return self.samples_seen / self.train_seconds if self.train_seconds > 0 else 0.0
-
-    @property
-    def active(self):
-        return self.status in ("queued", "running", "paused")
-
-    def current_model(self):
-        """The newest parameters (a copy for a training run)."""
-        return self.training.model() if self.training is not None else self.model
-
-    def metadata(self):
-        return self.training.metadata() if self.training is not None else {"source": self.source}
-
-
 class RunController(QObject):
     """Data, runs and the training worker, for the GUI (no widgets here).
 
     Signals
     -------
+    dataLoading(str)
+        Loading of the named data began.
     dataChanged(object)
-        A :class:`compute.data.DataPair` was loaded (or None).
+        A :class:`compute.data.DataPair` was loaded.
     dataFailed(str)
         Loading data failed; the message is for the user.
     downloadProgress(object), downloadFinished(str), downloadFailed(str)
@@ -88,26 +54,28 @@ class RunController(QObject):
     pointsAdded(object)
         A run has a new point (cheap: listeners should only mark things for redrawing).
     progress(object)
-        The active run advanced (samples seen, seconds, metrics); at most every
-        PROGRESS_SECONDS, and once more when it ends.
+        The active run advanced; at most every PROGRESS_SECONDS, and once more when it ends.
     busyChanged(bool)
         A run started or ended.
+    fileWritten(str)
+        A file or folder the user asked for was written (its path).
     message(str)
         Something the user should read (refusals, errors, divergence advice).
     """
 
+    dataLoading = Signal(str)
+    dataChanged = Signal(object)
+    dataFailed = Signal(str)
     downloadProgress = Signal(object)
     downloadFinished = Signal(str)
     downloadFailed = Signal(str)
-    dataChanged = Signal(object)
-    dataFailed = Signal(str)
-    dataLoading = Signal(str)
     runAdded = Signal(object)
     runChanged = Signal(object)
     runRemoved = Signal(object)
     pointsAdded = Signal(object)
     progress = Signal(object)
     busyChanged = Signal(bool)
+    fileWritten = Signal(str)
     message = Signal(str)
 
     def __init__(self, parent=None):
@@ -120,6 +88,9 @@ class RunController(QObject):
         self._loader = None
         self._last_progress = 0.0
         self._download_cancel = None
+
+    def _tell(self, error):
+        self.message.emit(describe(error))
 
     # ---------------------------------------------------------------- data
 
@@ -139,12 +110,18 @@ class RunController(QObject):
             return
         label = str(folder or train or "the default data folder")
         self.dataLoading.emit(label)
-        worker = create_worker(_load_and_warm, folder, train, test, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._data_loaded)
-        worker.errored.connect(lambda error: self.dataFailed.emit(_describe(error)))
-        worker.finished.connect(lambda: setattr(self, "_loader", None))
-        self._loader = worker
-        worker.start()
+        self._loader = run_in_background(
+            _load_and_warm, folder, train, test, on_result=self._data_loaded,
+            on_error=lambda error: self.dataFailed.emit(describe(error)),
+            on_finished=lambda: setattr(self, "_loader", None))
+
+    def load_default_data(self):
+        """Load the first default data folder that holds data; False when there is none."""
+        folder = data_files.find_default_folder()
+        if folder is None:
+            return False
+        self.load_data(folder)
+        return True
 
     def download_data(self, folder=None, mirror=None):
         """Download MNIST in a worker thread, then load it."""
@@ -160,21 +137,10 @@ class RunController(QObject):
                 last[0] = now
                 self.downloadProgress.emit(progress)
 
-        worker = create_worker(download.download, folder, mirror, report, cancel.is_set,
-                               _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._downloaded)
-        worker.errored.connect(lambda error: self.downloadFailed.emit(_describe(error)))
-        worker.finished.connect(lambda: setattr(self, "_download_cancel", None))
-        worker.start()
-
-    def save_data(self, folder):
-        """Write the open data set as the course's HDF5 files, in a worker thread."""
-        worker = create_worker(data_files.save_pair, self.data, folder, _start_thread=False,
-                               _ignore_errors=True)
-        worker.returned.connect(lambda where: self.message.emit(
-            f"Saved {data_files.TRAIN_HDF5} and {data_files.TEST_HDF5} in {where}"))
-        worker.errored.connect(lambda error: self.message.emit(_describe(error)))
-        worker.start()
+        run_in_background(download.download, folder, mirror, report, cancel.is_set,
+                          on_result=self._downloaded,
+                          on_error=lambda error: self.downloadFailed.emit(describe(error)),
+                          on_finished=lambda: setattr(self, "_download_cancel", None))
 
     def cancel_download(self):
         if self._download_cancel is not None:
@@ -193,6 +159,13 @@ class RunController(QObject):
         self.data = pair
         self.dataChanged.emit(pair)
 
+    def save_data(self, folder):
+        """Write the open data set as the course's HDF5 files, in a worker thread."""
+        if self.data is None:
+            self.message.emit("Open a data set first.")
+            return
+        self._write(data_files.save_pair, self.data, folder, written=folder)
+
     # ---------------------------------------------------------------- runs
 
     def start(self, settings, name=None):
@@ -209,36 +182,35 @@ class RunController(QObject):
             self.message.emit(str(error))
             return None
         run = self._new_run(settings, name)
-        run.training = training
-        run.total_samples = training.total_samples
-        run.status = "running"
+        run.publish(training.snapshot())
+        run.status = RunStatus.RUNNING
         self._active = run
         self.runs.append(run)
         self.runAdded.emit(run)
         self.busyChanged.emit(True)
-        worker = create_worker(_drive, training, _start_thread=False, _ignore_errors=True)
-        worker.yielded.connect(self._on_step)
-        worker.returned.connect(lambda _: self._end(run, "finished"))
-        worker.aborted.connect(lambda: self._end(run, "stopped"))
-        worker.errored.connect(lambda error: self._failed(run, error))
-        worker.paused.connect(lambda: self._set_status(run, "paused"))
-        worker.resumed.connect(lambda: self._set_status(run, "running"))
-        self._worker = worker
-        worker.start()
+        self._worker = run_in_background(
+            _drive, training, start=False,
+            on_yield=lambda snapshot: self._on_snapshot(run, snapshot),
+            on_result=lambda _: self._end(run, RunStatus.FINISHED),
+            on_error=lambda error: self._failed(run, error))
+        self._worker.aborted.connect(lambda: self._end(run, RunStatus.STOPPED))
+        self._worker.paused.connect(lambda: self._set_status(run, RunStatus.PAUSED))
+        self._worker.resumed.connect(lambda: self._set_status(run, RunStatus.RUNNING))
+        self._worker.start()
         return run
 
     def pause(self):
-        if self._worker is not None and self._active.status == "running":
+        if self._worker is not None and self._active.status == RunStatus.RUNNING:
             self._worker.pause()
 
     def resume(self):
-        if self._worker is not None and self._active.status == "paused":
+        if self._worker is not None and self._active.status == RunStatus.PAUSED:
             self._worker.resume()
 
     def toggle_pause(self):
         if self._active is None:
             return
-        if self._active.status == "paused":
+        if self._active.status == RunStatus.PAUSED:
             self.resume()
         else:
             self.pause()
@@ -258,15 +230,10 @@ class RunController(QObject):
             self._loader.quit()
         QThreadPool.globalInstance().waitForDone(timeout_ms)
 
-    def _on_step(self, step):
-        run = self._active
-        if run is None:
+    def _on_snapshot(self, run, snapshot):
+        if run is not self._active:
             return
-        samples_seen, train_seconds, point = step
-        run.samples_seen = samples_seen
-        run.train_seconds = train_seconds
-        if point is not None:
-            run.points.append(point)
+        if run.publish(snapshot):
             self.pointsAdded.emit(run)
         now = time.perf_counter()
         if now - self._last_progress >= PROGRESS_SECONDS:
@@ -278,11 +245,10 @@ class RunController(QObject):
         self.runChanged.emit(run)
 
     def _end(self, run, status, message=""):
-        if run.status in ("finished", "stopped", "diverged", "failed"):
+        if run.status.ended:
             return
         run.status = status
         run.message = message
-        run.model = run.training.model()
         if self._active is run:
             self._active = None
             self._worker = None
@@ -292,9 +258,9 @@ class RunController(QObject):
 
     def _failed(self, run, error):
         if isinstance(error, TrainingDiverged):
-            self._end(run, "diverged", str(error))
+            self._end(run, RunStatus.DIVERGED, str(error))
         else:
-            self._end(run, "failed", _describe(error))
+            self._end(run, RunStatus.FAILED, describe(error))
         self.message.emit(f"{run.name}: {run.message}")
 
     def _new_run(self, settings, name=None):
@@ -311,45 +277,16 @@ class RunController(QObject):
         if self.data is None:
             self.message.emit("Open a data set first: parameters are evaluated on its test set.")
             return
-        worker = create_worker(_load_and_evaluate, path, self.data, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda loaded: self._add_loaded(path, *loaded))
-        worker.errored.connect(lambda error: self.message.emit(_describe(error)))
-        worker.start()
+        run_in_background(_load_and_evaluate, path, self.data, on_error=self._tell,
+                          on_result=lambda snapshot: self._add_loaded(path, snapshot))
 
-    def _add_loaded(self, path, model, settings, point):
-        run = self._new_run(settings, name=Path(path).name)
-        run.status = "loaded"
-        run.model = model
+    def _add_loaded(self, path, snapshot):
+        run = self._new_run(snapshot.settings, name=Path(path).name)
+        run.status = RunStatus.LOADED
         run.source = str(path)
-        run.samples_seen = point.samples_seen
-        run.points.append(point)
+        run.publish(snapshot)
         self.runs.append(run)
         self.runAdded.emit(run)
-
-    def save_params(self, run, path):
-        """Save a run's parameters (course schema, atomic); returns True on success."""
-        model = run.current_model()
-        if model is None:
-            self.message.emit(f"{run.name} has no parameters yet.")
-            return False
-        try:
-            params.save(path, model, run.metadata())
-        except data_files.DataError as error:
-            self.message.emit(str(error))
-            return False
-        return True
-
-    def write_report(self, run, folder, curves_png):
-        """Write ``run``'s report folder in a worker thread; a ``message`` tells the outcome."""
-        from app.report import write_report
-
-        data = self.data
-        worker = create_worker(write_report, folder, run.name, run.settings, list(run.points),
-                               run.current_model(), run.metadata(), data.test, data.train.n_samples,
-                               curves_png, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda where: self.message.emit(f"Report written to {where}"))
-        worker.errored.connect(lambda error: self.message.emit(_describe(error)))
-        worker.start()
 
     def rename(self, run, name):
         run.name = name.strip() or run.name
@@ -366,6 +303,53 @@ class RunController(QObject):
         run.visible = visible
         self.runChanged.emit(run)
 
+    # ---------------------------------------------------------------- files
+
+    def _write(self, function, *args, written):
+        """Write a file in a worker thread (saves fsync, reports evaluate): ``fileWritten``
+        with ``written`` when done, else a ``message``."""
+        run_in_background(function, *args, on_error=self._tell,
+                          on_result=lambda _: self.fileWritten.emit(str(written)))
+
+    def _evaluated(self, run):
+        """The newest snapshot of ``run`` that has a point (parameters with their metrics)."""
+        if run.evaluated is None:
+            self.message.emit(f"{run.name} has no evaluated parameters yet: wait for its first point.")
+        return run.evaluated
+
+    def save_params(self, run, path):
+        """Save a run's parameters (course schema, atomic) in a worker thread.
+
+        A training run saves its newest evaluated state, so the file's recorded metrics
+        are exactly what its parameters give.
+        """
+        snapshot = self._evaluated(run)
+        if snapshot is not None:
+            self._write(params.save, path, snapshot.model, snapshot.metadata(), written=path)
+
+    def export_csv(self, run, path):
+        """Write a run's points as CSV, in a worker thread."""
+        if not run.points:
+            self.message.emit(f"{run.name} has no points yet.")
+            return
+        self._write(write_points_csv, path, list(run.points), written=path)
+
+    def export_bytes(self, content, path):
+        """Write ``content`` (a PNG, say) to ``path`` atomically, in a worker thread."""
+        self._write(_write_bytes, path, content, written=path)
+
+    def write_report(self, run, folder, curves_png):
+        """Write ``run``'s report folder in a worker thread (``fileWritten`` or ``message``)."""
+        from app.report import write_report
+
+        snapshot = self._evaluated(run)
+        if snapshot is None or self.data is None:
+            return
+        points = run.points[:run.points.index(snapshot.point) + 1]
+        self._write(write_report, folder, run.name, run.settings, points, snapshot.model,
+                    snapshot.metadata(), self.data.test, self.data.train.n_samples, curves_png,
+                    written=folder)
+
 
 class WorkerFailed(Exception):
     """A RuntimeError from the engine, re-raised as something superqt reports.
@@ -376,11 +360,11 @@ class WorkerFailed(Exception):
 
 
 def _drive(training):
-    """Worker body: the engine's generator, forwarding (samples, seconds, point)."""
+    """Worker body: the engine's generator, publishing a snapshot at each of its yields."""
     leave_one_core()  # numba's thread count is per thread: this worker's only
     try:
-        for point in training.steps():
-            yield training.samples_seen, training.train_seconds, point
+        for _ in training.steps():
+            yield training.snapshot()
     except RuntimeError as error:
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
 
@@ -392,6 +376,8 @@ def _load_and_warm(folder, train, test):
     state while holding the GIL: done at the start of a run, it froze the GUI for 40-100 ms
     (measured; none on a second run in the same thread). The pool reuses idle threads.
     """
+    from compute import kernels
+
     pair = data_files.load(folder, train, test)
     leave_one_core()
     kernels.warm_up(force=True)
@@ -399,11 +385,9 @@ def _load_and_warm(folder, train, test):
 
 
 def _load_and_evaluate(path, pair):
-    """Worker body: read a parameter file and measure it on train and test."""
+    """Worker body: read a parameter file and measure it on train and test, as a snapshot."""
     model, attributes = params.load(path, n_features=pair.n_features)
-    if model.n_classes < pair.n_classes:
-        raise data_files.DataError(f"{path}: knows {model.n_classes} classes but the data "
-                                   f"has {pair.n_classes}")
+    metrics.check_fits(model, pair.test, path)
     started = time.perf_counter()
     test = metrics.evaluate(model, pair.test)
     train = metrics.evaluate(model, pair.train)
@@ -414,14 +398,22 @@ def _load_and_evaluate(path, pair):
         settings = Settings()
     samples = int(attributes.get("samples_seen", 0) or 0)
     updates = int(attributes.get("updates", 0) or 0)
-    point = Point(samples, updates, samples / pair.train.n_samples, train.loss, train.accuracy,
-                  test.loss, test.accuracy, settings.learning_rate, 0.0, seconds)
-    return model, settings, point
+    epoch = samples / pair.train.n_samples
+    point = Point(samples, updates, epoch, train.loss, train.accuracy, test.loss, test.accuracy,
+                  settings.learning_rate, 0.0, seconds)
+    return Snapshot(settings, frozen_model(model), point, samples, updates, epoch,
+                    settings.learning_rate, 0.0, seconds, samples, str(path))
 
 
-def _describe(error):
+def _write_bytes(path, content):
+    with atomic_write(path) as f:
+        f.write(content)
+
+
+def describe(error):
+    """An error from a background job as one line for the user."""
     if isinstance(error, MemoryError):
         return "out of memory: try a smaller data set or batch size"
-    if isinstance(error, (data_files.DataError, ValueError, OSError, WorkerFailed)):
+    if isinstance(error, (data_files.DataError, ValueError, OSError, WorkerFailed, Warning)):
         return str(error)
     return f"{type(error).__name__}: {error}"

@@ -1,8 +1,11 @@
-"""Start the desktop application."""
+"""Start the desktop application: build the controller and the window, and connect them.
+
+The window (``ui/``) knows no controller and the controller knows no widget: this module
+is the only place where the two meet (``wire``).
+"""
 
 import sys
 import traceback
-
 
 #: How long a thread may hold the GIL before another gets it (seconds). Python's 5 ms
 #: default made the training worker wait behind the GUI's painting at every chunk
@@ -15,6 +18,89 @@ def configure_process():
     import compute.kernels  # noqa: F401  (numba's settings must precede any other import of numba)
 
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
+
+
+def bundled_model():
+    """The weights shipped with the application (for the Draw tab)."""
+    from app.resources import BUNDLED_WEIGHTS
+    from compute import params
+
+    return params.load(BUNDLED_WEIGHTS)[0]
+
+
+def wire(controller, window):
+    """Connect ``window``'s requests to ``controller`` and its news to ``window``."""
+    c, w = controller, window
+    for request, action in (
+            (w.startRequested, c.start),
+            (w.pauseRequested, c.toggle_pause),
+            (w.stopRequested, c.stop),
+            (w.openFolderRequested, c.load_data),
+            (w.openFilesRequested, lambda train, test: c.load_data(train=train, test=test)),
+            (w.downloadRequested, c.download_data),
+            (w.downloadCancelRequested, c.cancel_download),
+            (w.saveDataRequested, c.save_data),
+            (w.loadParamsRequested, c.load_params),
+            (w.saveParamsRequested, c.save_params),
+            (w.exportCsvRequested, c.export_csv),
+            (w.exportPngRequested, lambda content, path: c.export_bytes(content, path)),
+            (w.exportReportRequested, c.write_report),
+            (w.closing, c.shutdown),
+            (w.runs.renamed, c.rename),
+            (w.runs.deleteRequested, c.remove),
+            (w.runs.visibilityToggled, c.set_visible)):
+        request.connect(action)
+    for news, show in (
+            (c.dataLoading, w.data_loading),
+            (c.dataChanged, w.data_loaded),
+            (c.dataFailed, w.data_failed),
+            (c.downloadProgress, w.download_progress),
+            (c.downloadFinished, w.download_done),
+            (c.downloadFailed, w.download_failed),
+            (c.runAdded, w.run_added),
+            (c.runChanged, w.run_changed),
+            (c.runRemoved, w.run_removed),
+            (c.pointsAdded, w.points_added),
+            (c.progress, w.show_progress),
+            (c.busyChanged, w.set_busy),
+            (c.fileWritten, w.file_written),
+            (c.message, w.show_message)):
+        news.connect(show)
+
+
+def build_window(data_folder=None, store=None):
+    """The studio window with its run controller wired, loading data.
+
+    Parameters
+    ----------
+    data_folder : path, optional
+        Data to open; otherwise the default folders are tried (``$SOFTMAX_LAB_DATA``,
+        then the user data folder), and the window says how to get data if none holds any.
+    store : QSettings, optional
+        Where settings persist (tests pass a temporary one).
+
+    Returns
+    -------
+    ui.main_window.MainWindow
+        With ``window.controller``, the :class:`app.controller.RunController` it is wired
+        to (for automation and tests; the window itself never uses it).
+    """
+    configure_process()
+    from PySide6.QtWidgets import QApplication
+
+    from app.controller import RunController
+    from ui.main_window import MainWindow
+
+    QApplication.instance() or QApplication(sys.argv[:1])
+    window = MainWindow(bundled_model, store=store)
+    controller = RunController(window)  # a child: it lives as long as the window
+    wire(controller, window)
+    window.controller = controller
+    if data_folder is not None:
+        controller.load_data(data_folder)
+    else:
+        controller.load_default_data()
+    return window
 
 
 def run(data_folder=None, preset=None, start=False, quit_after=None):
@@ -31,18 +117,15 @@ def run(data_folder=None, preset=None, start=False, quit_after=None):
     quit_after : float, optional
         Close the window after this many seconds.
     """
-    configure_process()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from compute.training import preset as preset_settings
 
-    from ui.main_window import MainWindow
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Softmax Lab")
     app.setOrganizationName("Softmax Lab")
-    window = MainWindow(data_folder)
+    window = build_window(data_folder)
 
     def report(kind, error, trace):
         # An unexpected error in a slot: tell the user and keep the window alive.

@@ -12,6 +12,7 @@ Every kernel module imports :func:`jit` from here instead of calling
   visible as NaN/inf so the training loop can stop with advice.
 """
 
+import functools
 import os
 import threading
 
@@ -20,6 +21,7 @@ import threading
 os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
 
 import numba  # noqa: E402  (must follow the environment set-up above)
+import numpy as np  # noqa: E402
 
 FASTMATH = frozenset({"reassoc", "contract"})
 
@@ -64,8 +66,24 @@ def jit(function=None, *, parallel=False, reassociate=True, inline=False):
     if not reassociate:
         options["fastmath"] = set(FASTMATH - {"reassoc"})
     if function is None:
-        return lambda f: numba.njit(**options)(f)
+        return lambda f: _compile(f, options)
+    return _compile(function, options)
+
+
+def _compile(function, options):
+    if numba.config.DISABLE_JIT:
+        return _numpy_error_model(function)
     return numba.njit(**options)(function)
+
+
+def _numpy_error_model(function):
+    """``function`` as plain Python that, like ``error_model="numpy"``, lets 0 * inf and
+    overflow give NaN and inf silently (under ``NUMBA_DISABLE_JIT=1``, for debugging)."""
+    @functools.wraps(function)
+    def quiet(*args):
+        with np.errstate(all="ignore"):
+            return function(*args)
+    return quiet
 
 
 def thread_count():

@@ -112,15 +112,14 @@ def run(data, repeats=5, progress=None):
 
     # Each kernel in the precision that training uses it in: updates in float32,
     # evaluations in float64.
-    P = np.zeros((d + 1, kernels.padded_classes(K)), kernels.TRAINING_DTYPE)
-    G = np.zeros_like(P)
-    state = np.zeros((2,) + P.shape, P.dtype)
-    hyper = np.zeros(kernels.N_HYPER)
+    state = kernels.TrainingState.start(
+        np.zeros((d + 1, kernels.padded_classes(K)), kernels.TRAINING_DTYPE))
+    P, G = state.parameters, state.gradient
+    sgd = kernels.Optimizer("sgd")
 
     def ours_epoch(batch_size, learning_rate, order):
         rates = np.full(-(-n // batch_size), learning_rate)
-        kernels.train_batches(P, G, state, 0, train.rows, train.labels, K, order, 0, n,
-                              batch_size, rates, kernels.SGD, hyper)
+        kernels.train_batches(state, sgd, train.rows, train.labels, K, order, batch_size, rates)
 
     in_order = np.arange(n, dtype=np.int64)
     scratch = np.empty((-(-n // kernels.BLOCK_ROWS),) + P.shape, P.dtype)
@@ -129,7 +128,7 @@ def run(data, repeats=5, progress=None):
         G[:] = 0.0
         kernels.gradient_sum(P, train.rows, train.labels, K, 0, n, out=G, scratch=scratch)
         G[:] *= 1.0 / n
-        kernels.optimizer_step(P, G, state, 1, 0.5, kernels.SGD, hyper)
+        kernels.optimizer_step(state, sgd, 0.5)
 
     def seed_full_step():
         y_pred = _seed_softmax(np.dot(X, weights.T) + bias.T)

@@ -1,10 +1,12 @@
 """Loss, accuracy and confusion of a model on a data set."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from . import kernels
+from .data import DataError
 
 
 @dataclass
@@ -35,6 +37,20 @@ def confusion_matrix(labels, predictions, n_classes):
     return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
+def check_fits(model, dataset, source=None):
+    """Raise :class:`~compute.data.DataError` unless ``model`` can be evaluated on ``dataset``.
+
+    ``source`` names the model in the message (its file), else "the model".
+    """
+    name = Path(source).name if source is not None else "the model"
+    if model.n_features != dataset.n_features:
+        raise DataError(f"{name}: has {model.n_features} features per class but {dataset.name} "
+                        f"has {dataset.n_features}")
+    if model.n_classes < dataset.n_classes:
+        raise DataError(f"{name}: knows {model.n_classes} classes but {dataset.name} "
+                        f"has labels up to {dataset.n_classes - 1}")
+
+
 def evaluate(model, dataset, confusion=False):
     """Evaluate ``model`` (a :class:`compute.params.Model`) on ``dataset``.
 
@@ -43,12 +59,7 @@ def evaluate(model, dataset, confusion=False):
     confusion : bool
         Also return predictions and the confusion matrix.
     """
-    if model.n_features != dataset.n_features:
-        raise ValueError(f"the model has {model.n_features} features but {dataset.name} "
-                         f"has {dataset.n_features}")
-    if model.n_classes < dataset.n_classes:
-        raise ValueError(f"the model knows {model.n_classes} classes but {dataset.name} "
-                         f"has labels up to {dataset.n_classes - 1}")
+    check_fits(model, dataset)
     P = model.packed()
     predictions = np.empty(dataset.n_samples, dtype=np.int32) if confusion else None
     loss, correct = kernels.evaluate_sums(P, dataset.rows, dataset.labels, model.n_classes,

@@ -12,6 +12,7 @@ Results do not depend on how the work is chunked: a run is reproducible bit for 
 from its settings and seed.
 """
 
+import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass, fields
@@ -24,6 +25,7 @@ from .params import Model
 #: Aim for this much work between two yields (seconds).
 CHUNK_SECONDS = 0.02
 SCHEDULES = ("constant", "step", "inverse", "cosine")
+OPTIMIZERS = kernels.OPTIMIZERS
 INITS = ("normal", "zeros")
 
 
@@ -72,8 +74,8 @@ class Settings:
             if not ok:
                 raise SettingsError(message)
 
-        need(self.optimizer in kernels.OPTIMIZER_CODES,
-             f"optimizer must be one of {', '.join(kernels.OPTIMIZER_CODES)}; got {self.optimizer!r}")
+        need(self.optimizer in OPTIMIZERS,
+             f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}")
         need(self.batch_size is None or (isinstance(self.batch_size, (int, np.integer))
                                          and self.batch_size >= 1),
              f"batch size must be a whole number >= 1 or 'full'; got {self.batch_size!r}")
@@ -104,6 +106,11 @@ class Settings:
         """Settings from a dict, ignoring keys that are not settings."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})
+
+    def optimizer_rule(self):
+        """The update rule with its settings, as the kernels take it."""
+        return kernels.Optimizer(self.optimizer, momentum=self.momentum, beta1=self.beta1,
+                                 beta2=self.beta2, epsilon=self.epsilon, rho=self.rho, l2=self.l2)
 
     def describe(self):
         batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
@@ -155,6 +162,62 @@ class Point:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A run as it stood at one yield of :meth:`Training.steps`: safe to keep and to read
+    from any thread while training goes on (its arrays are copies, and read-only).
+
+    Attributes
+    ----------
+    settings : Settings
+    model : compute.params.Model
+        The parameters at that moment, float64, read-only.
+    point : Point or None
+        The point evaluated from exactly these parameters, when there is one: a
+        snapshot with a point is what a saved file or a report should hold, so that its
+        parameters and its recorded metrics belong together.
+    samples_seen, updates : int
+    epoch, learning_rate, train_seconds, eval_seconds : float
+    total_samples : int
+        Samples of the whole run.
+    train_data : str
+        Where the training data came from.
+    """
+
+    settings: Settings
+    model: Model
+    point: Point
+    samples_seen: int
+    updates: int
+    epoch: float
+    learning_rate: float
+    train_seconds: float
+    eval_seconds: float
+    total_samples: int
+    train_data: str = ""
+
+    def metadata(self):
+        """Settings and results, as stored in a parameter file: the point's metrics only
+        when this snapshot has one (they then describe exactly these parameters)."""
+        settings = self.settings
+        meta = {"settings": settings.as_dict(), "optimizer": settings.optimizer,
+                "learning_rate": settings.learning_rate,
+                "batch_size": "full" if settings.batch_size is None else settings.batch_size,
+                "epochs": settings.epochs, "samples_seen": self.samples_seen,
+                "updates": self.updates, "train_data": self.train_data}
+        if self.point is not None:
+            meta.update(test_accuracy=self.point.test_accuracy, test_loss=self.point.test_loss,
+                        train_accuracy=self.point.train_accuracy, train_loss=self.point.train_loss)
+        return meta
+
+
+def frozen_model(model):
+    """``model`` with read-only arrays (the arrays themselves, not copies)."""
+    for array in (model.weights, model.bias):
+        array.flags.writeable = False
+    return model
+
+
 def learning_rates(settings, samples_at_update, total_samples, n_train):
     """Learning rate of each update that starts after ``samples_at_update`` samples."""
     lr = settings.learning_rate
@@ -168,17 +231,6 @@ def learning_rates(settings, samples_at_update, total_samples, n_train):
         return lr / (1.0 + settings.inverse_decay * epoch)
     progress = np.minimum(np.asarray(samples_at_update, dtype=np.float64) / total_samples, 1.0)
     return lr * 0.5 * (1.0 + np.cos(np.pi * progress))
-
-
-def _hyper(settings):
-    hyper = np.zeros(kernels.N_HYPER)
-    hyper[kernels.H_MOMENTUM] = settings.momentum
-    hyper[kernels.H_BETA1] = settings.beta1
-    hyper[kernels.H_BETA2] = settings.beta2
-    hyper[kernels.H_EPSILON] = settings.epsilon
-    hyper[kernels.H_RHO] = settings.rho
-    hyper[kernels.H_L2] = settings.l2
-    return hyper
 
 
 class Training:
@@ -205,21 +257,20 @@ class Training:
         # Trained in float32 (see kernels.TRAINING_DTYPE); evaluated, like a saved file,
         # in float64 from a copy, so that a point's figures are those of the file.
         self._P64 = model.packed()
-        self._P = self._P64.astype(kernels.TRAINING_DTYPE)
+        self._state = kernels.TrainingState.start(self._P64.astype(kernels.TRAINING_DTYPE))
+        self._P = self._state.parameters
         self._finite_P = self._P.copy()
-        self._G = np.zeros_like(self._P)
-        self._state = np.zeros((2,) + self._P.shape, self._P.dtype)
-        self._hyper = _hyper(settings)
-        self._optimizer = kernels.OPTIMIZER_CODES[settings.optimizer]
+        self._optimizer = settings.optimizer_rule()
         n = train.n_samples
         self.batch_size = n if settings.batch_size is None else min(settings.batch_size, n)
         self.full_batch = settings.batch_size is None
         self.total_samples = settings.epochs * n
         self.samples_seen = 0
-        self.updates = 0
         self.train_seconds = 0.0
         self.eval_seconds = 0.0
         self.points = []
+        #: The snapshot of the last point: parameters and the metrics they were measured at.
+        self.evaluated = None
         self.learning_rate = float(learning_rates(settings, [0], self.total_samples, n)[0])
         self._rng = np.random.default_rng(settings.seed)
         self._chunk_rows = kernels.BLOCK_ROWS
@@ -229,6 +280,10 @@ class Training:
     # ------------------------------------------------------------------ queries
 
     @property
+    def updates(self):
+        return self._state.updates
+
+    @property
     def epoch(self):
         return self.samples_seen / self.data.train.n_samples
 
@@ -236,22 +291,20 @@ class Training:
     def finished(self):
         return self.samples_seen >= self.total_samples
 
-    def model(self):
-        """A copy of the current parameters (safe to keep while training goes on)."""
-        return Model.from_packed(self._P, self.n_classes)
+    def snapshot(self):
+        """The run as it stands, as an immutable :class:`Snapshot`.
 
-    def metadata(self):
-        """Settings and results, as stored in a parameter file."""
-        last = self.points[-1] if self.points else None
-        meta = {"settings": self.settings.as_dict(), "optimizer": self.settings.optimizer,
-                "learning_rate": self.settings.learning_rate,
-                "batch_size": "full" if self.full_batch else self.batch_size,
-                "epochs": self.settings.epochs, "samples_seen": self.samples_seen,
-                "updates": self.updates, "train_data": self.data.train.source}
-        if last is not None:
-            meta.update(test_accuracy=last.test_accuracy, test_loss=last.test_loss,
-                        train_accuracy=last.train_accuracy, train_loss=last.train_loss)
-        return meta
+        Call it only between items of :meth:`steps` (the parameters are copied, so a
+        kernel must not be writing them). While no update has happened since the last
+        point, the snapshot shares that point and its parameters.
+        """
+        evaluated = self.evaluated
+        unchanged = evaluated is not None and evaluated.updates == self.updates
+        model = evaluated.model if unchanged else frozen_model(Model.from_packed(self._P, self.n_classes))
+        return Snapshot(self.settings, model, evaluated.point if unchanged else None,
+                        self.samples_seen, self.updates, self.epoch, self.learning_rate,
+                        self.train_seconds, self.eval_seconds, self.total_samples,
+                        self.data.train.source)
 
     # --------------------------------------------------------------- the loop
 
@@ -312,9 +365,8 @@ class Training:
         n_updates = -(-(stop - position) // batch)
         rates = self._rates(self.samples_seen, n_updates)
         started = time.perf_counter()
-        self.updates = kernels.train_batches(
-            self._P, self._G, self._state, self.updates, train.rows, train.labels,
-            self.n_classes, order, position, stop, batch, rates, self._optimizer, self._hyper)
+        kernels.train_batches(self._state, self._optimizer, train.rows, train.labels,
+                              self.n_classes, order[position:stop], batch, rates)
         elapsed = time.perf_counter() - started
         self.train_seconds += elapsed
         self.samples_seen += stop - position
@@ -326,7 +378,8 @@ class Training:
     def _full_batch_update(self):
         train = self.data.train
         n = train.n_samples
-        self._G[:] = 0.0
+        gradient = self._state.gradient
+        gradient[:] = 0.0
         start = 0
         while start < n:
             blocks = self._parallel_chunk_rows() // kernels.BLOCK_ROWS
@@ -335,7 +388,7 @@ class Training:
             stop = min(n, start + blocks * kernels.BLOCK_ROWS)
             started = time.perf_counter()
             kernels.gradient_sum(self._P, train.rows, train.labels, self.n_classes, start, stop,
-                                 out=self._G, scratch=self._scratch)
+                                 out=gradient, scratch=self._scratch)
             elapsed = time.perf_counter() - started
             self.train_seconds += elapsed
             self._adapt_parallel_chunk(stop - start, elapsed)
@@ -343,11 +396,9 @@ class Training:
             if start < n:
                 yield None
         started = time.perf_counter()
-        self._G *= 1.0 / n
+        gradient *= 1.0 / n
         rate = float(self._rates(self.samples_seen, 1)[0])
-        self.updates += 1
-        kernels.optimizer_step(self._P, self._G, self._state, self.updates, rate,
-                               self._optimizer, self._hyper)
+        kernels.optimizer_step(self._state, self._optimizer, rate)
         self.train_seconds += time.perf_counter() - started
         self.samples_seen += n
         self.learning_rate = rate
@@ -409,5 +460,7 @@ class Training:
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self._diverged()
         self.points.append(point)
+        self.evaluated = None
+        self.evaluated = dataclasses.replace(self.snapshot(), point=point)
         return point
 

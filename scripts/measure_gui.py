@@ -43,13 +43,12 @@ def main():
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.gui import configure_process
-    from ui.main_window import MainWindow
+    from app.gui import build_window, configure_process
 
     configure_process()
     app = QApplication(sys.argv[:1])
     store = QSettings(os.devnull, QSettings.Format.IniFormat)
-    window = MainWindow(args.data, store=store)
+    window = build_window(args.data, store=store)
     window.show()
     ticks = []
     timer = QTimer(interval=5)

@@ -29,12 +29,11 @@ def main():
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.gui import configure_process
-    from ui.main_window import MainWindow
+    from app.gui import build_window, configure_process
 
     configure_process()
     app = QApplication(sys.argv[:1])
-    window = MainWindow(args.data, store=QSettings(os.devnull, QSettings.Format.IniFormat))
+    window = build_window(args.data, store=QSettings(os.devnull, QSettings.Format.IniFormat))
     window.show()
     settings = dataclasses.replace(PRESETS[args.preset], epochs=10_000)
     pauses, stops, left = [], [], [args.repeats]

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 import compute.kernels  # noqa: F401
 from compute.training import PRESETS
-from ui.main_window import MainWindow
+from app.gui import build_window
 
 import dataclasses
 
@@ -48,7 +48,7 @@ def main(data_folder, out_folder):
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     store = QSettings(str(out / "screenshots.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(data_folder, store=store)
+    window = build_window(data_folder, store=store)
     window.resize(1360, 860)
     window.show()
     queue = list(RUNS)

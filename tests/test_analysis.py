@@ -30,7 +30,7 @@ def test_multiply_adds_of_a_stopped_run_count_what_was_done():
 def test_confusion_precision_recall_against_numpy(mnist):
     run = Training(mnist, Settings(batch_size=100, learning_rate=0.5, epochs=1, eval_every=60000))
     run.run()
-    model = run.model()
+    model = run.snapshot().model
     result = metrics.evaluate(model, mnist.test, confusion=True)
     X = mnist.test.rows.dense()
     predicted = naive.logits(model.weights, model.bias, X).argmax(axis=1)

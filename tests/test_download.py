@@ -168,13 +168,13 @@ def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
         qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
     from PySide6.QtCore import QSettings
 
-    from ui.main_window import MainWindow
+    from app.gui import build_window
 
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
     monkeypatch.setattr(data, "user_data_folder", lambda: tmp_path / "user-data")
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(store=store)
+    window = build_window(store=store)
     window.show()
     assert window.pages.currentWidget() is window.empty
     progress = []
@@ -193,13 +193,13 @@ def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
 def test_gui_download_failure_is_a_message(qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
     from PySide6.QtCore import QSettings
 
-    from ui.main_window import MainWindow
+    from app.gui import build_window
 
     server.behaviour["train-images-idx3-ubyte.gz"] = "404"
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
     monkeypatch.setattr(data, "user_data_folder", lambda: tmp_path / "user-data")
-    window = MainWindow(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = build_window(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     window.show()
     with qtbot.waitSignal(window.controller.downloadFailed, timeout=60_000):
         window.download_data()

@@ -6,8 +6,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from app.controller import RunController
-from compute.training import PRESETS
+from app.gui import bundled_model
+from compute.runs import Run, RunStatus
+from compute.training import PRESETS, Training
 from ui.draw_tab import DrawTab
 
 WAIT_MS = 30_000
@@ -38,13 +39,11 @@ ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 
 @pytest.fixture
 def tab(qtbot, no_qt_leaks):
-    controller = RunController()
-    tab = DrawTab(controller)
+    tab = DrawTab(bundled_model)
     tab.resize(900, 500)
     tab.show()
     qtbot.waitExposed(tab)
     yield tab
-    controller.shutdown()
     tab.close()
 
 
@@ -89,18 +88,27 @@ def test_clear_and_undo(qtbot, tab):
 
 
 def test_switching_the_model_updates_the_prediction(qtbot, tab, mnist):
-    tab.controller.data = mnist
     for line in SEVEN:
         stroke(tab.canvas, line)
     wait_for_digit(qtbot, tab)
     bundled = tab.view.probabilities.copy()
-    with qtbot.waitSignal(tab.controller.busyChanged, timeout=WAIT_MS):
-        run = tab.controller.start(PRESETS["seed-sgd1"])
-    qtbot.waitUntil(lambda: not tab.controller.busy, timeout=WAIT_MS)
+    run = Run(1, "Run 1", "#1f77b4", PRESETS["seed-sgd1"])
+    training = Training(mnist, run.settings)
+    run.publish(training.snapshot())
+    tab.add_run(run)
+    training.run()
+    run.publish(training.snapshot())
+    run.status = RunStatus.FINISHED
+    tab.update_run(run)
     tab.choose_run(run)
     qtbot.waitUntil(lambda: tab.view.probabilities is not None
                     and not np.allclose(tab.view.probabilities, bundled), timeout=WAIT_MS)
     assert tab.model_box.currentText() == run.name
+    run.name = "sgd, batch 1"
+    tab.update_run(run)
+    assert tab.model_box.currentText() == "sgd, batch 1"
+    tab.remove_run(run)
+    assert tab.model_box.findData(run.id) == -1
 
 
 def test_a_late_answer_for_an_old_drawing_is_dropped(qtbot, tab):

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from compute.training import PRESETS, Settings
 from ui.control_panel import CUSTOM, ControlPanel
-from ui.main_window import MainWindow
+from app.gui import build_window
 
 WAIT_MS = 60_000
 
@@ -29,7 +29,7 @@ def store(tmp_path):
 @pytest.fixture
 def studio(qtbot, mnist_dir, store, no_qt_leaks):
     """The main window on real MNIST, data loaded; closed (and checked for leaks) after."""
-    window = MainWindow(mnist_dir, store=store)
+    window = build_window(mnist_dir, store=store)
     window.show()
     qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
     yield window
@@ -156,7 +156,7 @@ def test_second_run_while_one_trains_is_refused(qtbot, studio):
 
 
 def test_close_during_a_run_stops_and_waits_for_the_worker(qtbot, mnist_dir, store, no_qt_leaks):
-    window = MainWindow(mnist_dir, store=store)
+    window = build_window(mnist_dir, store=store)
     window.show()
     qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
     run = start(qtbot, window, dataclasses.replace(PRESETS["seed-minibatch100"], epochs=500))
@@ -188,7 +188,9 @@ def test_save_load_and_export_through_the_menu(qtbot, studio, tmp_path, monkeypa
 
     saved = tmp_path / "params.hdf5"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
-    studio.findChild(type(studio.save_action), "saveParamsAction").trigger()
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.findChild(type(studio.save_action), "saveParamsAction").trigger()
+    assert f"Saved {saved}" in studio.statusBar().currentMessage()
     with h5py.File(saved) as f:
         assert f["w"].shape == (10, 784) and f["b"].shape == (10, 1)
 
@@ -203,14 +205,16 @@ def test_save_load_and_export_through_the_menu(qtbot, studio, tmp_path, monkeypa
     studio.runs.selectRow(0)
     curve = tmp_path / "curve.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(curve), ""))
-    studio.findChild(type(studio.save_action), "exportCsvAction").trigger()
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.findChild(type(studio.save_action), "exportCsvAction").trigger()
     with open(curve, newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 13 and float(rows[-1]["test_accuracy"]) == run.points[-1].test_accuracy
 
     picture = tmp_path / "curves.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(picture), ""))
-    studio.findChild(type(studio.save_action), "exportPngAction").trigger()
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.findChild(type(studio.save_action), "exportPngAction").trigger()
     with Image.open(picture) as image:
         assert image.width > 200 and image.height > 200
 
@@ -243,7 +247,7 @@ def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
 def test_empty_state_says_how_to_get_data(qtbot, tmp_path, store, monkeypatch, no_qt_leaks):
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing-here"))
     monkeypatch.setattr("compute.data.user_data_folder", lambda: tmp_path / "nor-here")
-    window = MainWindow(store=store)
+    window = build_window(store=store)
     window.show()
     assert window.pages.currentWidget() is window.empty
     assert "SOFTMAX_LAB_DATA" in window.empty.text.text()
@@ -255,7 +259,7 @@ def test_empty_state_says_how_to_get_data(qtbot, tmp_path, store, monkeypatch, n
 
 
 def test_settings_and_geometry_persist(qtbot, mnist_dir, store, no_qt_leaks):
-    window = MainWindow(mnist_dir, store=store)
+    window = build_window(mnist_dir, store=store)
     window.show()
     qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
     window.resize(700, 500)
@@ -263,7 +267,7 @@ def test_settings_and_geometry_persist(qtbot, mnist_dir, store, no_qt_leaks):
     start(qtbot, window, PRESETS["best"])
     wait_until_done(qtbot, window)
     window.close()
-    again = MainWindow(store=store)
+    again = build_window(store=store)
     assert again.controls.settings() == PRESETS["best"]
     again.show()
     assert again.size().width() == 700
@@ -362,10 +366,10 @@ def test_export_report_through_the_menu(qtbot, studio, tmp_path, monkeypatch):
     wait_until_done(qtbot, studio)
     studio.runs.selectRow(0)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
-    with qtbot.waitSignal(studio.controller.message, timeout=WAIT_MS):
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(type(studio.save_action), "exportReportAction").trigger()
     folder = tmp_path / "Run 1 report"
-    assert "Report written" in studio.last_message
+    assert f"Saved {folder}" in studio.statusBar().currentMessage()
     check_report(folder, run.points[-1].test_accuracy)
 
 

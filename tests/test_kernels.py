@@ -19,15 +19,16 @@ ADAM_ATOL = 1e-6
 HYPER = {"momentum": 0.9, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "rho": 0.99, "l2": 0.0}
 
 
-def hyper_array(h):
-    out = np.zeros(kernels.N_HYPER)
-    out[kernels.H_MOMENTUM] = h["momentum"]
-    out[kernels.H_BETA1] = h["beta1"]
-    out[kernels.H_BETA2] = h["beta2"]
-    out[kernels.H_EPSILON] = h["epsilon"]
-    out[kernels.H_RHO] = h["rho"]
-    out[kernels.H_L2] = h["l2"]
-    return out
+def rule(name, h):
+    return kernels.Optimizer(name, **h)
+
+
+def train(P, name, h, rows, labels, K, order, batch_size, rates, updates=0):
+    """Train ``P`` in place from a fresh optimizer state; returns the state."""
+    state = kernels.TrainingState.start(P)
+    state.updates = updates
+    kernels.train_batches(state, rule(name, h), rows, labels, K, order, batch_size, rates)
+    return state
 
 
 def make_problem(n, d, K, dtype, seed=0):
@@ -153,7 +154,7 @@ def test_gradient_matches_finite_differences():
 
 
 @pytest.mark.parametrize("p_dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", list(kernels.OPTIMIZER_CODES))
+@pytest.mark.parametrize("name", kernels.OPTIMIZERS)
 @pytest.mark.parametrize("l2", [0.0, 0.01])
 def test_optimizer_step_matches_numpy(name, l2, p_dtype):
     rng = np.random.default_rng(1)
@@ -165,16 +166,16 @@ def test_optimizer_step_matches_numpy(name, l2, p_dtype):
         grad_model = Model.from_packed(grad_model.packed().astype(np.float32), K)
     h = dict(HYPER, l2=l2)
     P, G = model.packed().astype(p_dtype), grad_model.packed().astype(p_dtype)
-    state = np.zeros((2,) + P.shape, p_dtype)
+    state = kernels.TrainingState.start(P)
     theta = np.concatenate([model.weights.ravel(), model.bias])
     grad = np.concatenate([grad_model.weights.ravel(), grad_model.bias])
     is_weight = np.concatenate([np.ones(K * d, bool), np.zeros(K, bool)])
     ref_state = (np.zeros_like(theta), np.zeros_like(theta))
     for step in (1, 2, 3):
-        step_gradient = G.copy()
-        kernels.optimizer_step(P, step_gradient, state, step, 0.05, kernels.OPTIMIZER_CODES[name],
-                               hyper_array(h))
-        assert not step_gradient.any(), "the step leaves the gradient zeroed for the next batch"
+        state.gradient[:] = G
+        kernels.optimizer_step(state, rule(name, h), 0.05)
+        assert state.updates == step
+        assert not state.gradient.any(), "the step leaves the gradient zeroed for the next batch"
         theta, ref_state = naive.optimizer_step(name, theta, grad, ref_state, step, 0.05, h, is_weight)
     got = Model.from_packed(P, K)
     rtol = 1e-12 if p_dtype == np.float64 else 1e-6  # float32: rounded after each step
@@ -199,10 +200,8 @@ def test_train_batches_matches_numpy(K, d, dtype, batch_size, name, p_dtype):
     rates = np.linspace(0.3, 0.1, n_updates) * (0.01 if name == "adam" else 1.0)
     h = dict(HYPER, l2=0.0 if batch_size == 1 else 0.001)
     P = model.packed().astype(p_dtype)
-    state = np.zeros((2,) + P.shape, p_dtype)
-    updates = kernels.train_batches(P, np.zeros_like(P), state, 0, rows, labels, K, order, 0, n,
-                                    batch_size, rates, kernels.OPTIMIZER_CODES[name], hyper_array(h))
-    assert updates == n_updates
+    state = train(P, name, h, rows, labels, K, order, batch_size, rates)
+    assert state.updates == n_updates
     W, b = naive.train_batches(name, model.weights, model.bias, X_float, labels, order,
                                batch_size, rates, h)
     got = Model.from_packed(P, K)
@@ -220,10 +219,8 @@ def test_tiny_probabilities_count_as_zero_in_updates():
     X = np.array([[0.5, 0.0, 1.0]], dtype=np.float32)
     P = Model(np.zeros((2, 3)), np.array([95.0, 0.0])).packed().astype(np.float32)
     before = P.copy()
-    state = np.zeros((2,) + P.shape, P.dtype)
-    kernels.train_batches(P, np.zeros_like(P), state, 0, kernels.sparse_rows(X),
-                          np.array([0], dtype=np.int32), 2, np.arange(1), 0, 1, 1,
-                          np.array([0.5]), kernels.SGD, hyper_array(HYPER))
+    train(P, "sgd", HYPER, kernels.sparse_rows(X), np.array([0], dtype=np.int32), 2,
+          np.arange(1), 1, np.array([0.5]))
     tiny = np.finfo(np.float32).tiny
     assert ((P == 0) | (np.abs(P) >= tiny)).all(), "no subnormal parameters"
     np.testing.assert_array_equal(P, before)  # a change of 1e-42 is no change
@@ -237,18 +234,15 @@ def test_train_batches_split_into_calls_is_identical():
     rows = kernels.sparse_rows(X)
     order = np.arange(300, dtype=np.int64)
     rates = np.full(30, 0.2)
-    hyper = hyper_array(HYPER)
     whole = model.packed()
-    state = np.zeros((2,) + whole.shape)
-    kernels.train_batches(whole, np.zeros_like(whole), state, 0, rows, labels, 4, order, 0, 300, 10,
-                          rates, kernels.MOMENTUM, hyper)
+    train(whole, "momentum", HYPER, rows, labels, 4, order, 10, rates)
     split = model.packed()
-    state = np.zeros((2,) + split.shape)
-    step = 0
+    state = kernels.TrainingState.start(split)
+    momentum = rule("momentum", HYPER)
     for start, stop in [(0, 50), (50, 180), (180, 300)]:
-        step = kernels.train_batches(split, np.zeros_like(split), state, step, rows, labels, 4, order,
-                                     start, stop, 10, rates[start // 10:stop // 10],
-                                     kernels.MOMENTUM, hyper)
+        kernels.train_batches(state, momentum, rows, labels, 4, order[start:stop], 10,
+                              rates[start // 10:stop // 10])
+    assert state.updates == 30
     np.testing.assert_array_equal(whole, split)
 
 
@@ -298,9 +292,13 @@ def test_public_layer_rejects_wrong_arguments():
     with pytest.raises(TypeError, match="float32 or float64"):
         kernels.evaluate_sums(model.packed().astype(np.float16), rows, labels, 3)
     P = model.packed().astype(np.float32)
-    with pytest.raises(TypeError, match="like P"):
-        kernels.optimizer_step(P, np.zeros(P.shape), np.zeros((2,) + P.shape, P.dtype), 1, 0.1,
-                               kernels.SGD, hyper_array(HYPER))
+    state = kernels.TrainingState(P, np.zeros(P.shape), np.zeros((2,) + P.shape, P.dtype))
+    with pytest.raises(TypeError, match="like the parameters"):
+        kernels.optimizer_step(state, rule("sgd", HYPER), 0.1)
+    with pytest.raises(TypeError, match="Optimizer"):
+        kernels.optimizer_step(kernels.TrainingState.start(P), "sgd", 0.1)
+    with pytest.raises(ValueError, match="one of sgd, momentum"):
+        kernels.Optimizer("sgdd")
     with pytest.raises(TypeError, match="like P"):
         kernels.gradient_sum(P, rows, labels, 3, 0, 10, out=np.zeros(P.shape))
     with pytest.raises(ValueError, match="features"):

@@ -50,7 +50,7 @@ def test_a_points_figures_are_those_of_the_saved_file(small, tmp_path):
     run = Training(small, Settings(optimizer="adam", learning_rate=0.003, epochs=1))
     last = run.run()
     assert run._P.dtype == np.float32
-    params.save(tmp_path / "p.hdf5", run.model(), run.metadata())
+    params.save(tmp_path / "p.hdf5", run.evaluated.model, run.evaluated.metadata())
     model, _ = params.load(tmp_path / "p.hdf5")
     result = metrics.evaluate(model, small.test)
     assert (result.loss, result.accuracy) == (last.test_loss, last.test_accuracy)
@@ -93,11 +93,11 @@ def test_same_seed_same_run_bit_for_bit_however_chunked(small, monkeypatch):
     monkeypatch.setattr(training, "CHUNK_SECONDS", 1e-6)  # many more, smaller chunks
     second = Training(small, settings)
     second.run()
-    np.testing.assert_array_equal(first.model().weights, second.model().weights)
+    np.testing.assert_array_equal(first.snapshot().model.weights, second.snapshot().model.weights)
     assert [p.test_loss for p in first.points] == [p.test_loss for p in second.points]
     other = Training(small, dataclasses.replace(settings, seed=8))
     other.run()
-    assert not np.array_equal(first.model().weights, other.model().weights)
+    assert not np.array_equal(first.snapshot().model.weights, other.snapshot().model.weights)
 
 
 def test_full_batch_yields_between_chunks_and_stops_when_closed(mnist, monkeypatch):
@@ -120,7 +120,7 @@ def test_divergence_stops_with_advice_and_keeps_finite_parameters(small):
     run = Training(small, Settings(learning_rate=1e306, batch_size=10, epochs=1))
     with pytest.raises(TrainingDiverged, match=r"diverged after [\d,]+ samples; try a learning rate below"):
         run.run()
-    assert np.isfinite(run.model().weights).all()
+    assert np.isfinite(run.snapshot().model.weights).all()
 
 
 @pytest.mark.parametrize("change,words", [
@@ -142,3 +142,27 @@ def test_settings_are_checked_up_front(change, words):
 def test_unknown_preset():
     with pytest.raises(SettingsError, match="unknown preset 'fast'; choose one of seed-bgd"):
         preset("fast")
+
+
+def test_snapshots_are_frozen_copies_and_a_point_travels_with_its_parameters(small):
+    run = Training(small, Settings(batch_size=50, learning_rate=0.1, epochs=1, eval_every=3000))
+    steps = run.steps()
+    at_point = next(steps)  # the first yield is the point at 0 samples
+    first = run.snapshot()
+    assert first.point is at_point and first is not run.evaluated
+    assert first.model is run.evaluated.model, "no update since the point: the same parameters"
+    with pytest.raises(ValueError):
+        first.model.weights[0, 0] = 1.0  # read-only: nobody can change what a view reads
+    assert next(steps) is None  # a chunk of training, no point due yet
+    later = run.snapshot()
+    assert later.point is None and later.updates > 0
+    assert "test_accuracy" not in later.metadata(), "metrics only where they belong"
+    assert not np.array_equal(later.model.weights, first.model.weights)
+    assert first.metadata()["test_accuracy"] == at_point.test_accuracy
+    assert first.metadata()["samples_seen"] == 0
+    before = later.model.weights.copy()
+    for item in steps:
+        if item is not None:
+            break
+    np.testing.assert_array_equal(later.model.weights, before)  # a copy, not a view
+    steps.close()

@@ -12,8 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
-from compute.kernels import OPTIMIZER_CODES
-from compute.training import PRESETS, SCHEDULES, Settings, SettingsError
+from compute.training import OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
 
 CUSTOM = "custom"
 # Which extra settings each optimizer reads.
@@ -87,7 +86,7 @@ class ControlPanel(QWidget):
         self.preset = QComboBox(objectName="presetCombo")
         self.preset.addItems([CUSTOM, *PRESETS])
         self.optimizer = QComboBox(objectName="optimizerCombo")
-        self.optimizer.addItems(list(OPTIMIZER_CODES))
+        self.optimizer.addItems(list(OPTIMIZERS))
         self.batch_size = QSpinBox(objectName="batchSizeSpin")
         self.batch_size.setRange(1, 10_000_000)
         self.full_batch = QCheckBox("full batch", objectName="fullBatchCheck")

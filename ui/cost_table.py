@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from compute import analysis
+from compute.runs import RunStatus
 
 COLUMNS = ("run", "optimizer", "batch", "updates", "samples", "mult-adds / update", "mult-adds total",
            "train s", "samples/s", "samples to target", "s to target", "test accuracy", "test loss")
@@ -47,7 +48,7 @@ class CostTable(QWidget):
         self.target.valueChanged.connect(lambda _: self.refresh())
 
     def set_runs(self, runs, n_train, n_features, n_classes):
-        self.runs = [r for r in runs if r.training is not None]
+        self.runs = [r for r in runs if r.status != RunStatus.LOADED]
         self.n_train, self.n_features, self.n_classes = n_train, n_features, n_classes
         self.refresh()
 

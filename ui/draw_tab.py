@@ -8,11 +8,9 @@ again is dropped.
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
-from superqt.utils import create_worker
+from compute import preprocess
 
-from app.resources import BUNDLED_WEIGHTS
-from compute import params, preprocess
-
+from .background import run_in_background
 from .digit_canvas import DigitCanvas
 from .prediction_view import PredictionView
 
@@ -26,15 +24,27 @@ def _classify(generation, model, pixels):
 
 
 class DrawTab(QWidget):
-    """The drawing page; ``controller`` supplies the runs whose models can be chosen."""
+    """The drawing page.
 
-    def __init__(self, controller, parent=None):
+    Parameters
+    ----------
+    bundled_model : callable, optional
+        Returns the bundled weights (called once, when first chosen); without it the
+        choice is not offered.
+
+    Runs to choose from arrive by :meth:`add_run`; their models are read from their
+    newest snapshot, never from arrays a kernel is writing.
+    """
+
+    def __init__(self, bundled_model=None, parent=None):
         super().__init__(parent)
-        self.controller = controller
+        self._bundled_loader = bundled_model
+        self._runs = {}
         self.canvas = DigitCanvas()
         self.view = PredictionView()
         self.model_box = QComboBox(objectName="modelCombo")
-        self.model_box.addItem("Bundled weights (best preset on MNIST)", BUNDLED)
+        if bundled_model is not None:
+            self.model_box.addItem("Bundled weights (best preset on MNIST)", BUNDLED)
         self.width_box = QSpinBox(objectName="brushWidthSpin")
         self.width_box.setRange(2, 60)
         self.width_box.setValue(int(self.canvas.brush_width))
@@ -75,41 +85,41 @@ class DrawTab(QWidget):
         self.width_box.valueChanged.connect(lambda value: setattr(self.canvas, "brush_width", float(value)))
         clear.clicked.connect(self.canvas.clear)
         undo.clicked.connect(self.canvas.undo)
-        controller.runAdded.connect(self._run_added)
-        controller.runRemoved.connect(self._run_removed)
-        controller.runChanged.connect(self._run_renamed)
-        controller.pointsAdded.connect(self._run_learned)
 
     # ------------------------------------------------------------ models
 
     def current_model(self):
-        """The chosen model (a copy of a training run's current parameters), or None."""
+        """The chosen model (a training run's newest snapshot), or None."""
         key = self.model_box.currentData()
         if key == BUNDLED:
             if self._bundled is None:
-                self._bundled, _ = params.load(BUNDLED_WEIGHTS)
+                self._bundled = self._bundled_loader()
             return self._bundled
-        run = next((r for r in self.controller.runs if r.id == key), None)
-        return run.current_model() if run is not None else None
+        run = self._runs.get(key)
+        return run.model if run is not None else None
 
     def choose_run(self, run):
         self.model_box.setCurrentIndex(self.model_box.findData(run.id))
 
-    def _run_added(self, run):
+    def add_run(self, run):
+        self._runs[run.id] = run
         self.model_box.addItem(run.name, run.id)
 
-    def _run_removed(self, run):
+    def remove_run(self, run):
+        self._runs.pop(run.id, None)
         index = self.model_box.findData(run.id)
         if index >= 0:
             self.model_box.removeItem(index)
 
-    def _run_renamed(self, run):
+    def update_run(self, run):
+        """``run`` was renamed, or ended: show its name, and its final answer."""
         index = self.model_box.findData(run.id)
         if index >= 0:
             self.model_box.setItemText(index, run.name)
-        self._run_learned(run)
+        self.run_learned(run)
 
-    def _run_learned(self, run):
+    def run_learned(self, run):
+        """``run`` has newer parameters."""
         if self.model_box.currentData() == run.id and not self.canvas.is_empty:
             self._invalidate()  # the selected run trained on: its answer may change
 
@@ -129,11 +139,8 @@ class DrawTab(QWidget):
         if model is None:
             self.view.show_empty("this run has no parameters yet")
             return
-        worker = create_worker(_classify, self._generation, model, self.canvas.pixels(),
-                               _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._show)
-        worker.errored.connect(lambda error: self._say(str(error)))
-        worker.start()
+        run_in_background(_classify, self._generation, model, self.canvas.pixels(),
+                          on_result=self._show, on_error=lambda error: self._say(str(error)))
 
     def _show(self, result):
         generation, prepared, probabilities = result

@@ -8,10 +8,9 @@ that has since changed is dropped.
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
-from superqt.utils import create_worker
-
 from compute import analysis, metrics
 
+from .background import run_in_background
 from .confusion_view import ConfusionView
 from .cost_table import CostTable
 from .weights_view import WeightsView
@@ -31,9 +30,13 @@ def _examples(generation, model, dataset, true_class, predicted_class):
 
 
 class InsightsTab(QWidget):
-    def __init__(self, controller, parent=None):
+    """The three views of the selected run; data and the run list arrive by
+    :meth:`set_data` and :meth:`set_runs`, the selection by :meth:`set_run`."""
+
+    def __init__(self, parent=None):
         super().__init__(parent)
-        self.controller = controller
+        self.data = None
+        self.runs = []
         self.weights = WeightsView()
         self.confusion = ConfusionView()
         self.cost = CostTable()
@@ -51,8 +54,16 @@ class InsightsTab(QWidget):
         self.confusion.cellChosen.connect(lambda t, p: self._gallery(t, p))
         self.confusion.mistakesWanted.connect(lambda: self._gallery(None, None))
         self.views.currentChanged.connect(lambda _: self.refresh())
-        for signal in (controller.runAdded, controller.runRemoved, controller.runChanged):
-            signal.connect(lambda _: self._refresh_cost())
+
+    def set_data(self, pair):
+        """The data set the views measure on (its test set)."""
+        self.data = pair
+        self.refresh()
+
+    def set_runs(self, runs):
+        """The runs the cost table compares."""
+        self.runs = list(runs)
+        self._refresh_cost()
 
     def set_run(self, run):
         """Follow ``run`` (the selection in the run list), or nothing."""
@@ -61,7 +72,7 @@ class InsightsTab(QWidget):
 
     def refresh(self):
         self._generation += 1
-        model = self.run.current_model() if self.run is not None else None
+        model = self.run.model if self.run is not None else None
         title = self.run.name if self.run is not None else ""
         if self.views.currentWidget() is self.weights:
             self.weights.set_model(model, title)
@@ -77,21 +88,20 @@ class InsightsTab(QWidget):
             self._refresh_cost()
 
     def _refresh_cost(self):
-        data = self.controller.data
+        data = self.data
         if data is not None and self.isVisible():
-            self.cost.set_runs(self.controller.runs, data.train.n_samples, data.n_features,
-                               data.n_classes)
+            self.cost.set_runs(self.runs, data.train.n_samples, data.n_features, data.n_classes)
+
+    def _say(self, error):
+        self.confusion.caption.setText(str(error))
 
     def _evaluate(self, model):
-        data = self.controller.data
+        data = self.data
         if model is None or data is None:
             self.confusion.set_confusion(None)
             return
-        worker = create_worker(_evaluate, self._generation, model, data.test, _start_thread=False,
-                               _ignore_errors=True)
-        worker.returned.connect(self._evaluated)
-        worker.errored.connect(lambda error: self.confusion.caption.setText(str(error)))
-        worker.start()
+        run_in_background(_evaluate, self._generation, model, data.test, on_result=self._evaluated,
+                          on_error=self._say)
 
     def _evaluated(self, result):
         generation, evaluation = result
@@ -99,15 +109,14 @@ class InsightsTab(QWidget):
             self.confusion.set_confusion(evaluation.confusion, self.run.name)
 
     def _gallery(self, true_class, predicted_class):
-        data = self.controller.data
+        data = self.data
         if self.run is None or data is None:
             return
         caption = ("Most confident mistakes" if true_class is None else
                    f"True {true_class}, predicted {predicted_class}, most confident first")
-        worker = create_worker(_examples, self._generation, self.run.current_model(), data.test,
-                               true_class, predicted_class, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda result: self._show_examples(caption, result))
-        worker.start()
+        run_in_background(_examples, self._generation, self.run.model, data.test, true_class,
+                          predicted_class, on_result=lambda result: self._show_examples(caption, result),
+                          on_error=self._say)
 
     def _show_examples(self, caption, result):
         generation, images, labels, predicted, confidence = result

@@ -1,20 +1,19 @@
-"""Softmax Lab's main window: it assembles the small widgets and wires them to the
-run controller. It holds no training logic of its own."""
+"""Softmax Lab's main window: it assembles the small widgets, emits what the user asks
+for, and shows what it is told. It holds no training logic and knows no controller:
+``app.gui`` connects the two."""
 
 import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from app.controller import RunController
 from compute import data as data_files
-from compute.export import write_points_csv
-from compute.files import atomic_write
+from compute.runs import RunStatus
 from compute.training import Settings
 
 from .control_panel import ControlPanel
@@ -67,17 +66,51 @@ class MainWindow(QMainWindow):
 
     Parameters
     ----------
-    data_folder : path, optional
-        Data to open at start; otherwise the default folders are tried.
+    bundled_model : callable, optional
+        Returns the bundled weights for the Draw tab (loaded on first use).
     store : QSettings, optional
         Where settings, paths and geometry persist (tests pass a temporary one).
+
+    Signals (what the user asked for)
+    -------
+    startRequested(Settings), pauseRequested(), stopRequested()
+    openFolderRequested(str), openFilesRequested(str, str)
+    downloadRequested(), downloadCancelRequested()
+    saveDataRequested(str)
+        A folder for the course HDF5 files of the open data.
+    loadParamsRequested(str), saveParamsRequested(Run, str)
+    exportCsvRequested(Run, str), exportPngRequested(bytes, str)
+    exportReportRequested(Run, str, bytes)
+        A run, its report folder, and the curves picture.
+    closing()
+        The window is closing: stop and wait for background work now.
+
+    The run list's own signals (``runs.renamed``, ``runs.deleteRequested``,
+    ``runs.visibilityToggled``) carry the edits to runs.
     """
 
-    def __init__(self, data_folder=None, store=None, parent=None):
+    startRequested = Signal(object)
+    pauseRequested = Signal()
+    stopRequested = Signal()
+    openFolderRequested = Signal(str)
+    openFilesRequested = Signal(str, str)
+    downloadRequested = Signal()
+    downloadCancelRequested = Signal()
+    saveDataRequested = Signal(str)
+    loadParamsRequested = Signal(str)
+    saveParamsRequested = Signal(object, str)
+    exportCsvRequested = Signal(object, str)
+    exportPngRequested = Signal(bytes, str)
+    exportReportRequested = Signal(object, str, bytes)
+    closing = Signal()
+
+    def __init__(self, bundled_model=None, store=None, parent=None):
         super().__init__(parent)
         self.setWindowTitle("Softmax Lab")
         self.store = store if store is not None else QSettings("Softmax Lab", "Softmax Lab")
-        self.controller = RunController(self)
+        self.data = None
+        self.busy = False
+        self.active_run = None
         self.last_message = ""
         self._dialog = None
         self.download_dialog = None
@@ -116,8 +149,8 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
-        self.draw = DrawTab(self.controller)
-        self.insights = InsightsTab(self.controller)
+        self.draw = DrawTab(bundled_model)
+        self.insights = InsightsTab()
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.pages, "Train")
         self.tabs.addTab(self.insights, "Inside the model")
@@ -136,7 +169,6 @@ class MainWindow(QMainWindow):
         self._wire()
         self._restore()
         self._update_buttons()
-        self._open_initial_data(data_folder)
 
     # ------------------------------------------------------------ building
 
@@ -172,49 +204,26 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu("&Run")
         self.start_action = self._action(run_menu, "&Start", self.start_run,
                                          [QKeySequence("F5"), QKeySequence("Ctrl+Return")], "startAction")
-        self.pause_action = self._action(run_menu, "&Pause / resume", self.controller.toggle_pause,
+        self.pause_action = self._action(run_menu, "&Pause / resume", self.pauseRequested,
                                          [QKeySequence("F6"), QKeySequence("Ctrl+P")], "pauseAction")
-        self.stop_action = self._action(run_menu, "S&top", self.controller.stop,
+        self.stop_action = self._action(run_menu, "S&top", self.stopRequested,
                                         [QKeySequence("Shift+F5"), QKeySequence("Ctrl+.")], "stopAction")
         self._refresh_recent()
 
     def _wire(self):
-        c = self.controller
         self.start_button.clicked.connect(self.start_run)
-        self.pause_button.clicked.connect(c.toggle_pause)
-        self.stop_button.clicked.connect(c.stop)
+        self.pause_button.clicked.connect(self.pauseRequested)
+        self.stop_button.clicked.connect(self.stopRequested)
         self.controls.settingsChanged.connect(self._update_buttons)
-        c.dataLoading.connect(lambda what: self.statusBar().showMessage(f"Loading {what}…"))
-        c.dataChanged.connect(self._data_loaded)
-        c.dataFailed.connect(self._data_failed)
-        c.downloadProgress.connect(self._download_progress)
-        c.downloadFinished.connect(self._download_done)
-        c.downloadFailed.connect(self._download_failed)
-        c.runAdded.connect(self._run_added)
-        c.runChanged.connect(self._run_changed)
-        c.runRemoved.connect(self._run_removed)
-        c.pointsAdded.connect(self.plots.update_run)
-        c.progress.connect(self._progress)
-        c.busyChanged.connect(lambda _: self._update_buttons())
-        c.message.connect(self.show_message)
-        self.runs.visibilityToggled.connect(c.set_visible)
-        self.runs.renamed.connect(c.rename)
-        self.runs.deleteRequested.connect(c.remove)
         self.runs.selectedRunChanged.connect(lambda _: self._update_buttons())
         self.runs.selectedRunChanged.connect(self.insights.set_run)
 
     # ------------------------------------------------------------ data
 
-    def _open_initial_data(self, folder):
-        if folder is None:
-            folder = data_files.find_default_folder()
-        if folder is not None:
-            self.controller.load_data(folder)
-
     def open_data_folder(self):
         folder = QFileDialog.getExistingDirectory(self, "Open data folder", self._last_dir())
         if folder:
-            self.controller.load_data(folder)
+            self.openFolderRequested.emit(folder)
 
     def open_data_files(self):
         train, _ = QFileDialog.getOpenFileName(self, "Training file (course HDF5)", self._last_dir(),
@@ -224,11 +233,14 @@ class MainWindow(QMainWindow):
         test, _ = QFileDialog.getOpenFileName(self, "Test file (course HDF5)", str(Path(train).parent),
                                               "HDF5 (*.hdf5 *.h5);;All files (*)")
         if test:
-            self.controller.load_data(train=train, test=test)
+            self.openFilesRequested.emit(train, test)
+
+    def data_loading(self, what):
+        self.statusBar().showMessage(f"Loading {what}…")
 
     def download_data(self):
         """Fetch MNIST with a progress dialog that can cancel it."""
-        if self.controller.downloading:
+        if self.download_dialog is not None:
             return
         self.download_dialog = QProgressDialog("Downloading MNIST…", "Cancel", 0, 1000, self)
         self.download_dialog.setObjectName("downloadDialog")
@@ -236,12 +248,12 @@ class MainWindow(QMainWindow):
         self.download_dialog.setMinimumDuration(0)
         self.download_dialog.setAutoClose(False)
         self.download_dialog.setAutoReset(False)
-        self.download_dialog.canceled.connect(self.controller.cancel_download)
+        self.download_dialog.canceled.connect(self.downloadCancelRequested)
         self.download_dialog.show()
         self._download_started = time.perf_counter()
-        self.controller.download_data()
+        self.downloadRequested.emit()
 
-    def _download_progress(self, progress):
+    def download_progress(self, progress):
         if self.download_dialog is None:
             return
         elapsed = time.perf_counter() - self._download_started
@@ -252,11 +264,11 @@ class MainWindow(QMainWindow):
             f"{progress.file}: {progress.done / 1e6:.1f} of {progress.total / 1e6:.1f} MB, "
             f"{rate / 1e6:.1f} MB/s, {left:.0f} s left")
 
-    def _download_done(self, folder):
+    def download_done(self, folder):
         self._close_download_dialog()
         self.statusBar().showMessage(f"MNIST downloaded and verified in {folder}", 10000)
 
-    def _download_failed(self, text):
+    def download_failed(self, text):
         self._close_download_dialog()
         self.show_message(text)
 
@@ -267,16 +279,17 @@ class MainWindow(QMainWindow):
             self.download_dialog = None
 
     def save_data_hdf5(self):
-        pair = self.controller.data
-        if pair is None:
+        if self.data is None:
             self.show_message("Open a data set first.")
             return
         folder = QFileDialog.getExistingDirectory(self, "Save data as course HDF5 files", self._last_dir())
         if folder:
             self.statusBar().showMessage(f"Saving the data in {folder}…")
-            self.controller.save_data(folder)
+            self.saveDataRequested.emit(folder)
 
-    def _data_loaded(self, pair):
+    def data_loaded(self, pair):
+        self.data = pair
+        self.insights.set_data(pair)
         source = Path(pair.train.source).resolve().parent
         self.data_label.setText(f"{source}<br>{pair.describe()}")
         self.data_label.setToolTip(f"{pair.train.source}\n{pair.test.source}")
@@ -286,9 +299,9 @@ class MainWindow(QMainWindow):
         self.store.setValue("last_dir", str(source))
         self._update_buttons()
 
-    def _data_failed(self, text):
+    def data_failed(self, text):
         self.statusBar().clearMessage()
-        if self.controller.data is None:
+        if self.data is None:
             self.empty.show_text(text)
             self.pages.setCurrentIndex(0)
         self.show_message(text)
@@ -301,36 +314,53 @@ class MainWindow(QMainWindow):
             self.show_message(problem)
             return
         self.store.setValue("settings", json.dumps(self.controls.settings().as_dict()))
-        self.controller.start(self.controls.settings())
+        self.startRequested.emit(self.controls.settings())
 
-    def _run_added(self, run):
+    def set_busy(self, busy):
+        self.busy = busy
+        self._update_buttons()
+
+    def run_added(self, run):
         if run.active:
+            self.active_run = run
             self.progress.setValue(0)
             self.progress.setVisible(True)
         self.runs.add_run(run)
         self.plots.update_run(run)
+        self.draw.add_run(run)
+        self.insights.set_runs(self.runs.all_runs())
         self._update_buttons()
 
-    def _run_changed(self, run):
+    def run_changed(self, run):
         self.runs.update_run(run)
         self.plots.update_run(run)
+        self.draw.update_run(run)
+        self.insights.set_runs(self.runs.all_runs())
+        if run is self.active_run and not run.active:
+            self.active_run = None
         self._update_buttons()
-        if not run.active and run.status != "loaded":
+        if run.status.ended:
             self._show_final_status(run)
 
-    def _run_removed(self, run):
+    def run_removed(self, run):
         self.runs.remove_run(run)
         self.plots.remove_run(run)
+        self.draw.remove_run(run)
+        self.insights.set_runs(self.runs.all_runs())
         self._update_buttons()
 
-    def _progress(self, run):
+    def points_added(self, run):
+        self.plots.update_run(run)
+        self.draw.run_learned(run)
+
+    def show_progress(self, run):
         self.runs.update_run(run)
         if run.total_samples:
             self.progress.setValue(int(1000 * run.samples_seen / run.total_samples))
             self.progress.setMaximum(1000)
         rate = run.samples_per_second
         remaining = (run.total_samples - run.samples_seen) / rate if rate else 0
-        epoch = run.samples_seen / self.controller.data.train.n_samples
+        epoch = run.latest.epoch if run.latest is not None else 0.0
         self.throughput.setText(f"epoch {epoch:.2f} · {rate:,.0f} samples/s · ETA {remaining:.1f} s")
 
     def _show_final_status(self, run):
@@ -339,8 +369,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{run.name} {run.status}{summary}", 10000)
 
     def _update_buttons(self):
-        busy = self.controller.busy
-        have_data = self.controller.data is not None
+        busy = self.busy
+        have_data = self.data is not None
         problem = self.controls.problem_text()
         can_start = have_data and not busy and not problem
         self.start_button.setEnabled(can_start)
@@ -350,8 +380,9 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(busy)
         self.pause_action.setEnabled(busy)
         self.stop_action.setEnabled(busy)
-        active = self.controller.active_run
-        self.pause_button.setText("Resume" if active is not None and active.status == "paused" else "Pause")
+        active = self.active_run
+        paused = active is not None and active.status == RunStatus.PAUSED
+        self.pause_button.setText("Resume" if paused else "Pause")
         self.save_action.setEnabled(self.runs.selected_run() is not None)
 
     # ------------------------------------------------------------ files
@@ -360,7 +391,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Load parameters", self._last_dir(),
                                               "HDF5 (*.hdf5 *.h5);;All files (*)")
         if path:
-            self.controller.load_params(path)
+            self.loadParamsRequested.emit(path)
 
     def save_parameters(self):
         run = self.runs.selected_run()
@@ -370,8 +401,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save parameters",
                                               str(Path(self._last_dir()) / f"{run.name}.hdf5"),
                                               "HDF5 (*.hdf5)")
-        if path and self.controller.save_params(run, path):
-            self.statusBar().showMessage(f"Saved {path}", 5000)
+        if path:
+            self.saveParamsRequested.emit(run, path)
 
     def export_csv(self):
         run = self.runs.selected_run()
@@ -381,12 +412,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export curves",
                                               str(Path(self._last_dir()) / f"{run.name}.csv"), "CSV (*.csv)")
         if path:
-            try:
-                write_points_csv(path, run.points)
-            except OSError as error:
-                self.show_message(str(error))
-                return
-            self.statusBar().showMessage(f"Exported {path}", 5000)
+            self.exportCsvRequested.emit(run, path)
 
     def export_png(self):
         path, _ = QFileDialog.getSaveFileName(self, "Export plots",
@@ -397,18 +423,12 @@ class MainWindow(QMainWindow):
         buffer = QBuffer()  # owns its bytes (a temporary QByteArray here would dangle)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         self.plots.grab().save(buffer, "PNG")
-        try:
-            with atomic_write(path) as f:
-                f.write(bytes(buffer.data()))
-        except OSError as error:
-            self.show_message(str(error))
-            return
-        self.statusBar().showMessage(f"Exported {path}", 5000)
+        self.exportPngRequested.emit(bytes(buffer.data()), path)
 
     def export_report(self):
         """Write the selected run's report folder (curves, weights, confusion, files)."""
         run = self.runs.selected_run()
-        if run is None or not run.points or self.controller.data is None:
+        if run is None or not run.points or self.data is None:
             self.show_message("Select a run with points in the run list first.")
             return
         parent = QFileDialog.getExistingDirectory(self, "Folder for the report", self._last_dir())
@@ -416,9 +436,12 @@ class MainWindow(QMainWindow):
             return
         folder = Path(parent) / f"{run.name} report"
         picture = curves_png(run.points, run.name, run.color)
-        self.controller.write_report(run, folder, picture)
+        self.exportReportRequested.emit(run, str(folder), picture)
 
     # ------------------------------------------------------------ messages, settings
+
+    def file_written(self, path):
+        self.statusBar().showMessage(f"Saved {path}", 5000)
 
     def show_message(self, text):
         """Tell the user, without blocking the event loop (a window-modal box)."""
@@ -449,7 +472,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for folder in self._recent():
             action = self.recent_menu.addAction(folder)
-            action.triggered.connect(lambda _=False, f=folder: self.controller.load_data(f))
+            action.triggered.connect(lambda _=False, f=folder: self.openFolderRequested.emit(f))
         self.recent_menu.setEnabled(bool(self._recent()))
 
     def _restore(self):
@@ -466,7 +489,7 @@ class MainWindow(QMainWindow):
                 pass
 
     def closeEvent(self, event):
-        self.controller.shutdown()
+        self.closing.emit()
         self.store.setValue("geometry", self.saveGeometry())
         self.store.sync()
         if self._dialog is not None:

@@ -4,6 +4,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from compute.runs import RunStatus
+
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
 
@@ -58,8 +60,8 @@ class RunsTable(QTableWidget):
         last = run.last
         texts = [
             run.name,
-            run.settings.describe() if run.status != "loaded" else run.source,
-            run.status + (f": {run.message}" if run.message else ""),
+            run.settings.describe() if run.status != RunStatus.LOADED else run.source,
+            str(run.status) + (f": {run.message}" if run.message else ""),
             f"{last.test_accuracy:.4f}" if last else "",
             f"{last.test_loss:.4f}" if last else "",
             f"{run.samples_seen:,}",
@@ -94,6 +96,10 @@ class RunsTable(QTableWidget):
 
     def run_at(self, row):
         return self._runs[row]
+
+    def all_runs(self):
+        """The runs listed, top to bottom."""
+        return list(self._runs)
 
     def _item_changed(self, item):
         if self._updating or item.column() != 0:

@@ -1,0 +1,235 @@
+"""How the kernels store data: compact CSR rows, and dense matrices turned into them.
+
+* Data rows are CSR (:class:`SparseRows`). MNIST is about 80% zero pixels, so a row
+  costs its ~150 non-zero pixels rather than 784. Rows are stored compactly, 3 bytes a
+  non-zero instead of 8, whenever the data allow: feature indices as uint16, and
+  8-bit pixel values (uint8 images, or floats that are all k/255) as uint8 codes into
+  a table of 256 float32 levels. Shuffled mini-batches read rows from memory at
+  random, and that memory traffic was a fifth of an epoch's time.
+* Parameters are one array ``P`` of shape ``(d + 1, Kp)``: rows ``0..d-1`` hold the
+  weights of each feature (the transpose of the course's ``w``), row ``d`` holds the
+  bias, and ``Kp`` is ``K`` rounded up to a multiple of :data:`LANES` so that a row
+  update is whole SIMD registers. Padding columns stay exactly zero.
+* Labels are int32 class indices.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import prange, types
+from numba.extending import overload
+
+from .._jit import PARALLEL_LOCK, jit
+from .llvm import LANES
+
+
+@dataclass(frozen=True)
+class SparseRows:
+    """Rows of a data matrix in CSR form, ready for the kernels.
+
+    Attributes
+    ----------
+    indptr : ndarray of int64, shape (n_rows + 1,)
+    indices : ndarray of uint16 (when d <= 65536) or int32, shape (nnz,)
+        Feature (column) index of each stored value.
+    values : ndarray of float32, or of uint8 codes into ``levels``, shape (nnz,)
+    levels : ndarray of float32, shape (256,) for uint8 codes, else (0,)
+        The value of each code: ``levels[values[p]]``.
+    n_features : int
+        Number of columns ``d`` of the dense matrix.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    values: np.ndarray
+    levels: np.ndarray
+    n_features: int
+
+    @property
+    def compact(self):
+        """True when values are uint8 codes (3 bytes a non-zero with uint16 indices)."""
+        return self.values.dtype == np.uint8
+
+    @property
+    def n_rows(self):
+        return self.indptr.shape[0] - 1
+
+    @property
+    def density(self):
+        cells = self.n_rows * self.n_features
+        return self.values.shape[0] / cells if cells else 0.0
+
+    def dense(self, rows=None):
+        """Rebuild dense float32 rows (all rows, or those indexed by ``rows``)."""
+        rows = np.arange(self.n_rows) if rows is None else np.asarray(rows, dtype=np.int64)
+        out = np.zeros((rows.shape[0], self.n_features), dtype=np.float32)
+        _densify(self.indptr, self.indices, self.values, self.levels, rows, out)
+        return out
+
+
+#: The values of 8-bit pixels: exactly what ``np.float32(k * (1 / 255))`` gives.
+#: Every compact SparseRows shares this one table, so it is read-only.
+LEVELS_8BIT = (np.arange(256) * (1.0 / 255.0)).astype(np.float32)
+LEVELS_8BIT.flags.writeable = False
+NO_LEVELS = np.empty(0, dtype=np.float32)
+NO_LEVELS.flags.writeable = False
+
+
+def padded_classes(n_classes):
+    """Number of columns of ``P`` for ``n_classes`` classes."""
+    return -(-n_classes // LANES) * LANES
+
+
+def value(values, levels, p):
+    """The stored value ``p`` of a row: ``levels[values[p]]`` for codes, else ``values[p]``."""
+    return levels[values[p]] if values.dtype == np.uint8 else values[p]
+
+
+@overload(value, inline="always")
+def _value_compiled(values, levels, p):
+    # Chosen by type when compiling, so the loops over non-zeros carry no branch.
+    if values.dtype == types.uint8:
+        return lambda values, levels, p: levels[values[p]]
+    return lambda values, levels, p: values[p]
+
+
+@jit
+def _densify(indptr, indices, values, levels, rows, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        for p in range(indptr[r], indptr[r + 1]):
+            out[i, indices[p]] = value(values, levels, p)
+
+
+# ------------------------------------------------------- dense matrices to rows
+
+
+@jit(parallel=True)
+def _count_nonzero(X, counts):
+    for i in prange(X.shape[0]):
+        n = 0
+        for j in range(X.shape[1]):
+            if X[i, j] != 0:
+                n += 1
+        counts[i] = n
+
+
+@jit(parallel=True)
+def _row_ranges(X, low, high, bad):
+    for i in prange(X.shape[0]):
+        lo = np.inf
+        hi = -np.inf
+        nonfinite = 0
+        for j in range(X.shape[1]):
+            x = np.float64(X[i, j])
+            if not np.isfinite(x):
+                nonfinite += 1
+            else:
+                lo = min(lo, x)
+                hi = max(hi, x)
+        low[i] = lo
+        high[i] = hi
+        bad[i] = nonfinite
+
+
+@jit(parallel=True)
+def _rows_fit_levels(X, levels, fits):
+    """``fits[i]``: every non-zero of row ``i`` is exactly one of the 255 non-zero levels."""
+    for i in prange(X.shape[0]):
+        ok = True
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            if x != 0:
+                code = np.round(np.float64(x) * 255.0)
+                if not 1.0 <= code <= 255.0 or np.float32(x) != levels[np.int64(code)]:
+                    ok = False
+                    break
+        fits[i] = ok
+
+
+@jit(parallel=True)
+def _fill_sparse(X, scale, indptr, indices, values, levels):
+    coded = levels.shape[0] > 0
+    for i in prange(X.shape[0]):
+        p = indptr[i]
+        for j in range(X.shape[1]):
+            x = X[i, j]
+            if x != 0:
+                indices[p] = j
+                if coded:
+                    values[p] = np.round(np.float64(x) * scale * 255.0)
+                else:
+                    values[p] = np.float32(x * scale)
+                p += 1
+
+
+def value_range(X):
+    """One parallel pass over a 2-D float array: (minimum, maximum, first row with NaN/inf or -1).
+
+    Replaces three numpy passes (``isfinite``, ``min``, ``max``) when checking data files.
+    """
+    X = np.ascontiguousarray(X)
+    if X.ndim != 2 or X.shape[0] == 0:
+        raise ValueError(f"X must be 2-D with rows, got shape {X.shape}")
+    low = np.empty(X.shape[0])
+    high = np.empty(X.shape[0])
+    bad = np.empty(X.shape[0], dtype=np.int64)
+    with PARALLEL_LOCK:
+        _row_ranges(X, low, high, bad)
+    rows = np.flatnonzero(bad)
+    return float(low.min()), float(high.max()), int(rows[0]) if rows.size else -1
+
+
+def sparse_rows(X):
+    """Convert a dense data matrix to :class:`SparseRows`.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_rows, n_features)
+        Floating-point values (kept as float32) or uint8 pixels 0..255 (scaled to
+        [0, 1] by 1/255). Either way, values that are all k/255 are stored as uint8
+        codes; :meth:`SparseRows.dense` gives back the same float32 values.
+
+    Returns
+    -------
+    SparseRows
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}")
+    if X.dtype == np.uint8:
+        scale = 1.0 / 255.0
+    elif np.issubdtype(X.dtype, np.floating):
+        scale = 1.0
+    else:
+        raise TypeError(f"X must be floating point or uint8, got {X.dtype}")
+    X = np.ascontiguousarray(X)
+    counts = np.empty(X.shape[0], dtype=np.int64)
+    coded = X.dtype == np.uint8
+    with PARALLEL_LOCK:
+        _count_nonzero(X, counts)
+        if not coded:
+            fits = np.empty(X.shape[0], dtype=np.bool_)
+            _rows_fit_levels(X, LEVELS_8BIT, fits)
+            coded = bool(fits.all())
+    indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.empty(indptr[-1], dtype=np.uint16 if X.shape[1] <= 1 << 16 else np.int32)
+    values = np.empty(indptr[-1], dtype=np.uint8 if coded else np.float32)
+    levels = LEVELS_8BIT if coded else NO_LEVELS
+    with PARALLEL_LOCK:
+        _fill_sparse(X, scale, indptr, indices, values, levels)
+    return SparseRows(indptr, indices, values, levels, X.shape[1])
+
+
+def sparse_rows_serial(X):
+    """:func:`sparse_rows` for a handful of rows, on the calling thread (float32 values).
+
+    Never waits for a parallel kernel that a training thread may be running.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    mask = X != 0
+    indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
+    np.cumsum(mask.sum(axis=1), out=indptr[1:])
+    indices = np.nonzero(mask)[1].astype(np.int32)
+    return SparseRows(indptr, indices, X[mask], NO_LEVELS, X.shape[1])

@@ -1,0 +1,114 @@
+"""The run list's records: what the application knows of each run, in one place.
+
+A :class:`Run` is built from the immutable snapshots that a training publishes
+(:class:`compute.training.Snapshot`); views read a run's snapshots, never the arrays a
+kernel is writing. Qt-free, so the controller can be tested without a window.
+"""
+
+import enum
+from dataclasses import dataclass, field
+
+from .training import Settings, Snapshot
+
+
+class RunStatus(str, enum.Enum):
+    """Where a run is in its life (the value is what the run list shows)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    LOADED = "loaded"  # a parameter file, evaluated once
+
+    @property
+    def active(self):
+        """Training, or about to, or paused: not yet ended."""
+        return self in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
+
+    @property
+    def ended(self):
+        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED)
+
+    def __str__(self):
+        return self.value
+
+
+@dataclass(eq=False)
+class Run:
+    """One entry of the run list: a training run, or a parameter file that was loaded.
+
+    Attributes
+    ----------
+    id : int
+    name, color : str
+    settings : Settings
+    status : RunStatus
+    points : list of Point
+        Every point published so far, in order.
+    latest : Snapshot or None
+        The newest published state (what live views show).
+    evaluated : Snapshot or None
+        The newest state that has a point: what a save or a report writes, so that the
+        file's parameters and recorded metrics belong together.
+    message : str
+        Why the run ended, when it did not finish.
+    source : str
+        The file of a loaded run.
+    visible : bool
+        Its curves are drawn.
+    """
+
+    id: int
+    name: str
+    color: str
+    settings: Settings
+    status: RunStatus = RunStatus.QUEUED
+    points: list = field(default_factory=list)
+    latest: Snapshot = None
+    evaluated: Snapshot = None
+    message: str = ""
+    source: str = ""
+    visible: bool = True
+
+    def publish(self, snapshot):
+        """Take a newer snapshot; returns True when it brought a new point."""
+        self.latest = snapshot
+        point = snapshot.point
+        if point is None or (self.points and self.points[-1] is point):
+            return False
+        self.evaluated = snapshot
+        self.points.append(point)
+        return True
+
+    @property
+    def active(self):
+        return self.status.active
+
+    @property
+    def last(self):
+        """The newest point, or None."""
+        return self.points[-1] if self.points else None
+
+    @property
+    def model(self):
+        """The newest parameters (read-only), or None before the first snapshot."""
+        return self.latest.model if self.latest is not None else None
+
+    @property
+    def samples_seen(self):
+        return self.latest.samples_seen if self.latest is not None else 0
+
+    @property
+    def total_samples(self):
+        return self.latest.total_samples if self.latest is not None else 0
+
+    @property
+    def train_seconds(self):
+        return self.latest.train_seconds if self.latest is not None else 0.0
+
+    @property
+    def samples_per_second(self):
+        return self.samples_seen / self.train_seconds if self.train_seconds > 0 else 0.0
