@@ -182,6 +182,7 @@ def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
     with qtbot.waitSignal(window.controller.dataChanged, timeout=120_000):
         window.empty.download_button.click()
         assert window.download_dialog is not None and window.download_dialog.isVisible()
+        assert window.findChild(type(window.download_dialog), "downloadDialog") is window.download_dialog
     assert progress and progress[-1].done == progress[-1].total
     assert window.download_dialog is None
     assert window.pages.currentWidget() is not window.empty

@@ -406,3 +406,43 @@ def test_train_command_writes_a_report(mnist_dir, tmp_path):
     again = subprocess.run([sys.executable, "-m", "app", "train", "--data", str(mnist_dir),
                             "--report", str(folder)], capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "already exists and is not empty" in again.stderr
+
+
+# ------------------------------------------------------------------ object names
+
+
+def documented_object_names():
+    """The object names the README publishes, by line ("Window", "While shown", ...)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split("<!-- object-names -->")[1].split("<!-- /object-names -->")[0]
+    groups = {}
+    for item in re.split(r"\n- ", block.strip().lstrip("- ")):
+        title, names = item.split(":", 1)
+        groups[title] = re.findall(r"`(\w+)`", names)
+    return groups
+
+
+def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QWidget
+
+    groups = documented_object_names()
+    assert sum(len(names) for names in groups.values()) > 60
+    shown_later = groups.pop("While shown")
+    assert shown_later == ["messageBox", "downloadDialog"]  # each found by a test that opens it
+    for names in groups.values():
+        for name in names:
+            found = studio.findChildren(QObject, name)
+            assert len(found) == 1, f"{name}: found {len(found)} objects"
+            assert isinstance(found[0], QWidget) or name.endswith("Action"), name
+    for name in ("lossPlot", "accuracyPlot", "probabilityBars", "weightLines"):
+        plot = studio.findChild(pg.PlotWidget, name)
+        assert plot is not None, f"{name} must name the PlotWidget itself"
+        stray = [item for item in plot.getPlotItem().listDataItems()
+                 if isinstance(item, pg.PlotDataItem) and item.xData is None]
+        assert stray == [], f"{name} has a stray empty curve"
+    studio.show_message("hello")
+    assert studio.findChild(QObject, "messageBox").isVisible()

@@ -66,8 +66,11 @@ class CurvePlots(QWidget):
         # Antialiasing made each redraw several times slower (pyqtgraph PlotSpeedTest); 1-px
         # lines look fine without it.
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
-        self.loss_plot = pg.PlotWidget(objectName="lossPlot")
-        self.accuracy_plot = pg.PlotWidget(objectName="accuracyPlot")
+        # Named by setObjectName: PlotWidget(objectName=...) hands the keyword to a new curve.
+        self.loss_plot = pg.PlotWidget()
+        self.loss_plot.setObjectName("lossPlot")
+        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot.setObjectName("accuracyPlot")
         self.loss_plot.setLabel("left", "log-loss (nats)")
         self.accuracy_plot.setLabel("left", "accuracy")
         # Loss falls and accuracy rises: keep each legend in the corner its curves leave free.

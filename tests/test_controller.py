@@ -1,0 +1,174 @@
+"""The run controller on its own, with real MNIST, real worker threads and the real Qt
+event loop, but no window: a plain stand-in takes the window's place."""
+
+import json
+import subprocess
+import sys
+from unittest.mock import MagicMock
+
+import h5py
+import pytest
+from PySide6.QtCore import QObject, Signal
+
+from app.controller import RunController
+from app.gui import wire
+from compute.runs import RunStatus
+from compute.training import PRESETS, Settings
+from ui.main_window import MainWindow
+from ui.runs_table import RunsTable
+
+WAIT_MS = 120_000
+
+
+def signals_of(widget_class):
+    """The signals a widget class declares: the interface ``app.gui.wire`` connects to."""
+    return {name: value for name, value in vars(widget_class).items() if isinstance(value, Signal)}
+
+
+StandInRunList = type("StandInRunList", (QObject,), signals_of(RunsTable))
+StandInRequests = type("StandInRequests", (QObject,), signals_of(MainWindow))
+
+
+class StandInWindow(StandInRequests):
+    """The window's signals, real; its slots, a mock that records what it is shown (and
+    refuses names the real window does not have)."""
+
+    def __init__(self):
+        super().__init__()
+        self.runs = StandInRunList()
+        self.shown = MagicMock(spec=MainWindow)
+
+    def __getattr__(self, name):
+        return getattr(self.shown, name)
+
+
+@pytest.fixture
+def controller(qtbot, mnist, no_qt_leaks):
+    controller = RunController()
+    controller.data = mnist
+    yield controller
+    controller.shutdown()
+
+
+def test_a_run_publishes_points_and_snapshots_and_finishes(qtbot, controller):
+    points = []
+    controller.pointsAdded.connect(lambda run: points.append(len(run.points)))
+    with qtbot.waitSignal(controller.busyChanged, timeout=WAIT_MS) as started:
+        run = controller.start(PRESETS["seed-minibatch100"])
+    assert started.args == [True] and controller.active_run is run
+    with qtbot.waitSignal(controller.busyChanged, timeout=WAIT_MS):
+        pass
+    assert run.status == RunStatus.FINISHED and not run.active
+    assert [p.samples_seen for p in run.points] == list(range(0, 60001, 5000))
+    assert points == list(range(1, 14))
+    assert run.latest.samples_seen == 60000 and run.evaluated.point is run.points[-1]
+    assert run.model is run.latest.model and not run.model.weights.flags.writeable
+    assert run.points[-1].test_accuracy >= 0.90
+
+
+def test_pause_resume_stop_and_refusals(qtbot, controller):
+    messages = []
+    controller.message.connect(messages.append)
+    run = controller.start(Settings(batch_size=100, learning_rate=0.1, epochs=500))
+    assert controller.start(PRESETS["best"]) is None
+    assert "already training" in messages[-1] and controller.runs == [run]
+    controller.remove(run)
+    assert "stop it before deleting" in messages[-1]
+    qtbot.waitUntil(lambda: run.samples_seen > 0, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.runChanged, timeout=5000):
+        controller.toggle_pause()
+    assert run.status == RunStatus.PAUSED
+    seen = run.samples_seen
+    qtbot.wait(200)
+    assert run.samples_seen == seen
+    controller.toggle_pause()
+    qtbot.waitUntil(lambda: run.samples_seen > seen, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.busyChanged, timeout=5000):
+        controller.stop()
+    assert run.status == RunStatus.STOPPED and controller.active_run is None
+    controller.remove(run)
+    assert controller.runs == []
+
+
+def test_three_saves_during_a_long_run_each_match_what_evaluate_computes(qtbot, controller, mnist_dir,
+                                                                         tmp_path):
+    run = controller.start(PRESETS["seed-report"])  # 100 epochs, a point after each
+    saved = []
+    for points in (2, 4, 6):
+        # Mid-epoch: the newest parameters have moved on from the last point's.
+        qtbot.waitUntil(lambda: len(run.points) >= points and run.latest.point is None,
+                        timeout=WAIT_MS)
+        assert run.active, "the run must still be training while we save"
+        path = tmp_path / f"during-{points}.hdf5"
+        with qtbot.waitSignal(controller.fileWritten, timeout=WAIT_MS) as written:
+            controller.save_params(run, str(path))
+        assert written.args == [str(path)]
+        saved.append(path)
+    controller.stop()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+    recorded = set()
+    for path in saved:
+        with h5py.File(path) as f:
+            accuracy, loss = float(f.attrs["test_accuracy"]), float(f.attrs["test_loss"])
+        done = subprocess.run([sys.executable, "-m", "app", "evaluate", "--params", str(path),
+                               "--data", str(mnist_dir), "--json"],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert (result["accuracy"], result["loss"]) == (accuracy, loss), path.name
+        recorded.add(accuracy)
+    assert len(recorded) == 3, "three saves at three moments of the run"
+
+
+def test_a_run_without_a_point_yet_is_not_saved(qtbot, controller, tmp_path):
+    from compute.runs import Run
+
+    messages = []
+    controller.message.connect(messages.append)
+    controller.save_params(Run(9, "empty", "#000", Settings()), str(tmp_path / "p.hdf5"))
+    assert "no evaluated parameters yet" in messages[-1]
+    assert not (tmp_path / "p.hdf5").exists()
+
+
+def test_a_failed_save_is_a_message_and_leaves_no_file(qtbot, controller, tmp_path):
+    with qtbot.waitSignal(controller.busyChanged, timeout=WAIT_MS):
+        run = controller.start(dataclass_replace(PRESETS["seed-minibatch100"], eval_every=60000))
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.message, timeout=WAIT_MS) as told:
+        controller.save_params(run, str(tmp_path / "no-such-folder" / "p.hdf5"))
+    assert "no-such-folder" in told.args[0] and "does not exist" in told.args[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def dataclass_replace(settings, **changes):
+    import dataclasses
+
+    return dataclasses.replace(settings, **changes)
+
+
+def test_wiring_carries_requests_to_the_controller_and_news_to_the_window(qtbot, controller):
+    window = StandInWindow()
+    wire(controller, window)
+    with qtbot.waitSignal(controller.busyChanged, timeout=WAIT_MS):
+        window.startRequested.emit(dataclass_replace(PRESETS["seed-minibatch100"], eval_every=30000))
+    run = controller.active_run
+    window.shown.run_added.assert_called_once_with(run)
+    window.shown.set_busy.assert_called_with(True)
+    with qtbot.waitSignal(controller.busyChanged, timeout=WAIT_MS):
+        pass
+    window.shown.set_busy.assert_called_with(False)
+    assert window.shown.points_added.call_count == 3  # at 0, 30,000 and 60,000 samples
+    window.shown.run_changed.assert_called_with(run)
+    window.shown.show_progress.assert_called_with(run)
+
+    window.runs.renamed.emit(run, "  baseline ")
+    assert run.name == "baseline"
+    window.runs.visibilityToggled.emit(run, False)
+    assert run.visible is False
+    window.runs.deleteRequested.emit(run)
+    assert controller.runs == []
+    window.shown.run_removed.assert_called_once_with(run)
+
+    window.loadParamsRequested.emit("/no/such/file.hdf5")
+    qtbot.waitUntil(lambda: window.shown.show_message.called, timeout=WAIT_MS)
+    assert "no such file" in window.shown.show_message.call_args.args[0]
