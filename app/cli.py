@@ -123,13 +123,16 @@ def _train(args):
 
     from compute import data, params
     from compute.export import write_points_csv
+    from compute.files import check_new_folder
     from compute.training import Training, TrainingDiverged
 
+    if (args.train is None) != (args.test is None):
+        raise data.DataError("--train and --test go together; name both files, or use --data DIR")
     settings = _settings_from(args)
     # Refuse an unwritable output before training, not after a long run.
-    if args.report and Path(args.report).exists() and any(Path(args.report).iterdir()):
-        raise data.DataError(f"{args.report}: already exists and is not empty; choose a new folder")
-    for target in (args.save, args.metrics, args.report):
+    if args.report:
+        check_new_folder(Path(args.report).resolve())
+    for target in (args.save, args.metrics):
         if target and not Path(target).resolve().parent.is_dir():
             raise data.DataError(f"{target}: folder {Path(target).parent} does not exist")
     pair = data.load(args.data, getattr(args, "train", None), args.test)
@@ -300,6 +303,19 @@ def _gui(args):
                start=getattr(args, "start", False), quit_after=getattr(args, "quit_after", None))
 
 
+def advice(error):
+    """How to fix ``error`` from the command line (the engine says only what is wrong)."""
+    from compute.data import DATA_ENV, NoDataFound
+    from compute.download import DownloadCancelled, DownloadError
+
+    if isinstance(error, NoDataFound):
+        return (f"; pass --data DIR (MNIST's HDF5 or IDX files), set {DATA_ENV}, "
+                "or run 'softmax-lab download'")
+    if isinstance(error, DownloadError) and not isinstance(error, DownloadCancelled):
+        return f". Get the four IDX files by hand and pass --data DIR (their folder), or set {DATA_ENV}"
+    return ""
+
+
 def main(argv=None):
     """Entry point of the ``softmax-lab`` command."""
     from compute.data import DataError
@@ -313,7 +329,7 @@ def main(argv=None):
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:
-        print(f"softmax-lab: error: {error}", file=sys.stderr)
+        print(f"softmax-lab: error: {error}{advice(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         if args.command == "download":

@@ -411,9 +411,12 @@ def _write_bytes(path, content):
 
 
 def describe(error):
-    """An error from a background job as one line for the user."""
+    """An error from a background job as one line for the user of the window."""
     if isinstance(error, MemoryError):
         return "out of memory: try a smaller data set or batch size"
+    if isinstance(error, download.DownloadError) and not isinstance(error, download.DownloadCancelled):
+        return (f"{error}. Get the four IDX files by hand and open their folder "
+                "(File > Open data folder).")
     if isinstance(error, (data_files.DataError, ValueError, OSError, WorkerFailed, Warning)):
         return str(error)
     return f"{type(error).__name__}: {error}"

@@ -10,22 +10,18 @@ import csv
 import datetime
 import html
 import json
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from compute import analysis, metrics, params
-from compute.data import DataError
 from compute.export import write_points_csv
+from compute.files import atomic_folder
 
 
 def confusion_image(confusion, cell=40):
     """The confusion matrix as a picture: counts on green (right) or red (wrong) cells."""
     K = confusion.shape[0]
-    fractions = analysis.row_normalised(confusion)
+    colours, light_text = analysis.confusion_colours(confusion)
     margin = 30
     image = Image.new("RGB", (margin + K * cell, margin + K * cell), "white")
     draw = ImageDraw.Draw(image)
@@ -34,13 +30,10 @@ def confusion_image(confusion, cell=40):
         draw.text((10, margin + k * cell + cell // 2 - 6), str(k), fill="black")
     for t in range(K):
         for p in range(K):
-            strength = fractions[t, p] ** 0.5
-            base = (40, 120, 60) if t == p else (200, 40, 40)
-            fill = tuple(round(255 - (255 - c) * strength) for c in base)
             box = (margin + p * cell, margin + t * cell, margin + (p + 1) * cell - 1, margin + (t + 1) * cell - 1)
-            draw.rectangle(box, fill=fill, outline=(220, 220, 220))
+            draw.rectangle(box, fill=tuple(colours[t, p].tolist()), outline=(220, 220, 220))
             draw.text((box[0] + 4, box[1] + cell // 2 - 6), str(int(confusion[t, p])),
-                      fill="white" if strength > 0.6 else "black")
+                      fill="white" if light_text[t, p] else "black")
     return image
 
 
@@ -62,13 +55,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
     curves_png : bytes
         The curves picture (see :func:`ui.report_images.curves_png`).
     """
-    folder = Path(folder)
-    if folder.exists() and any(folder.iterdir()):
-        raise DataError(f"{folder}: already exists and is not empty; choose a new folder for the report")
-    if not folder.parent.is_dir():
-        raise DataError(f"{folder}: folder {folder.parent} does not exist")
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as staging:
         evaluation = metrics.evaluate(model, test, confusion=True)
         last = points[-1]
         updates, multiply_adds = analysis.multiply_adds(
@@ -97,15 +84,6 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
                 writer.writerow([k, *row.tolist()])
         params.save(staging / "params.hdf5", model, metadata)
         (staging / "index.html").write_text(_html(summary, mosaic is not None))
-        if folder.exists():
-            folder.rmdir()
-        mask = os.umask(0)
-        os.umask(mask)
-        staging.chmod(0o777 & ~mask)  # mkdtemp made it private
-        os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder
 
 

@@ -77,6 +77,20 @@ def row_normalised(confusion):
     return np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)
 
 
+#: Confusion cells: green where the true class was predicted, red elsewhere.
+RIGHT, WRONG = (40, 120, 60), (200, 40, 40)
+
+
+def confusion_colours(confusion):
+    """Cell colours of a confusion matrix, by the share of its row: (RGB uint8 (K, K, 3),
+    light-text mask (K, K)). The square root makes small shares of mistakes visible."""
+    strength = row_normalised(confusion) ** 0.5
+    K = strength.shape[0]
+    base = np.where(np.eye(K, dtype=bool)[..., None], RIGHT, WRONG)
+    colours = np.round(255 - (255 - base) * strength[..., None]).astype(np.uint8)
+    return colours, strength > 0.6
+
+
 def cell_examples(model, dataset, true_class=None, predicted_class=None, limit=48):
     """Test examples in one confusion cell (or all mistakes), most confident first.
 

@@ -34,7 +34,19 @@ DATA_ENV = "SOFTMAX_LAB_DATA"
 
 
 class DataError(ValueError):
-    """A data file is missing or malformed; the message is one line for the user."""
+    """A data file is missing or malformed; the message is one line for the user.
+
+    Messages say what is wrong, with the file's name; how to fix it in a command or a
+    window is for the command line and the GUI to say.
+    """
+
+
+class NoDataFound(DataError):
+    """None of the default folders holds a data set (``folders``: where we looked)."""
+
+    def __init__(self, folders):
+        self.folders = list(folders)
+        super().__init__(f"no data found in {' or '.join(str(f) for f in self.folders)}")
 
 
 @dataclass
@@ -306,7 +318,7 @@ def idx_files(folder):
 def _read_any(path):
     path = Path(path)
     if path.is_dir():
-        raise DataError(f"{path}: is a folder; use --data for folders, --train/--test for files")
+        raise DataError(f"{path}: is a folder, not a data file in the course HDF5 schema")
     return read_hdf5(path)
 
 
@@ -373,9 +385,7 @@ def load_test(data=None, test=None):
     if test is not None:
         X, labels, n_classes = _read_any(test)
         return _make_dataset(Path(test).name, test, X, labels, n_classes)
-    folder = Path(data) if data is not None else find_default_folder()
-    if folder is None:
-        raise DataError(_no_data_message())
+    folder = Path(data) if data is not None else _default_folder()
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
     if (folder / TEST_HDF5).is_file():
@@ -388,10 +398,11 @@ def load_test(data=None, test=None):
     return _make_dataset(files["test_images"].name, files["test_images"], X, labels, n_classes)
 
 
-def _no_data_message():
-    where = " or ".join(str(f) for f in default_folders())
-    return (f"no data found in {where}; pass --data DIR (MNIST's HDF5 or IDX files), "
-            f"set {DATA_ENV}, or run 'softmax-lab download'")
+def _default_folder():
+    folder = find_default_folder()
+    if folder is None:
+        raise NoDataFound(default_folders())
+    return folder
 
 
 def load(data=None, train=None, test=None):
@@ -406,11 +417,7 @@ def load(data=None, train=None, test=None):
     """
     if train is not None or test is not None:
         if train is None or test is None:
-            raise DataError("--train and --test go together; name both files, or use --data DIR")
+            raise DataError(f"{train or test}: a training file and a test file go together; "
+                            "name both")
         return load_files(train, test)
-    if data is not None:
-        return load_folder(data)
-    folder = find_default_folder()
-    if folder is None:
-        raise DataError(_no_data_message())
-    return load_folder(folder)
+    return load_folder(data if data is not None else _default_folder())

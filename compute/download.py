@@ -40,7 +40,7 @@ TIMEOUT_SECONDS = 30.0
 
 
 class DownloadError(data.DataError):
-    """A download failed; the message is one line and says how to get the files by hand."""
+    """A download failed; the message is one line naming the file and every reason."""
 
 
 class DownloadCancelled(DownloadError):
@@ -180,10 +180,7 @@ def _download_one(folder, name, done, progress, cancelled, timeout, mirror):
             return read
     finally:
         temporary.unlink(missing_ok=True)
-    raise DownloadError(
-        f"{name}.gz: could not be downloaded ({'; '.join(dict.fromkeys(failures))}). Get the four "
-        f"IDX files by hand and open their folder, or pass --data DIR, or set "
-        f"{data.DATA_ENV}")
+    raise DownloadError(f"{name}.gz: could not be downloaded ({'; '.join(dict.fromkeys(failures))})")
 
 
 def _reason(error, timeout):

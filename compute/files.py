@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -50,4 +51,35 @@ def atomic_write(path, mode="wb", **open_options):
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def check_new_folder(folder):
+    """Raise :class:`FileWriteError` unless ``folder`` can be written as a new folder: its
+    parent exists, and it does not exist yet or is empty."""
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise FileWriteError(f"{folder}: already exists and is not empty; choose a new folder")
+    if not folder.parent.is_dir():
+        raise FileWriteError(f"{folder}: folder {folder.parent} does not exist")
+
+
+@contextlib.contextmanager
+def atomic_folder(folder):
+    """Fill a hidden temporary folder beside ``folder``; rename it to ``folder`` on success.
+
+    Yields the temporary folder's path. If the block raises, it is removed and ``folder``
+    is left as it was; ``folder`` must be new or empty (:func:`check_new_folder`).
+    """
+    folder = Path(folder)
+    check_new_folder(folder)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        yield staging
+        staging.chmod(0o777 & ~_umask())  # mkdtemp made it private
+        if folder.exists():
+            folder.rmdir()
+        os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
         raise

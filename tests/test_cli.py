@@ -108,3 +108,11 @@ def test_bench_runs_and_reports_ratios(mnist_dir):
 def test_no_command_prints_help_or_opens_gui():
     done = softmax_lab("--help")
     assert done.returncode == 0 and "train" in done.stdout and "evaluate" in done.stdout
+
+
+def test_no_data_anywhere_says_what_to_do_on_the_command_line(tmp_path):
+    done = softmax_lab("train", env={"SOFTMAX_LAB_DATA": str(tmp_path / "empty"),
+                                     "XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "no data found in" in done.stderr and str(tmp_path / "empty") in done.stderr
+    assert "pass --data DIR" in done.stderr and "softmax-lab download" in done.stderr

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
                                QVBoxLayout, QWidget)
 
 from compute import analysis
+from compute.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
 
-THUMBNAIL = 3  # 28x28 shown at 84x84
+THUMBNAIL = 3  # MNIST's 28x28 shown at 84x84
 
 
 class Gallery(QListWidget):
@@ -25,7 +26,7 @@ class Gallery(QListWidget):
         super().__init__(parent)
         self.setObjectName("gallery")
         self.setViewMode(QListWidget.ViewMode.IconMode)
-        self.setIconSize(QSize(28 * THUMBNAIL, 28 * THUMBNAIL))
+        self.setIconSize(QSize(SIDE * THUMBNAIL, SIDE * THUMBNAIL))
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setMovement(QListWidget.Movement.Static)
         self.setSpacing(4)
@@ -87,6 +88,7 @@ class ConfusionView(QWidget):
             return
         K = self.confusion.shape[0]
         fractions = analysis.row_normalised(self.confusion)
+        colours, light_text = analysis.confusion_colours(self.confusion)
         precision, recall = analysis.precision_recall(self.confusion)
         self.table.setRowCount(K + 1)
         self.table.setColumnCount(K + 1)
@@ -98,10 +100,8 @@ class ConfusionView(QWidget):
                 text = f"{fractions[t, p]:.3f}" if self.normalised.isChecked() else str(self.confusion[t, p])
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                strength = fractions[t, p] ** 0.5
-                base = (40, 120, 60) if t == p else (200, 40, 40)
-                item.setBackground(QBrush(QColor(*[round(255 - (255 - c) * strength) for c in base])))
-                if strength > 0.6:
+                item.setBackground(QBrush(QColor(*colours[t, p].tolist())))
+                if light_text[t, p]:
                     item.setForeground(QBrush(QColor("white")))
                 self.table.setItem(t, p, item)
             self.table.setItem(t, K, QTableWidgetItem(f"{recall[t]:.3f}"))

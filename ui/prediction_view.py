@@ -7,6 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from compute.preprocess import SIDE
+
 from .qt_images import pixmap_from_array
 
 PREVIEW_SCALE = 5
@@ -19,7 +21,7 @@ class PredictionView(QWidget):
         self.digit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.digit.setMinimumWidth(160)
         self.preview = QLabel(objectName="modelInputPreview")
-        self.preview.setFixedSize(28 * PREVIEW_SCALE, 28 * PREVIEW_SCALE)
+        self.preview.setFixedSize(SIDE * PREVIEW_SCALE, SIDE * PREVIEW_SCALE)
         self.preview.setStyleSheet("background: black; border: 1px solid #999;")
         self.preview.setToolTip("exactly what the model sees: 28x28, ink bright, centred")
         self.bars_plot = pg.PlotWidget()
