@@ -37,7 +37,7 @@ def _add_data_options(parser, train=True):
 
 
 def build_parser():
-    from compute.training import OPTIMIZERS, PRESETS, SCHEDULES
+    from compute.settings import INITS, OPTIMIZERS, PRESETS, SCHEDULES
 
     parser = argparse.ArgumentParser(
         prog="softmax-lab",
@@ -59,7 +59,7 @@ def build_parser():
     train.add_argument("--l2", type=float, metavar="X", help="L2 weight decay")
     train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     train.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
-    train.add_argument("--init", choices=["normal", "zeros"], help="initial weights")
+    train.add_argument("--init", choices=list(INITS), help="initial weights")
     train.add_argument("--save", metavar="PARAMS.hdf5", help="save the parameters (course schema)")
     train.add_argument("--metrics", metavar="CURVE.csv", help="write every point as CSV")
     train.add_argument("--report", metavar="DIR",
@@ -105,7 +105,7 @@ def build_parser():
 
 
 def _settings_from(args):
-    from compute.training import Settings, preset
+    from compute.settings import Settings, preset
 
     settings = preset(args.preset) if args.preset else Settings()
     changes = {name: getattr(args, name) for name in
@@ -320,7 +320,7 @@ def main(argv=None):
     """Entry point of the ``softmax-lab`` command."""
     from compute.data import DataError
     from compute.files import FileWriteError
-    from compute.training import SettingsError
+    from compute.settings import SettingsError
 
     parser = build_parser()
     args = parser.parse_args(argv)

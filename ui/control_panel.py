@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
-from compute.training import OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
+from compute.settings import OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
 
 CUSTOM = "custom"
 # Which extra settings each optimizer reads.

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 
 from compute import data as data_files
 from compute.runs import RunStatus
-from compute.training import Settings
+from compute.settings import Settings
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
