@@ -117,10 +117,16 @@ def run(data_folder=None, preset=None, start=False, quit_after=None):
     quit_after : float, optional
         Close the window after this many seconds.
     """
+    from app import preflight
+
+    problem = preflight.problem()
+    if problem:
+        print(f"softmax-lab: {problem}", file=sys.stderr)
+        return 1
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from compute.training import preset as preset_settings
+    from compute.settings import preset as preset_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Softmax Lab")
