@@ -19,6 +19,13 @@ import threading
 # SLP vectorisation packs the 16-lane row updates of the sparse kernels into SIMD
 # registers; numba reads this variable once, when it is first imported.
 os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
+# Parallel kernels run on OpenMP threads (numba's "omp" layer). By default they spin for
+# a while after each parallel region, waiting for the next: on a desktop where other
+# programs (or our own GUI and training threads) want the cores, that spinning took their
+# time (measured with two busy processes: an evaluation 0.56 s spinning, 0.30 s sleeping).
+# Idle threads sleep instead; the OpenMP runtime reads this when numba first loads it. A
+# user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402  (must follow the environment set-up above)
 import numpy as np  # noqa: E402

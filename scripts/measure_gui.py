@@ -1,17 +1,20 @@
 """Measure the studio while it trains: event-loop gaps and throughput against headless.
 
-    python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000]
+    python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000] [--busy 2]
 
 Runs the same settings headless (the engine alone, in this process) and in the real
 window (offscreen unless DISPLAY is set), and prints: the longest gap between two ticks
 of a 5 ms timer in the GUI thread while training, the median gap, and the training
 samples/s of both, with their ratio (target: no gap over 50 ms; GUI >= 85% of headless).
+``--busy N`` runs N CPU-bound processes beside it all the while (a desktop where other
+programs are busy too; the script starts them and stops them by their process ids).
 """
 
 import argparse
 import dataclasses
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -30,7 +33,21 @@ def main():
     parser.add_argument("--preset", default="seed-minibatch100")
     parser.add_argument("--views", action="store_true",
                         help="watch the run in the Inside-the-model tab (weights) while it trains")
+    parser.add_argument("--busy", type=int, default=0, metavar="N",
+                        help="run N CPU-bound processes beside the measurement")
     args = parser.parse_args()
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        measure(args)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    if hogs:
+        print(f"with {len(hogs)} CPU-bound processes running (pids {', '.join(str(h.pid) for h in hogs)})")
+
+
+def measure(args):
     settings = dataclasses.replace(PRESETS[args.preset], epochs=args.epochs,
                                    eval_every=args.eval_every)
 
