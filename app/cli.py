@@ -119,22 +119,26 @@ def _settings_from(args):
 
 
 def _train(args):
-    from tqdm import tqdm
-
-    from compute import data, params
-    from compute.export import write_points_csv
+    from compute.errors import DataError
     from compute.files import check_new_folder
-    from compute.training import Training, TrainingDiverged
 
+    # Arguments and outputs are checked before the engine is even imported: a mistake is
+    # reported at once, never after compiling or a long run.
     if (args.train is None) != (args.test is None):
-        raise data.DataError("--train and --test go together; name both files, or use --data DIR")
+        raise DataError("--train and --test go together; name both files, or use --data DIR")
     settings = _settings_from(args)
-    # Refuse an unwritable output before training, not after a long run.
     if args.report:
         check_new_folder(Path(args.report).resolve())
     for target in (args.save, args.metrics):
         if target and not Path(target).resolve().parent.is_dir():
-            raise data.DataError(f"{target}: folder {Path(target).parent} does not exist")
+            raise DataError(f"{target}: folder {Path(target).parent} does not exist")
+
+    from tqdm import tqdm
+
+    from compute import data, params
+    from compute.export import write_points_csv
+    from compute.training import Training, TrainingDiverged
+
     pair = data.load(args.data, getattr(args, "train", None), args.test)
     training = Training(pair, settings)
     status = 0
@@ -243,7 +247,7 @@ def _bench(args):
 def _predict(args):
     from app.resources import BUNDLED_WEIGHTS
     from compute import params, preprocess
-    from compute.data import DataError
+    from compute.errors import DataError
 
     source = args.params or BUNDLED_WEIGHTS
     model, _ = params.load(source)
@@ -305,20 +309,21 @@ def _gui(args):
 
 def advice(error):
     """How to fix ``error`` from the command line (the engine says only what is wrong)."""
-    from compute.data import DATA_ENV, NoDataFound
-    from compute.download import DownloadCancelled, DownloadError
+    from compute.errors import DownloadCancelled, DownloadError, NoDataFound
 
     if isinstance(error, NoDataFound):
-        return (f"; pass --data DIR (MNIST's HDF5 or IDX files), set {DATA_ENV}, "
+        return (f"; pass --data DIR (MNIST's HDF5 or IDX files), set {error.variable}, "
                 "or run 'softmax-lab download'")
     if isinstance(error, DownloadError) and not isinstance(error, DownloadCancelled):
+        from compute.data import DATA_ENV  # already loaded: the download needed it
+
         return f". Get the four IDX files by hand and pass --data DIR (their folder), or set {DATA_ENV}"
     return ""
 
 
 def main(argv=None):
     """Entry point of the ``softmax-lab`` command."""
-    from compute.data import DataError
+    from compute.errors import DataError
     from compute.files import FileWriteError
     from compute.settings import SettingsError
 

@@ -19,7 +19,9 @@ import h5py
 import numpy as np
 import platformdirs
 
+from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
+from .hdf5 import read_hdf5_datasets, require_file
 from .kernels import SparseRows, sparse_rows, value_range
 
 TRAIN_HDF5 = "mnist_traindata.hdf5"
@@ -31,22 +33,6 @@ IDX_NAMES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 DATA_ENV = "SOFTMAX_LAB_DATA"
-
-
-class DataError(ValueError):
-    """A data file is missing or malformed; the message is one line for the user.
-
-    Messages say what is wrong, with the file's name; how to fix it in a command or a
-    window is for the command line and the GUI to say.
-    """
-
-
-class NoDataFound(DataError):
-    """None of the default folders holds a data set (``folders``: where we looked)."""
-
-    def __init__(self, folders):
-        self.folders = list(folders)
-        super().__init__(f"no data found in {' or '.join(str(f) for f in self.folders)}")
 
 
 @dataclass
@@ -164,49 +150,6 @@ def _make_dataset(name, source, X, labels, n_classes):
 # ------------------------------------------------------------------------- HDF5
 
 
-def _require_file(path):
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder; expected a data file")
-    return path
-
-
-def read_hdf5_datasets(path, keys, schema):
-    """Read the named datasets and the root attributes of an HDF5 file, with clear errors.
-
-    Parameters
-    ----------
-    path : path
-    keys : sequence of str
-        Datasets that must be there.
-    schema : str
-        What such a file holds, for the error messages ("'w' (K, d) and 'b' (K, 1)").
-
-    Returns
-    -------
-    (dict, dict)
-        Arrays by name, and the file's attributes as Python values.
-    """
-    path = _require_file(path)
-    if not h5py.is_hdf5(path):
-        raise DataError(f"{path}: not an HDF5 file; expected {schema}")
-    try:
-        with h5py.File(path, "r") as f:
-            for key in keys:
-                if key not in f or not isinstance(f[key], h5py.Dataset):
-                    raise DataError(f"{path.name}: no dataset '{key}'; expected {schema}")
-            arrays = {key: f[key][()] for key in keys}
-            attributes = {k: (v.item() if isinstance(v, np.generic) else v)
-                          for k, v in f.attrs.items()}
-    except (OSError, TypeError, ValueError) as error:
-        if isinstance(error, DataError):
-            raise
-        raise DataError(f"{path}: cannot be read as HDF5 ({error})") from None
-    return arrays, attributes
-
-
 def read_hdf5(path):
     """Read and check one course-schema HDF5 file.
 
@@ -242,7 +185,7 @@ def _read_bytes(path):
 
 def read_idx(path):
     """Read one IDX file (raw or gzip) as a numpy array of its stored shape."""
-    path = _require_file(path)
+    path = require_file(path)
     raw = _read_bytes(path)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise DataError(f"{path.name}: not an IDX file (bad magic number)")
@@ -401,7 +344,7 @@ def load_test(data=None, test=None):
 def _default_folder():
     folder = find_default_folder()
     if folder is None:
-        raise NoDataFound(default_folders())
+        raise NoDataFound(default_folders(), DATA_ENV)
     return folder
 
 

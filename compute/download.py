@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import data
+from .errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
 
 #: Where torchvision and TensorFlow fetch the same files, tried in order.
 MIRRORS = (
@@ -37,14 +38,6 @@ FILES = {
 TOTAL_BYTES = sum(size for _, size in FILES.values())
 CHUNK = 64 * 1024
 TIMEOUT_SECONDS = 30.0
-
-
-class DownloadError(data.DataError):
-    """A download failed; the message is one line naming the file and every reason."""
-
-
-class DownloadCancelled(DownloadError):
-    """The user cancelled; nothing was changed."""
 
 
 @dataclass

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from . import kernels
-from .data import DataError
+from .errors import DataError
 
 
 @dataclass

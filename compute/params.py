@@ -14,9 +14,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from .data import DataError, read_hdf5_datasets
+from .errors import DataError
 from .files import FileWriteError, atomic_write
-from .kernels import padded_classes
+from .hdf5 import read_hdf5_datasets
 
 FORMAT_VERSION = 1
 
@@ -44,6 +44,8 @@ class Model:
 
     def packed(self):
         """The kernels' layout: (d + 1, Kp) with the bias as the last row."""
+        from .kernels import padded_classes  # only when computing: reading a file needs no numba
+
         K, d = self.weights.shape
         P = np.zeros((d + 1, padded_classes(K)))
         P[:d, :K] = self.weights.T

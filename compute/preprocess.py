@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .data import DataError
+from .errors import DataError
 
 SIDE = 28
 BOX = 20

@@ -6,10 +6,11 @@ import sys
 
 
 def python(code, **env):
+    """Run ``code`` in a fresh interpreter; its last line of output (stderr, else stdout)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**os.environ, **env})
     assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+    return (done.stderr.strip() or done.stdout.strip()).splitlines()[-1]
 
 
 def test_idle_parallel_threads_sleep_unless_the_user_says_otherwise():
@@ -18,3 +19,25 @@ def test_idle_parallel_threads_sleep_unless_the_user_says_otherwise():
     done = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, timeout=120, env=env)
     assert done.stdout.strip() == "PASSIVE"
     assert python(show, OMP_WAIT_POLICY="ACTIVE") == "ACTIVE"
+
+
+LIGHT = """
+import sys
+from app.cli import main
+try:
+    status = main({argv!r})
+except SystemExit as exit:
+    status = exit.code
+print(status, "numba" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_help_argument_errors_and_bad_pictures_import_no_numba(tmp_path):
+    # Compiling kernels costs seconds: nothing that only answers questions may import numba.
+    assert python(LIGHT.format(argv=["--help"])) == "0 False"
+    assert python(LIGHT.format(argv=["train", "--help"])) == "0 False"
+    assert python(LIGHT.format(argv=["train", "--batch-size", "0"])) == "2 False"
+    assert python(LIGHT.format(argv=["train", "--learning-rate", "-1"])) == "2 False"
+    assert python(LIGHT.format(argv=["train", "--train", "a.hdf5"])) == "2 False"
+    (tmp_path / "not-a-picture.png").write_text("text")
+    assert python(LIGHT.format(argv=["predict", str(tmp_path / "not-a-picture.png")])) == "2 False"
