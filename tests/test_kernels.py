@@ -45,8 +45,9 @@ def make_problem(n, d, K, dtype, seed=0):
     return X, X_float, labels, model
 
 
-# K = 20 takes the path for more classes than one group of 16 lanes (EMNIST has 47).
-SHAPES = [(K, d) for K in (2, 3, 10) for d in (1, 5, 784)] + [(20, 5)]
+# More than 16 classes take the wide path: 64-lane passes, then 16-lane ones (17 and 20:
+# two 16-lane groups; 47 as EMNIST balanced: three; 100: 64 + 3 x 16 lanes).
+SHAPES = [(K, d) for K in (2, 3, 10) for d in (1, 5, 784)] + [(17, 5), (20, 5), (47, 30), (100, 20)]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])
@@ -186,7 +187,7 @@ def test_optimizer_step_matches_numpy(name, l2, p_dtype):
 
 @pytest.mark.parametrize("p_dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("dtype", [np.float32, np.uint8])
-@pytest.mark.parametrize("K,d", [(2, 1), (3, 5), (10, 784), (20, 5)])
+@pytest.mark.parametrize("K,d", [(2, 1), (3, 5), (10, 784), (17, 5), (47, 30), (100, 20)])
 @pytest.mark.parametrize("batch_size", [1, 7, 64])
 @pytest.mark.parametrize("name", ["sgd", "adam"])
 def test_train_batches_matches_numpy(K, d, dtype, batch_size, name, p_dtype):

@@ -5,10 +5,21 @@ returned in float64.
 """
 
 import numpy as np
+from numba.extending import overload
 
 from .._jit import jit
 from .layout import value
-from .llvm import LANES, lane_buffer, prefetch
+from .llvm import LANES, WIDE_LANES, lane_buffer, prefetch, wide_buffer
+
+
+# Up to 16 classes (MNIST's 10), ``P`` is (d + 1, 16) and the lane cores keep a row's 16
+# sums in registers (a stack buffer) while they run over the row's non-zeros. More
+# classes take the wide cores, 64 classes a pass: the kernels then see ``P`` as
+# (d + 1, groups, 64), so a row's non-zeros are read once per 64 classes (measured at
+# K = 100: an epoch 6x the K = 10 one, where 16-lane passes over column views took 18x).
+# Which cores a kernel uses is decided by P's number of dimensions when it is compiled:
+# the 16-class code carries no wide branch. Unsigned indices: no negative-index
+# wraparound code per non-zero.
 
 
 @jit(reassociate=False)
@@ -17,13 +28,29 @@ def _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z):
     for k in range(LANES):
         acc[k] = P[bias_row, k]
     for q in range(stop - start):
-        p = np.uint64(start + q)  # unsigned: no negative-index wraparound code per non-zero
+        p = np.uint64(start + q)
         j = np.uint64(indices[p])
         v = P.dtype.type(value(values, levels, p))
         for k in range(LANES):
             acc[k] += v * P[j, k]
     for k in range(LANES):
         z[k] = acc[k]
+
+
+@jit(reassociate=False)
+def _row_logits_wide(P, group, indices, values, levels, start, stop, bias_row, z):
+    acc = wide_buffer(P.dtype)
+    for k in range(WIDE_LANES):
+        acc[k] = P[bias_row, group, k]
+    for q in range(stop - start):
+        p = np.uint64(start + q)
+        j = np.uint64(indices[p])
+        v = P.dtype.type(value(values, levels, p))
+        for k in range(WIDE_LANES):
+            acc[k] += v * P[j, group, k]
+    col = group * WIDE_LANES
+    for k in range(WIDE_LANES):
+        z[col + k] = acc[k]
 
 
 @jit(reassociate=False)
@@ -41,39 +68,78 @@ def _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, s
         M[bias_row, k] += step[k]
 
 
-# The lane cores work on the first LANES columns. K <= 16 passes the arrays themselves;
-# wider K passes column views. A column offset as a parameter made LLVM turn the
-# non-zero loop into gathers (measured 5x slower).
-#
-# The wrappers are inlined by numba (the lane cores, compiled without ``reassoc``, are
-# then inlined by LLVM with their own flags): a call that passes arrays costs atomic
-# reference-count updates, several per row.
+@jit(reassociate=False)
+def _add_outer_wide(M, group, indices, values, levels, start, stop, bias_row, delta, scale):
+    step = wide_buffer(M.dtype)
+    col = group * WIDE_LANES
+    for k in range(WIDE_LANES):
+        step[k] = scale * delta[col + k]
+    for q in range(stop - start):
+        p = np.uint64(start + q)
+        j = np.uint64(indices[p])
+        v = M.dtype.type(value(values, levels, p))
+        for k in range(WIDE_LANES):
+            M[j, group, k] += v * step[k]
+    for k in range(WIDE_LANES):
+        M[bias_row, group, k] += step[k]
 
 
-@jit(inline=True)
 def row_logits(P, indices, values, levels, start, stop, bias_row, z):
     """``z = x P`` for the row stored at ``start:stop`` (bias included)."""
-    if z.shape[0] == LANES:
+    if P.ndim == 2:
         _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z)
     else:
-        for col in range(0, z.shape[0], LANES):
-            _row_logits_lanes(P[:, col:col + LANES], indices, values, levels, start, stop,
-                              bias_row, z[col:col + LANES])
+        for group in range(P.shape[1]):
+            _row_logits_wide(P, group, indices, values, levels, start, stop, bias_row, z)
 
 
-@jit(inline=True)
 def add_outer(M, indices, values, levels, start, stop, bias_row, delta, scale):
     """``M[j] += scale * x_j * delta`` for the row's non-zeros, and ``M[bias] += scale * delta``.
 
     With ``M`` the gradient and ``scale`` 1 this accumulates a row's gradient; with ``M``
     the parameters and ``scale = -learning_rate`` it is the sparse SGD update.
     """
-    if delta.shape[0] == LANES:
+    if M.ndim == 2:
         _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, scale)
     else:
-        for col in range(0, delta.shape[0], LANES):
-            _add_outer_lanes(M[:, col:col + LANES], indices, values, levels, start, stop,
-                             bias_row, delta[col:col + LANES], scale)
+        for group in range(M.shape[1]):
+            _add_outer_wide(M, group, indices, values, levels, start, stop, bias_row, delta, scale)
+
+
+# Compiled, the choice is made by type (above, it is made by value: the same code serves
+# NUMBA_DISABLE_JIT). Inlined at numba's level (the lane cores, compiled without
+# ``reassoc``, are then inlined by LLVM with their own flags): a call that passes arrays
+# costs atomic reference-count updates, several per row.
+
+
+@overload(row_logits, inline="always")
+def _row_logits_compiled(P, indices, values, levels, start, stop, bias_row, z):
+    if P.ndim == 2:
+        return lambda P, indices, values, levels, start, stop, bias_row, z: _row_logits_lanes(
+            P, indices, values, levels, start, stop, bias_row, z)
+
+    def wide(P, indices, values, levels, start, stop, bias_row, z):
+        for group in range(P.shape[1]):
+            _row_logits_wide(P, group, indices, values, levels, start, stop, bias_row, z)
+    return wide
+
+
+@overload(add_outer, inline="always")
+def _add_outer_compiled(M, indices, values, levels, start, stop, bias_row, delta, scale):
+    if M.ndim == 2:
+        return lambda M, indices, values, levels, start, stop, bias_row, delta, scale: _add_outer_lanes(
+            M, indices, values, levels, start, stop, bias_row, delta, scale)
+
+    def wide(M, indices, values, levels, start, stop, bias_row, delta, scale):
+        for group in range(M.shape[1]):
+            _add_outer_wide(M, group, indices, values, levels, start, stop, bias_row, delta, scale)
+    return wide
+
+
+@jit(inline=True)
+def columns(P):
+    """Columns of ``P`` (classes, with padding), whichever way the kernels see it."""
+    return P.size // P.shape[0]
 
 
 @jit

@@ -9,8 +9,8 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
-from .cores import (PREFETCH_AHEAD, add_outer, log_softmax_loss, prefetch_row, row_logits,
-                    softmax_delta)
+from .cores import (PREFETCH_AHEAD, add_outer, columns, log_softmax_loss, prefetch_row,
+                    row_logits, softmax_delta)
 from .optimizers import L2, SGD, optimizer_step
 
 #: Rows per block in the parallel kernels: the unit of determinism and of work split.
@@ -26,14 +26,14 @@ def train_batches(P, G, state, step, indptr, indices, values, levels, labels, n_
     (measured: a ``prange`` per batch lost to one thread once the GUI thread was busy).
     """
     bias_row = P.shape[0] - 1
-    z = np.empty(P.shape[1], P.dtype)
+    z = np.empty(columns(P), P.dtype)
     stop = order.shape[0]
     # Plain SGD without L2 changes only the weights of the batch's non-zero features:
     # apply each row's share of the step straight to P (after all the batch's forward
     # passes, which must see the parameters from before the step). Exact, and it skips
     # the dense gradient and optimizer passes; at batch size 1 it is what makes SGD fast.
     direct = optimizer == SGD and settings[L2] == 0.0
-    deltas = np.empty((min(batch_size, stop) if direct else 0, P.shape[1]), P.dtype)
+    deltas = np.empty((min(batch_size, stop) if direct else 0, columns(P)), P.dtype)
     G[:] = 0.0  # from here on, each optimizer step leaves it zeroed
     u = 0
     for a in range(0, stop, batch_size):
@@ -76,7 +76,7 @@ def gradient_blocks(P, indptr, indices, values, levels, labels, n_classes, row_s
         last = min(first + BLOCK_ROWS, row_stop)
         G = block_gradients[b]
         G[:] = 0.0
-        z = np.empty(P.shape[1], P.dtype)
+        z = np.empty(columns(P), P.dtype)
         loss = 0.0
         correct = 0
         for row in range(first, last):
@@ -99,7 +99,7 @@ def evaluate_blocks(P, indptr, indices, values, levels, labels, n_classes, row_s
     for b in prange(n_blocks):
         first = row_start + b * BLOCK_ROWS
         last = min(first + BLOCK_ROWS, row_stop)
-        z = np.empty(P.shape[1], P.dtype)
+        z = np.empty(columns(P), P.dtype)
         loss = 0.0
         correct = 0
         for row in range(first, last):
@@ -118,7 +118,7 @@ def evaluate_blocks(P, indptr, indices, values, levels, labels, n_classes, row_s
 def probabilities(P, indptr, indices, values, levels, n_classes, out):
     """Class probabilities of every row, serially."""
     bias_row = P.shape[0] - 1
-    z = np.empty(P.shape[1], P.dtype)
+    z = np.empty(columns(P), P.dtype)
     for row in range(out.shape[0]):
         row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
         _, _, log_norm = log_softmax_loss(z, n_classes, 0)

@@ -8,8 +8,9 @@
   random, and that memory traffic was a fifth of an epoch's time.
 * Parameters are one array ``P`` of shape ``(d + 1, Kp)``: rows ``0..d-1`` hold the
   weights of each feature (the transpose of the course's ``w``), row ``d`` holds the
-  bias, and ``Kp`` is ``K`` rounded up to a multiple of :data:`LANES` so that a row
-  update is whole SIMD registers. Padding columns stay exactly zero.
+  bias, and ``Kp`` is ``K`` rounded up to :data:`LANES` (or, past 16 classes, to a
+  multiple of 64) so that a row update is whole SIMD registers. Padding columns stay
+  exactly zero.
 * Labels are int32 class indices.
 """
 
@@ -20,7 +21,7 @@ from numba import prange, types
 from numba.extending import overload
 
 from .._jit import PARALLEL_LOCK, jit
-from .llvm import LANES
+from .llvm import LANES, WIDE_LANES
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ NO_LEVELS.flags.writeable = False
 
 
 def padded_classes(n_classes):
-    """Number of columns of ``P`` for ``n_classes`` classes."""
-    return -(-n_classes // LANES) * LANES
+    """Number of columns of ``P`` for ``n_classes`` classes: 16 for up to 16 classes (one
+    lane group), else a multiple of 64 (the wide cores' pass)."""
+    group = LANES if n_classes <= LANES else WIDE_LANES
+    return -(-n_classes // group) * group
 
 
 def value(values, levels, p):

@@ -15,6 +15,8 @@ import numba
 
 #: Columns of ``P`` are padded to a multiple of this many classes: one lane group.
 LANES = 16
+#: Classes handled in one pass over a row when there are many (four lane groups).
+WIDE_LANES = 4 * LANES
 
 
 def lane_buffer(dtype):
@@ -27,22 +29,41 @@ def lane_buffer(dtype):
     return np.empty(LANES, dtype)
 
 
+def wide_buffer(dtype):
+    """Like :func:`lane_buffer`, ``WIDE_LANES`` values."""
+    return np.empty(WIDE_LANES, dtype)
+
+
 def prefetch(array, index):
     """Hint the CPU to bring ``array[index]`` into the second-level cache (no effect on results)."""
 
 
-@intrinsic
-def _stack_alloca(typingctx, dtype):
-    # alloca in the function being compiled: the overload below is inlined at numba's
-    # level, so that is the caller of lane_buffer (never return the buffer).
-    def codegen(context, builder, signature, args):
-        return cgutils.alloca_once(builder, context.get_value_type(dtype.dtype), size=LANES)
-    return types.CPointer(dtype.dtype)(dtype), codegen
+def _stack_alloca(size):
+    """An intrinsic: ``size`` values in the stack frame of the function being compiled.
+
+    The overloads below are inlined at numba's level, so that frame is the caller's of
+    lane_buffer (never return the buffer).
+    """
+    @intrinsic
+    def alloca(typingctx, dtype):
+        def codegen(context, builder, signature, args):
+            return cgutils.alloca_once(builder, context.get_value_type(dtype.dtype), size=size)
+        return types.CPointer(dtype.dtype)(dtype), codegen
+    return alloca
+
+
+_alloca_lanes = _stack_alloca(LANES)
+_alloca_wide = _stack_alloca(WIDE_LANES)
 
 
 @overload(lane_buffer, inline="always")
 def _lane_buffer_compiled(dtype):
-    return lambda dtype: numba.carray(_stack_alloca(dtype), (LANES,))
+    return lambda dtype: numba.carray(_alloca_lanes(dtype), (LANES,))
+
+
+@overload(wide_buffer, inline="always")
+def _wide_buffer_compiled(dtype):
+    return lambda dtype: numba.carray(_alloca_wide(dtype), (WIDE_LANES,))
 
 
 @intrinsic

@@ -89,7 +89,7 @@ def optimizer_step(P, G, state, step, learning_rate, optimizer, settings):
                  real(1.0 - beta1**step), real(1.0 - beta2**step))
     rate = real(learning_rate)
     size = P.size
-    weights = size - P.shape[1]  # every row but the bias row, which takes no decay
+    weights = size - size // P.shape[0]  # every row but the bias row, which takes no decay
     p = P.reshape(size)
     g = G.reshape(size)
     s0 = state[0].reshape(size)

@@ -12,7 +12,7 @@ import numpy as np
 from .._jit import PARALLEL_LOCK
 from . import drivers
 from .drivers import BLOCK_ROWS
-from .layout import LANES, SparseRows, sparse_rows, sparse_rows_serial
+from .layout import LANES, WIDE_LANES, SparseRows, sparse_rows, sparse_rows_serial
 from .optimizers import Optimizer
 from .optimizers import optimizer_step as _optimizer_step
 
@@ -28,12 +28,21 @@ def _check_params(P, n_features=None, name="P"):
         raise TypeError(f"{name} must be a 2-D float32 or float64 array; use Model.packed")
     if not P.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous; pass np.ascontiguousarray({name})")
-    if P.shape[1] % LANES:
-        raise ValueError(f"{name} has {P.shape[1]} columns; pad them to a multiple of {LANES}")
+    if P.shape[1] != LANES and P.shape[1] % WIDE_LANES:
+        raise ValueError(f"{name} has {P.shape[1]} columns; pad them to padded_classes(K) "
+                         f"({LANES}, or a multiple of {WIDE_LANES})")
     if n_features is not None and P.shape[0] != n_features + 1:
         raise ValueError(
             f"{name} has weights for {P.shape[0] - 1} features but the data has {n_features}"
         )
+
+
+def kernel_view(A):
+    """``A`` (any array whose last axis is P's columns) as the kernels take it: as it is
+    for 16 columns, else with the columns split in groups of 64, (..., groups, 64)."""
+    if A.shape[-1] == LANES:
+        return A
+    return A.reshape(A.shape[:-1] + (A.shape[-1] // WIDE_LANES, WIDE_LANES))
 
 
 def _check_rows(rows, labels, n_classes, P):
@@ -110,8 +119,8 @@ def train_batches(state, optimizer, rows, labels, n_classes, order, batch_size, 
         raise ValueError(f"need {n_updates} learning rates, got {np.shape(learning_rates)}")
     code, settings = optimizer.kernel_arguments()
     state.updates = drivers.train_batches(
-        P, state.gradient, state.moments, state.updates, rows.indptr, rows.indices, rows.values,
-        rows.levels, labels, n_classes, order, batch_size,
+        kernel_view(P), kernel_view(state.gradient), kernel_view(state.moments), state.updates,
+        rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes, order, batch_size,
         np.asarray(learning_rates, dtype=np.float64), code, settings)
 
 
@@ -129,7 +138,8 @@ def optimizer_step(state, optimizer, learning_rate):
         raise TypeError(f"gradient and moments must be {P.dtype} like the parameters")
     code, settings = optimizer.kernel_arguments()
     state.updates += 1
-    _optimizer_step(P, state.gradient, state.moments, state.updates, learning_rate, code, settings)
+    _optimizer_step(kernel_view(P), kernel_view(state.gradient), kernel_view(state.moments),
+                    state.updates, learning_rate, code, settings)
 
 
 def _blocks(row_start, row_stop):
@@ -162,9 +172,9 @@ def gradient_sum(P, rows, labels, n_classes, row_start, row_stop, out=None, scra
     block_loss = np.empty(n_blocks)
     block_correct = np.empty(n_blocks, dtype=np.int64)
     with PARALLEL_LOCK:
-        drivers.gradient_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels,
-                                n_classes, row_start, row_stop, scratch[:n_blocks], block_loss,
-                                block_correct)
+        drivers.gradient_blocks(kernel_view(P), rows.indptr, rows.indices, rows.values, rows.levels,
+                                labels, n_classes, row_start, row_stop, kernel_view(scratch[:n_blocks]),
+                                block_loss, block_correct)
     loss = 0.0
     for b in range(n_blocks):
         out += scratch[b]
@@ -198,8 +208,8 @@ def evaluate_sums(P, rows, labels, n_classes, row_start=0, row_stop=None, predic
     elif predictions.dtype != np.int32 or predictions.shape != (rows.n_rows,):
         raise ValueError(f"predictions must be int32 of shape ({rows.n_rows},)")
     with PARALLEL_LOCK:
-        drivers.evaluate_blocks(P, rows.indptr, rows.indices, rows.values, rows.levels, labels,
-                                n_classes, row_start, row_stop, block_loss, block_correct,
+        drivers.evaluate_blocks(kernel_view(P), rows.indptr, rows.indices, rows.values, rows.levels,
+                                labels, n_classes, row_start, row_stop, block_loss, block_correct,
                                 predictions)
     loss = loss_start
     for b in range(n_blocks):
@@ -219,7 +229,8 @@ def probabilities(P, X, n_classes):
     _check_params(P, X.shape[1] if X.ndim == 2 else None)
     rows = sparse_rows_serial(X)
     out = np.empty((X.shape[0], n_classes))
-    drivers.probabilities(P, rows.indptr, rows.indices, rows.values, rows.levels, n_classes, out)
+    drivers.probabilities(kernel_view(P), rows.indptr, rows.indices, rows.values, rows.levels,
+                          n_classes, out)
     return out
 
 
