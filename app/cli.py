@@ -97,6 +97,14 @@ def build_parser():
     gui.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (for demos and smoke tests)")
 
+    cache = commands.add_parser(
+        "cache", help="where converted data files are kept; empty it",
+        description="Data files are converted once to compact rows and kept in a cache folder "
+                    "($SOFTMAX_LAB_CACHE, else the user cache folder); a changed file is "
+                    "converted again.")
+    cache.add_argument("action", choices=["info", "clear"], nargs="?", default="info",
+                       help="info (default): the folder and what it holds; clear: empty it")
+
     bench = commands.add_parser("bench", help="time the kernels against the course's numpy loops")
     bench.add_argument("--data", metavar="DIR", help="MNIST folder (default as for train)")
     bench.add_argument("--repeats", type=int, default=5, metavar="N", help="runs per figure (median)")
@@ -300,6 +308,19 @@ def _download(args):
     return 0
 
 
+def _cache(args):
+    from compute import cache
+
+    if args.action == "clear":
+        removed, size = cache.clear()
+        print(f"removed {removed} converted data file(s), {size / 1e6:.1f} MB, from {cache.folder()}")
+        return 0
+    entries = cache.entries()
+    size = sum(entry.stat().st_size for entry in entries)
+    print(f"{cache.folder()}: {len(entries)} converted data file(s), {size / 1e6:.1f} MB")
+    return 0
+
+
 def _gui(args):
     from app.gui import run
 
@@ -330,7 +351,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, "predict": _predict,
-                "download": _download, "gui": _gui, None: _gui}
+                "download": _download, "cache": _cache, "gui": _gui, None: _gui}
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:

@@ -19,10 +19,11 @@ import h5py
 import numpy as np
 import platformdirs
 
+from . import cache
 from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
-from .hdf5 import read_hdf5_datasets, require_file
-from .kernels import SparseRows, sparse_rows, value_range
+from .hdf5 import open_datasets, require_file, row_blocks
+from .kernels import SparseRows, concatenate_rows, scan_rows, sparse_rows
 
 TRAIN_HDF5 = "mnist_traindata.hdf5"
 TEST_HDF5 = "mnist_testdata.hdf5"
@@ -95,24 +96,39 @@ class DataPair:
 # ----------------------------------------------------------------- checking arrays
 
 
-def _check_pixels(name, X):
-    if X.ndim != 2:
-        raise DataError(f"{name}: 'xdata' has shape {X.shape}; it must be 2-D (samples, features)")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise DataError(f"{name}: 'xdata' is empty (shape {X.shape}); it needs samples and features")
-    if X.dtype == np.uint8:
-        return
-    if not np.issubdtype(X.dtype, np.floating):
+#: The most classes a data file may have (labels 0..MAX_CLASSES - 1): far more than any
+#: image set softmax regression is used on, and a bound on the parameters' size.
+MAX_CLASSES = 10_000
+#: Rows converted at a time when a file is read: no dense copy of a whole file is made.
+BLOCK_ROWS = 4096
+
+
+def _check_pixel_layout(name, shape, dtype):
+    if len(shape) != 2:
+        raise DataError(f"{name}: 'xdata' has shape {shape}; it must be 2-D (samples, features)")
+    if shape[0] == 0 or shape[1] == 0:
+        raise DataError(f"{name}: 'xdata' is empty (shape {shape}); it needs samples and features")
+    if dtype != np.uint8 and not np.issubdtype(dtype, np.floating):
         raise DataError(
-            f"{name}: 'xdata' has dtype {X.dtype}; use floats in [0, 1] or uint8 pixels 0..255"
+            f"{name}: 'xdata' has dtype {dtype}; use floats in [0, 1] or uint8 pixels 0..255"
         )
-    low, high, bad = value_range(X)
-    if bad >= 0:
-        raise DataError(f"{name}: 'xdata' has NaN or inf values (first in row {bad}); "
-                        "every pixel must be a finite number in [0, 1]")
-    if low < 0.0 or high > 1.0:
-        raise DataError(f"{name}: 'xdata' has values in [{low:g}, {high:g}]; pixels must be in "
-                        "[0, 1] (divide 0..255 pixels by 255, or store them as uint8)")
+
+
+def _rows_from_blocks(name, blocks):
+    """Check and convert ``(first row, dense block)`` pairs into one :class:`SparseRows`."""
+    parts = []
+    for first, block in blocks:
+        scan = scan_rows(block)
+        if scan.first_nonfinite >= 0:
+            raise DataError(f"{name}: 'xdata' has NaN or inf values (first in row "
+                            f"{first + scan.first_nonfinite}); every pixel must be a finite "
+                            "number in [0, 1]")
+        if block.dtype != np.uint8 and (scan.low < 0.0 or scan.high > 1.0):
+            raise DataError(f"{name}: 'xdata' has values in [{scan.low:g}, {scan.high:g}] (rows "
+                            f"{first}-{first + block.shape[0] - 1}); pixels must be in [0, 1] "
+                            "(divide 0..255 pixels by 255, or store them as uint8)")
+        parts.append(sparse_rows(block, scan))
+    return concatenate_rows(parts)
 
 
 def _labels_from(name, Y, n_rows):
@@ -137,35 +153,50 @@ def _labels_from(name, Y, n_rows):
                             "numbers 0..K-1")
     elif not np.issubdtype(Y.dtype, np.integer):
         raise DataError(f"{name}: 'ydata' has dtype {Y.dtype}; labels must be integers 0..K-1")
+    return _checked_labels(name, "'ydata' has", Y)
+
+
+def _checked_labels(name, what, Y):
+    """Integer labels (checked before any cast) as int32, and K = the largest + 1."""
     if Y.size and Y.min() < 0:
-        raise DataError(f"{name}: 'ydata' has the label {int(Y.min())}; labels must be 0..K-1")
+        raise DataError(f"{name}: {what} the label {Y.min():g} in row {int(np.argmin(Y))}; "
+                        "labels must be 0..K-1")
+    if Y.size and Y.max() >= MAX_CLASSES:
+        raise DataError(f"{name}: {what} the label {Y.max():g} in row {int(np.argmax(Y))}; "
+                        f"labels must be 0..K-1 with at most {MAX_CLASSES:,} classes")
     labels = Y.astype(np.int32)
-    return labels, int(labels.max()) + 1
-
-
-def _make_dataset(name, source, X, labels, n_classes):
-    return Dataset(name, str(source), sparse_rows(X), labels, n_classes)
+    return labels, int(labels.max()) + 1 if labels.size else 0
 
 
 # ------------------------------------------------------------------------- HDF5
 
 
 def read_hdf5(path):
-    """Read and check one course-schema HDF5 file.
+    """Read and check one course-schema HDF5 file (from the cache when it has it).
+
+    The pixels are read, checked and converted a block of rows at a time.
 
     Returns
     -------
-    (ndarray, ndarray, int)
-        The examples as stored (uint8 or float), labels as int32, and the number of
-        classes the file implies (K of one-hot labels, or max label + 1).
+    (SparseRows, ndarray, int)
+        The examples, labels as int32, and the number of classes the file implies (K of
+        one-hot labels, or max label + 1).
     """
-    arrays, _ = read_hdf5_datasets(path, ("xdata", "ydata"),
-                                   "the course schema: 'xdata' (N, d) and 'ydata' (N, K) or (N,)")
+    return cache.cached([path], lambda: _convert_hdf5(path))
+
+
+def _convert_hdf5(path):
     name = Path(path).name
-    X = arrays["xdata"]
-    _check_pixels(name, X)
-    labels, n_classes = _labels_from(name, arrays["ydata"], X.shape[0])
-    return X, labels, n_classes
+    schema = "the course schema: 'xdata' (N, d) and 'ydata' (N, K) or (N,)"
+    with open_datasets(path, ("xdata", "ydata"), schema) as (datasets, _):
+        xdata, ydata = datasets["xdata"], datasets["ydata"]
+        _check_pixel_layout(name, xdata.shape, xdata.dtype)
+        if ydata.ndim == 2 and ydata.shape[1] > MAX_CLASSES:
+            raise DataError(f"{name}: 'ydata' has {ydata.shape[1]:,} columns; one-hot labels "
+                            f"may have at most {MAX_CLASSES:,} classes")
+        labels, n_classes = _labels_from(name, ydata[()], xdata.shape[0])
+        rows = _rows_from_blocks(name, row_blocks(xdata, BLOCK_ROWS))
+    return rows, labels, n_classes
 
 
 # -------------------------------------------------------------------------- IDX
@@ -205,6 +236,23 @@ def read_idx(path):
 
 
 def read_idx_pair(images_path, labels_path):
+    """Read an IDX images file and its labels file (from the cache when it has them).
+
+    Returns
+    -------
+    (SparseRows, ndarray, int)
+        The examples, labels as int32 and K.
+    """
+    def convert():
+        X, labels, n_classes = read_idx_arrays(images_path, labels_path)
+        name = Path(images_path).name
+        rows = _rows_from_blocks(name, ((a, X[a:a + BLOCK_ROWS]) for a in range(0, X.shape[0], BLOCK_ROWS)))
+        return rows, labels, n_classes
+
+    return cache.cached([images_path, labels_path], convert)
+
+
+def read_idx_arrays(images_path, labels_path):
     """Read an IDX images file and its labels file; returns (X uint8 (N, d), labels, K)."""
     images = read_idx(images_path)
     labels = read_idx(labels_path)
@@ -220,24 +268,36 @@ def read_idx_pair(images_path, labels_path):
     if images.shape[0] == 0:
         raise DataError(f"{Path(images_path).name}: holds no images")
     X = images.reshape(images.shape[0], -1)
-    return X, labels.astype(np.int32), int(labels.max()) + 1
+    return (X, *_checked_labels(Path(labels_path).name, "holds", labels))
 
 
 def write_course_hdf5(path, X, labels, n_classes):
-    """Write examples and labels in the course schema: float32 ``xdata`` in [0, 1] and
-    one-hot float32 ``ydata``, atomically."""
-    xdata = X.astype(np.float32) / np.float32(255) if X.dtype == np.uint8 else X.astype(np.float32)
-    ydata = np.eye(n_classes, dtype=np.float32)[labels]
+    """Write examples and labels in the course schema, atomically: float32 ``xdata`` in
+    [0, 1] and one-hot float32 ``ydata``.
+
+    ``X`` is a dense array (uint8 pixels or floats) or :class:`SparseRows`; it is written
+    a block of rows at a time, never copied whole.
+    """
+    n, d = (X.n_rows, X.n_features) if isinstance(X, SparseRows) else X.shape
     with atomic_write(path) as stream, h5py.File(stream, "w") as f:
-        f.create_dataset("xdata", data=xdata)
-        f.create_dataset("ydata", data=ydata)
+        xdata = f.create_dataset("xdata", shape=(n, d), dtype=np.float32)
+        for first in range(0, n, BLOCK_ROWS):
+            last = min(first + BLOCK_ROWS, n)
+            if isinstance(X, SparseRows):
+                block = X.dense(np.arange(first, last))
+            elif X.dtype == np.uint8:
+                block = X[first:last].astype(np.float32) / np.float32(255)
+            else:
+                block = X[first:last].astype(np.float32)
+            xdata[first:last] = block
+        f.create_dataset("ydata", data=np.eye(n_classes, dtype=np.float32)[labels])
 
 
 def save_pair(pair, folder):
     """Write a loaded data set as the course's two HDF5 files in ``folder``."""
     folder = Path(folder)
     for dataset, name in ((pair.train, TRAIN_HDF5), (pair.test, TEST_HDF5)):
-        write_course_hdf5(folder / name, dataset.rows.dense(), dataset.labels, pair.n_classes)
+        write_course_hdf5(folder / name, dataset.rows, dataset.labels, pair.n_classes)
     return folder
 
 
@@ -266,17 +326,17 @@ def _read_any(path):
 
 
 def _pair(train_part, test_part, train_source, test_source):
-    (X_train, y_train, k_train), (X_test, y_test, k_test) = train_part, test_part
+    (train_rows, y_train, k_train), (test_rows, y_test, k_test) = train_part, test_part
     train_name, test_name = Path(train_source).name, Path(test_source).name
-    if X_train.shape[1] != X_test.shape[1]:
-        raise DataError(f"{test_name}: has {X_test.shape[1]} features per sample but "
-                        f"{train_name} has {X_train.shape[1]}; train and test must match")
+    if train_rows.n_features != test_rows.n_features:
+        raise DataError(f"{test_name}: has {test_rows.n_features} features per sample but "
+                        f"{train_name} has {train_rows.n_features}; train and test must match")
     n_classes = max(k_train, k_test)
     if n_classes < 2:
         raise DataError(f"{train_name}: all labels are 0; softmax regression needs "
                         "at least 2 classes")
-    return DataPair(_make_dataset(train_name, train_source, X_train, y_train, n_classes),
-                    _make_dataset(test_name, test_source, X_test, y_test, n_classes))
+    return DataPair(Dataset(train_name, str(train_source), train_rows, y_train, n_classes),
+                    Dataset(test_name, str(test_source), test_rows, y_test, n_classes))
 
 
 def load_files(train_path, test_path):
@@ -326,8 +386,8 @@ def find_default_folder():
 def load_test(data=None, test=None):
     """Load only a test set: a file, the test part of a folder, or of the default data."""
     if test is not None:
-        X, labels, n_classes = _read_any(test)
-        return _make_dataset(Path(test).name, test, X, labels, n_classes)
+        rows, labels, n_classes = _read_any(test)
+        return Dataset(Path(test).name, str(test), rows, labels, n_classes)
     folder = Path(data) if data is not None else _default_folder()
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
@@ -337,8 +397,8 @@ def load_test(data=None, test=None):
     if files is None:
         raise DataError(f"{folder}: holds neither {TEST_HDF5} nor the IDX test files "
                         f"({IDX_NAMES['test_images']}, {IDX_NAMES['test_labels']})")
-    X, labels, n_classes = read_idx_pair(files["test_images"], files["test_labels"])
-    return _make_dataset(files["test_images"].name, files["test_images"], X, labels, n_classes)
+    rows, labels, n_classes = read_idx_pair(files["test_images"], files["test_labels"])
+    return Dataset(files["test_images"].name, str(files["test_images"]), rows, labels, n_classes)
 
 
 def _default_folder():

@@ -204,6 +204,6 @@ def convert_to_hdf5(folder, target=None):
     if files is None:
         raise data.DataError(f"{folder}: the four IDX files are not all there")
     for prefix, out_name in (("train", data.TRAIN_HDF5), ("test", data.TEST_HDF5)):
-        X, labels, n_classes = data.read_idx_pair(files[f"{prefix}_images"], files[f"{prefix}_labels"])
+        X, labels, n_classes = data.read_idx_arrays(files[f"{prefix}_images"], files[f"{prefix}_labels"])
         data.write_course_hdf5(target / out_name, X, labels, max(n_classes, 10))
     return target

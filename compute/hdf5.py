@@ -1,5 +1,6 @@
 """Reading HDF5 files (data and parameters) with one clear error for anything wrong."""
 
+import contextlib
 from pathlib import Path
 
 import h5py
@@ -18,8 +19,13 @@ def require_file(path):
     return path
 
 
-def read_hdf5_datasets(path, keys, schema):
-    """Read the named datasets and the root attributes of an HDF5 file, with clear errors.
+@contextlib.contextmanager
+def open_datasets(path, keys, schema):
+    """Open an HDF5 file and its named datasets, with one clear error for anything wrong.
+
+    Yields ``(datasets, attributes)``: the h5py datasets by name (read them in the block,
+    whole or a slice at a time) and the file's attributes as Python values. Any failure to
+    read, there or in the block, is a :class:`DataError` naming the file.
 
     Parameters
     ----------
@@ -28,11 +34,6 @@ def read_hdf5_datasets(path, keys, schema):
         Datasets that must be there.
     schema : str
         What such a file holds, for the error messages ("'w' (K, d) and 'b' (K, 1)").
-
-    Returns
-    -------
-    (dict, dict)
-        Arrays by name, and the file's attributes as Python values.
     """
     path = require_file(path)
     if not h5py.is_hdf5(path):
@@ -42,11 +43,31 @@ def read_hdf5_datasets(path, keys, schema):
             for key in keys:
                 if key not in f or not isinstance(f[key], h5py.Dataset):
                     raise DataError(f"{path.name}: no dataset '{key}'; expected {schema}")
-            arrays = {key: f[key][()] for key in keys}
             attributes = {k: (v.item() if isinstance(v, np.generic) else v)
                           for k, v in f.attrs.items()}
+            yield {key: f[key] for key in keys}, attributes
     except (OSError, TypeError, ValueError) as error:
         if isinstance(error, DataError):
             raise
         raise DataError(f"{path}: cannot be read as HDF5 ({error})") from None
-    return arrays, attributes
+
+
+def read_hdf5_datasets(path, keys, schema):
+    """Read the named datasets whole, and the attributes (see :func:`open_datasets`).
+
+    Returns
+    -------
+    (dict, dict)
+        Arrays by name, and the file's attributes as Python values.
+    """
+    with open_datasets(path, keys, schema) as (datasets, attributes):
+        return {key: dataset[()] for key, dataset in datasets.items()}, attributes
+
+
+def row_blocks(dataset, rows=4096):
+    """``(first row, block)`` pairs covering a 2-D dataset, about ``rows`` rows at a time
+    (whole HDF5 chunks, so that each compressed chunk is decoded once)."""
+    chunk = dataset.chunks[0] if dataset.chunks else 1
+    step = max(chunk, rows // chunk * chunk)
+    for first in range(0, dataset.shape[0], step):
+        yield first, dataset[first:first + step]

@@ -1,7 +1,18 @@
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Converted data go to a cache of the test session's own, never the user's (subprocesses
+# inherit it); removed when the session ends.
+_CACHE = os.environ.setdefault("SOFTMAX_LAB_CACHE", tempfile.mkdtemp(prefix="softmax-lab-cache-"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _CACHE.startswith(tempfile.gettempdir()):
+        shutil.rmtree(_CACHE, ignore_errors=True)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -333,3 +333,39 @@ def test_value_range_matches_numpy(dtype):
     X[120, 4] = np.nan
     X[250, 0] = np.inf
     assert kernels.value_range(X)[2] == 120
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.dtype(">f4"), np.dtype(">f8"), np.float64])
+def test_any_float_width_and_byte_order_converts_to_the_same_rows(dtype):
+    pixels = np.random.default_rng(6).integers(0, 256, (50, 12)).astype(np.uint8)
+    pixels[pixels < 120] = 0
+    X = (pixels / 255.0).astype(dtype)
+    rows = kernels.sparse_rows(X)
+    np.testing.assert_array_equal(rows.dense(), X.astype(np.float32))
+    assert rows.compact == (np.dtype(dtype).itemsize >= 4)  # float16 cannot hold k/255 exactly
+
+
+def test_rows_converted_in_blocks_equal_rows_converted_at_once():
+    X, X_float, _, _ = make_problem(300, 9, 3, np.uint8)
+    whole = kernels.sparse_rows(X)
+    blocks = kernels.concatenate_rows([kernels.sparse_rows(X[a:a + 64]) for a in range(0, 300, 64)])
+    for name in ("indptr", "indices", "values"):
+        np.testing.assert_array_equal(getattr(blocks, name), getattr(whole, name))
+    assert blocks.compact
+    mixed = X_float.copy()
+    mixed[250, 3] = 0.3  # not a level: that block keeps floats, so all of it does
+    parts = [kernels.sparse_rows(mixed[a:a + 64]) for a in range(0, 300, 64)]
+    assert [p.compact for p in parts] == [True, True, True, False, True]
+    joined = kernels.concatenate_rows(parts)
+    assert not joined.compact
+    np.testing.assert_array_equal(joined.dense(), mixed)
+
+
+def test_nan_and_inf_are_stored_and_reported():
+    X = np.zeros((4, 5), np.float32)
+    X[1, 2], X[3, 0], X[3, 4] = np.nan, np.inf, 0.5
+    scan = kernels.scan_rows(X)
+    assert scan.first_nonfinite == 1 and list(scan.counts) == [0, 1, 0, 2]
+    rows = kernels.sparse_rows(X, scan)
+    assert rows.values.shape[0] == 3 and not rows.compact
+    np.testing.assert_array_equal(rows.dense(), X)

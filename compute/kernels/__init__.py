@@ -18,7 +18,8 @@ With ``NUMBA_DISABLE_JIT=1`` every kernel runs as plain Python with the same res
 
 from .. import _jit  # noqa: F401  (sets numba's environment before numba is first imported)
 from .drivers import BLOCK_ROWS
-from .layout import LEVELS_8BIT, SparseRows, padded_classes, sparse_rows, value_range
+from .layout import (LEVELS_8BIT, Scan, SparseRows, concatenate_rows, padded_classes, scan_rows,
+                     sparse_rows, value_range)
 from .llvm import LANES
 from .optimizers import OPTIMIZERS, Optimizer
 from .._jit import thread_count
@@ -27,7 +28,8 @@ from .public import (PARAMETER_DTYPES, TRAINING_DTYPE, TrainingState, evaluate_s
 
 __all__ = [
     "BLOCK_ROWS", "LANES", "LEVELS_8BIT", "OPTIMIZERS", "PARAMETER_DTYPES", "TRAINING_DTYPE",
-    "Optimizer", "SparseRows", "TrainingState", "evaluate_sums", "gradient_sum",
+    "Optimizer", "Scan", "SparseRows", "TrainingState", "concatenate_rows", "evaluate_sums",
+    "gradient_sum", "scan_rows",
     "optimizer_step", "padded_classes", "probabilities", "sparse_rows", "thread_count",
     "train_batches", "value_range", "warm_up",
 ]

@@ -17,10 +17,10 @@
 from dataclasses import dataclass
 
 import numpy as np
-from numba import prange, types
+from numba import types
 from numba.extending import overload
 
-from .._jit import PARALLEL_LOCK, jit
+from .._jit import jit
 from .llvm import LANES, WIDE_LANES
 
 
@@ -105,55 +105,47 @@ def _densify(indptr, indices, values, levels, rows, out):
 
 
 # ------------------------------------------------------- dense matrices to rows
+#
+# Serial on purpose: a data file is converted once (then kept in the cache, see
+# compute/cache.py), block by block, and serial kernels compile in a fraction of the
+# time parallel ones take, which is what a first start waits for.
 
 
-@jit(parallel=True)
-def _count_nonzero(X, counts):
-    for i in prange(X.shape[0]):
+@jit
+def _scan(X, levels, counts, low, high, nonfinite, fits):
+    """Per row of ``X``: non-zeros, smallest and largest finite value, NaN/inf count, and
+    whether every non-zero is exactly one of the 255 non-zero 8-bit levels."""
+    for i in range(X.shape[0]):
         n = 0
-        for j in range(X.shape[1]):
-            if X[i, j] != 0:
-                n += 1
-        counts[i] = n
-
-
-@jit(parallel=True)
-def _row_ranges(X, low, high, bad):
-    for i in prange(X.shape[0]):
+        bad = 0
         lo = np.inf
         hi = -np.inf
-        nonfinite = 0
-        for j in range(X.shape[1]):
-            x = np.float64(X[i, j])
-            if not np.isfinite(x):
-                nonfinite += 1
-            else:
-                lo = min(lo, x)
-                hi = max(hi, x)
-        low[i] = lo
-        high[i] = hi
-        bad[i] = nonfinite
-
-
-@jit(parallel=True)
-def _rows_fit_levels(X, levels, fits):
-    """``fits[i]``: every non-zero of row ``i`` is exactly one of the 255 non-zero levels."""
-    for i in prange(X.shape[0]):
         ok = True
         for j in range(X.shape[1]):
-            x = X[i, j]
+            x = np.float64(X[i, j])
+            if x != 0:  # NaN and inf too: they are stored, so that they show
+                n += 1
+            if not np.isfinite(x):
+                bad += 1
+                ok = False
+                continue
+            lo = min(lo, x)
+            hi = max(hi, x)
             if x != 0:
-                code = np.round(np.float64(x) * 255.0)
-                if not 1.0 <= code <= 255.0 or np.float32(x) != levels[np.int64(code)]:
+                code = np.round(x * 255.0)
+                if not 1.0 <= code <= 255.0 or np.float32(X[i, j]) != levels[np.int64(code)]:
                     ok = False
-                    break
+        counts[i] = n
+        low[i] = lo
+        high[i] = hi
+        nonfinite[i] = bad
         fits[i] = ok
 
 
-@jit(parallel=True)
+@jit
 def _fill_sparse(X, scale, indptr, indices, values, levels):
     coded = levels.shape[0] > 0
-    for i in prange(X.shape[0]):
+    for i in range(X.shape[0]):
         p = indptr[i]
         for j in range(X.shape[1]):
             x = X[i, j]
@@ -166,63 +158,114 @@ def _fill_sparse(X, scale, indptr, indices, values, levels):
                 p += 1
 
 
-def value_range(X):
-    """One parallel pass over a 2-D float array: (minimum, maximum, first row with NaN/inf or -1).
+@dataclass(frozen=True)
+class Scan:
+    """What one pass over a dense block found (see :func:`scan_rows`).
 
-    Replaces three numpy passes (``isfinite``, ``min``, ``max``) when checking data files.
+    Attributes
+    ----------
+    counts : ndarray of int64, non-zeros per row
+    low, high : float
+        Smallest and largest finite value (inf and -inf for a block of only NaN/inf).
+    first_nonfinite : int
+        First row holding NaN or inf, or -1.
+    fits_levels : bool
+        Every non-zero is k/255 exactly (uint8 codes will do).
     """
-    X = np.ascontiguousarray(X)
+
+    counts: np.ndarray
+    low: float
+    high: float
+    first_nonfinite: int
+    fits_levels: bool
+
+
+def _native(X):
+    """``X`` as a C-contiguous array the kernels read: uint8, or native float32/float64
+    (float16 and byte-swapped floats are converted)."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}")
+    if X.dtype == np.uint8:
+        return np.ascontiguousarray(X)
+    if not np.issubdtype(X.dtype, np.floating):
+        raise TypeError(f"X must be floating point or uint8, got {X.dtype}")
+    wanted = np.float64 if X.dtype.itemsize > 4 else np.float32
+    return np.ascontiguousarray(X, dtype=wanted)
+
+
+def scan_rows(X):
+    """One pass over a dense block: the :class:`Scan` that checking and converting it need."""
+    X = _native(X)
+    n = X.shape[0]
+    counts = np.empty(n, dtype=np.int64)
+    low, high = np.empty(n), np.empty(n)
+    nonfinite = np.empty(n, dtype=np.int64)
+    fits = np.empty(n, dtype=np.bool_)
+    if X.dtype == np.uint8:  # every byte is a level; the ranges are what they are
+        counts[:] = np.count_nonzero(X, axis=1)
+        return Scan(counts, float(X.min(initial=0)), float(X.max(initial=0)), -1, True)
+    _scan(X, LEVELS_8BIT, counts, low, high, nonfinite, fits)
+    bad = np.flatnonzero(nonfinite)
+    return Scan(counts, float(low.min(initial=np.inf)), float(high.max(initial=-np.inf)),
+                int(bad[0]) if bad.size else -1, bool(fits.all()))
+
+
+def value_range(X):
+    """(minimum, maximum, first row with NaN/inf or -1) of a 2-D float array, in one pass."""
+    X = np.asarray(X)
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must be 2-D with rows, got shape {X.shape}")
-    low = np.empty(X.shape[0])
-    high = np.empty(X.shape[0])
-    bad = np.empty(X.shape[0], dtype=np.int64)
-    with PARALLEL_LOCK:
-        _row_ranges(X, low, high, bad)
-    rows = np.flatnonzero(bad)
-    return float(low.min()), float(high.max()), int(rows[0]) if rows.size else -1
+    scan = scan_rows(X)
+    return scan.low, scan.high, scan.first_nonfinite
 
 
-def sparse_rows(X):
-    """Convert a dense data matrix to :class:`SparseRows`.
+def sparse_rows(X, scan=None):
+    """Convert a dense data matrix (or a block of one) to :class:`SparseRows`.
 
     Parameters
     ----------
     X : ndarray, shape (n_rows, n_features)
-        Floating-point values (kept as float32) or uint8 pixels 0..255 (scaled to
-        [0, 1] by 1/255). Either way, values that are all k/255 are stored as uint8
-        codes; :meth:`SparseRows.dense` gives back the same float32 values.
+        Floating-point values (of any width or byte order; kept as float32) or uint8
+        pixels 0..255 (scaled to [0, 1] by 1/255). Either way, values that are all k/255
+        are stored as uint8 codes; :meth:`SparseRows.dense` gives back the same float32
+        values.
+    scan : Scan, optional
+        :func:`scan_rows` of ``X``, when the caller already has it.
 
     Returns
     -------
     SparseRows
     """
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}")
-    if X.dtype == np.uint8:
-        scale = 1.0 / 255.0
-    elif np.issubdtype(X.dtype, np.floating):
-        scale = 1.0
-    else:
-        raise TypeError(f"X must be floating point or uint8, got {X.dtype}")
-    X = np.ascontiguousarray(X)
-    counts = np.empty(X.shape[0], dtype=np.int64)
-    coded = X.dtype == np.uint8
-    with PARALLEL_LOCK:
-        _count_nonzero(X, counts)
-        if not coded:
-            fits = np.empty(X.shape[0], dtype=np.bool_)
-            _rows_fit_levels(X, LEVELS_8BIT, fits)
-            coded = bool(fits.all())
+    X = _native(X)
+    scan = scan_rows(X) if scan is None else scan
     indptr = np.zeros(X.shape[0] + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
+    np.cumsum(scan.counts, out=indptr[1:])
+    coded = scan.fits_levels and scan.first_nonfinite < 0
     indices = np.empty(indptr[-1], dtype=np.uint16 if X.shape[1] <= 1 << 16 else np.int32)
     values = np.empty(indptr[-1], dtype=np.uint8 if coded else np.float32)
     levels = LEVELS_8BIT if coded else NO_LEVELS
-    with PARALLEL_LOCK:
-        _fill_sparse(X, scale, indptr, indices, values, levels)
+    _fill_sparse(X, 1.0 / 255.0 if X.dtype == np.uint8 else 1.0, indptr, indices, values, levels)
     return SparseRows(indptr, indices, values, levels, X.shape[1])
+
+
+def concatenate_rows(parts):
+    """One :class:`SparseRows` from blocks of rows, in order (all with the same features).
+
+    Codes are kept when every block has them; otherwise every value becomes float32.
+    """
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    coded = all(part.compact for part in parts)
+    offsets = np.cumsum([0] + [part.values.shape[0] for part in parts])
+    indptr = np.concatenate([parts[0].indptr[:1]] + [part.indptr[1:] + offset
+                                                    for part, offset in zip(parts, offsets)])
+    indices = np.concatenate([part.indices for part in parts])
+    values = np.concatenate([part.values if coded or not part.compact
+                             else part.levels[part.values] for part in parts])
+    return SparseRows(indptr, indices, values, LEVELS_8BIT if coded else NO_LEVELS,
+                      parts[0].n_features)
 
 
 def sparse_rows_serial(X):
