@@ -108,6 +108,9 @@ def build_parser():
     bench = commands.add_parser("bench", help="time the kernels against the course's numpy loops")
     bench.add_argument("--data", metavar="DIR", help="MNIST folder (default as for train)")
     bench.add_argument("--repeats", type=int, default=5, metavar="N", help="runs per figure (median)")
+    bench.add_argument("--cold", action="store_true",
+                       help="instead, time a first start: 'train --preset seed-minibatch100' in a new "
+                            "process with empty kernel and data caches, then again with them filled")
     bench.add_argument("--json", action="store_true")
     return parser
 
@@ -240,9 +243,42 @@ def _evaluate(args):
     return 0
 
 
+def _cold_start(args):
+    """Wall time of a first start (empty numba and data caches) and of a second, in new processes."""
+    import os
+    import subprocess
+    import tempfile
+    import time
+
+    from compute.errors import DataError
+
+    command = [sys.executable, "-m", "app", "train", "--preset", "seed-minibatch100", "--quiet"]
+    if args.data:
+        command += ["--data", args.data]
+    with tempfile.TemporaryDirectory(prefix="softmax-lab-cold-") as empty:
+        env = {**os.environ, "NUMBA_CACHE_DIR": os.path.join(empty, "numba"),
+               "SOFTMAX_LAB_CACHE": os.path.join(empty, "rows")}
+        seconds = {}
+        for name in ("first_start_seconds", "second_start_seconds"):
+            started = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
+            seconds[name] = time.perf_counter() - started
+            if done.returncode:
+                raise DataError(done.stderr.strip().splitlines()[-1].removeprefix("softmax-lab: error: "))
+    if args.json:
+        print(json.dumps(seconds))
+    else:
+        print(f"train --preset seed-minibatch100, process start to exit: first start (empty kernel "
+              f"and data caches) {seconds['first_start_seconds']:.1f} s, second start "
+              f"{seconds['second_start_seconds']:.1f} s")
+    return 0
+
+
 def _bench(args):
     from compute import benchmark, data
 
+    if args.cold:
+        return _cold_start(args)
     pair = data.load(args.data)
     report = benchmark.run(pair, repeats=args.repeats, progress=sys.stderr)
     if args.json:

@@ -46,6 +46,9 @@ class RunController(QObject):
         A :class:`compute.data.DataPair` was loaded.
     dataFailed(str)
         Loading data failed; the message is for the user.
+    preparing(bool)
+        The kernels the loaded data needs are being compiled (True; on a first start this
+        takes seconds, and a run started meanwhile waits for them), or are ready (False).
     downloadProgress(object), downloadFinished(str), downloadFailed(str)
         A download of MNIST advanced (:class:`compute.download.Progress`), ended in a
         folder (which is then loaded), or failed or was cancelled (a message).
@@ -66,6 +69,7 @@ class RunController(QObject):
     dataLoading = Signal(str)
     dataChanged = Signal(object)
     dataFailed = Signal(str)
+    preparing = Signal(bool)
     downloadProgress = Signal(object)
     downloadFinished = Signal(str)
     downloadFailed = Signal(str)
@@ -111,7 +115,7 @@ class RunController(QObject):
         label = str(folder or train or "the default data folder")
         self.dataLoading.emit(label)
         self._loader = run_in_background(
-            _load_and_warm, folder, train, test, on_result=self._data_loaded,
+            data_files.load, folder, train, test, on_result=self._data_loaded,
             on_error=lambda error: self.dataFailed.emit(describe(error)),
             on_finished=lambda: setattr(self, "_loader", None))
 
@@ -158,6 +162,9 @@ class RunController(QObject):
     def _data_loaded(self, pair):
         self.data = pair
         self.dataChanged.emit(pair)
+        self.preparing.emit(True)
+        run_in_background(_prepare_kernels, pair, on_error=self._tell,
+                          on_finished=lambda: self.preparing.emit(False))
 
     def save_data(self, folder):
         """Write the open data set as the course's HDF5 files, in a worker thread."""
@@ -369,19 +376,19 @@ def _drive(training):
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
 
 
-def _load_and_warm(folder, train, test):
-    """Worker body: load data, then warm this pool thread for training.
+def _prepare_kernels(pair):
+    """Worker body: compile what training on ``pair`` needs, and warm this pool thread.
 
+    On a first start compiling takes seconds: the window is usable meanwhile, and a run
+    started before it ends waits for the kernels it needs (numba compiles each once).
     A thread's first parallel kernel call sets up its OpenMP team and numba's per-thread
     state while holding the GIL: done at the start of a run, it froze the GUI for 40-100 ms
     (measured; none on a second run in the same thread). The pool reuses idle threads.
     """
     from compute import kernels
 
-    pair = data_files.load(folder, train, test)
     leave_one_core()
-    kernels.warm_up(force=True)
-    return pair
+    kernels.warm_up(pair.train.rows, pair.n_classes, force=True)
 
 
 def _load_and_evaluate(path, pair):

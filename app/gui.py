@@ -54,6 +54,7 @@ def wire(controller, window):
             (c.dataLoading, w.data_loading),
             (c.dataChanged, w.data_loaded),
             (c.dataFailed, w.data_failed),
+            (c.preparing, w.show_preparing),
             (c.downloadProgress, w.download_progress),
             (c.downloadFinished, w.download_done),
             (c.downloadFailed, w.download_failed),

@@ -95,7 +95,7 @@ def run(data, repeats=5, progress=None):
         if progress is not None:
             print(text, file=progress, flush=True)
 
-    kernels.warm_up()
+    kernels.warm_up(data.train.rows, data.n_classes, full_batch=True)
     train, test = data.train, data.test
     K, d, n = data.n_classes, data.n_features, train.n_samples
     X = train.rows.dense()

@@ -213,7 +213,7 @@ class Training:
 
         Raises :class:`TrainingDiverged` if the parameters stop being finite.
         """
-        kernels.warm_up()
+        kernels.warm_up(self.data.train.rows, self.n_classes, self.full_batch)
         if not self.points:
             yield (yield from self._evaluate_point())
         n = self.data.train.n_samples

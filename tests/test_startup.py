@@ -41,3 +41,57 @@ def test_help_argument_errors_and_bad_pictures_import_no_numba(tmp_path):
     assert python(LIGHT.format(argv=["train", "--train", "a.hdf5"])) == "2 False"
     (tmp_path / "not-a-picture.png").write_text("text")
     assert python(LIGHT.format(argv=["predict", str(tmp_path / "not-a-picture.png")])) == "2 False"
+
+
+FIRST_START = """
+import json, sys, time
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from app.gui import build_window
+from compute.settings import PRESETS
+from ui.main_window import PREPARING_TEXT
+
+app = QApplication([])
+started = time.perf_counter()
+window = build_window(sys.argv[1], store=QSettings(sys.argv[2], QSettings.Format.IniFormat))
+seen = {"messages": set()}
+ticks = []
+timer = QTimer(interval=10, timeout=lambda: ticks.append(time.perf_counter()))
+timer.start()
+window.statusBar().messageChanged.connect(lambda text: seen["messages"].add(text))
+
+def data_shown(_):
+    seen["data_after"] = time.perf_counter() - started
+    window.controls.set_settings(PRESETS["seed-minibatch100"])
+    window.start_button.click()  # at once: before the kernels are ready on a first start
+
+def ended(busy):
+    if not busy:
+        seen["run_after"] = time.perf_counter() - started
+        seen["status"] = str(window.controller.runs[0].status)
+        window.close()
+
+window.controller.dataChanged.connect(data_shown)
+window.controller.busyChanged.connect(ended)
+window.show()
+app.exec()
+gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+print(json.dumps({"data_after": seen["data_after"], "run_after": seen["run_after"],
+                  "status": seen["status"], "preparing_shown": PREPARING_TEXT in seen["messages"],
+                  "longest_gap": max(gaps)}))
+"""
+
+
+def test_first_start_shows_the_data_at_once_and_start_waits_for_the_kernels(mnist_dir, tmp_path):
+    import json
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba"), "QT_QPA_PLATFORM": "offscreen",
+           "SOFTMAX_LAB_CACHE": str(tmp_path / "rows")}
+    done = subprocess.run([sys.executable, "-c", FIRST_START, str(mnist_dir), str(tmp_path / "s.ini")],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == "finished"
+    assert result["preparing_shown"], "a first start says the kernels are being prepared"
+    # The data is on screen long before the kernels are compiled (seconds on a first start).
+    assert result["data_after"] < result["run_after"] - 2

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt, Signal
+from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
@@ -24,6 +24,9 @@ from .report_images import curves_png
 from .runs_table import RunsTable
 
 MAX_RECENT = 8
+#: Shown while the kernels compile for longer than PREPARING_NOTICE_MS (a first start).
+PREPARING_TEXT = "Preparing the kernels, first start only… (Start works already)"
+PREPARING_NOTICE_MS = 400
 
 
 class EmptyState(QWidget):
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Softmax Lab")
         self.store = store if store is not None else QSettings("Softmax Lab", "Softmax Lab")
         self.data = None
+        self._preparing = False
         self.busy = False
         self.active_run = None
         self.last_message = ""
@@ -298,6 +302,19 @@ class MainWindow(QMainWindow):
         self._remember_recent(str(source))
         self.store.setValue("last_dir", str(source))
         self._update_buttons()
+
+    def show_preparing(self, preparing):
+        """Say that the kernels are being compiled, if that takes noticeably long (a first
+        start), until they are ready."""
+        self._preparing = preparing
+        if preparing:
+            QTimer.singleShot(PREPARING_NOTICE_MS, self._notice_preparing)
+        elif self.statusBar().currentMessage() == PREPARING_TEXT:
+            self.statusBar().showMessage("Ready", 3000)
+
+    def _notice_preparing(self):
+        if self._preparing:
+            self.statusBar().showMessage(PREPARING_TEXT)
 
     def data_failed(self, text):
         self.statusBar().clearMessage()

@@ -12,7 +12,7 @@ import numpy as np
 from .._jit import PARALLEL_LOCK
 from . import drivers
 from .drivers import BLOCK_ROWS
-from .layout import LANES, WIDE_LANES, SparseRows, sparse_rows, sparse_rows_serial
+from .layout import LANES, WIDE_LANES, SparseRows, padded_classes, sparse_rows_serial
 from .optimizers import Optimizer
 from .optimizers import optimizer_step as _optimizer_step
 
@@ -234,37 +234,34 @@ def probabilities(P, X, n_classes):
     return out
 
 
-_warm = False
+_warmed = set()
 
 
-def warm_up(force=False):
-    """Compile (or load from the on-disk cache) every kernel with the types training uses.
+def warm_up(rows, n_classes, full_batch=False, force=False):
+    """Compile (or load from numba's on-disk cache) the kernels a run on ``rows`` needs.
 
-    Called before a run's clock starts, so that ``train_seconds`` never includes
-    compilation. Cheap after the first call in a process; ``force`` runs the kernels
-    again anyway, to set up the calling thread's parallel workers.
+    Only those: training in :data:`TRAINING_DTYPE` and evaluating in float64 on rows of
+    this layout (compact codes or float values, uint16 or int32 indices) and this many
+    classes, plus the full-batch gradient when ``full_batch``. On a first start numba
+    compiles each kernel for each layout it is called with, so compiling only what a run
+    uses is what makes a first run quick. Called before a run's clock starts, so that
+    ``train_seconds`` never includes compilation; cheap when already done in this
+    process, unless ``force`` (which also sets up the calling thread's parallel workers).
     """
-    global _warm
-    if _warm and not force:
+    key = (rows.indices.dtype, rows.values.dtype, padded_classes(n_classes), full_batch)
+    if key in _warmed and not force:
         return
-    X = np.array([[0.0, 0.5], [1.0, 0.0], [0.25, 0.75]], dtype=np.float32)
-    pixels = np.round(X * 255).astype(np.uint8)
-    # Both layouts: compact (8-bit images such as MNIST, from uint8 or float files)
-    # and float32 values (any other data).
-    layouts = [sparse_rows(X), sparse_rows(pixels)]
-    for dense in (X.astype(np.float64), pixels / np.float32(255), pixels / 255.0):
-        sparse_rows(dense)
-    labels = np.array([0, 1, 1], dtype=np.int32)
-    order = np.arange(3, dtype=np.int64)
+    size = min(rows.n_rows, 3)
+    tiny = SparseRows(rows.indptr[:size + 1], rows.indices[:rows.indptr[size]],
+                      rows.values[:rows.indptr[size]], rows.levels, rows.n_features)
+    labels = np.zeros(size, dtype=np.int32)
+    shape = (rows.n_features + 1, padded_classes(n_classes))
+    state = TrainingState.start(np.zeros(shape, TRAINING_DTYPE))
     sgd = Optimizer("sgd")
-    for rows in layouts:
-        # Training runs in TRAINING_DTYPE; evaluations and predictions in float64.
-        state = TrainingState.start(np.zeros((3, LANES), TRAINING_DTYPE))
-        train_batches(state, sgd, rows, labels, 2, order, 2, np.full(2, 0.1))
+    train_batches(state, sgd, tiny, labels, n_classes, np.arange(size, dtype=np.int64), 2,
+                  np.full(-(-size // 2), 0.1))
+    if full_batch:
+        gradient_sum(state.parameters, tiny, labels, n_classes, 0, size)
         optimizer_step(state, sgd, 0.1)
-        gradient_sum(state.parameters, rows, labels, 2, 0, 3)
-        P = state.parameters.astype(np.float64)
-        evaluate_sums(P, rows, labels, 2, predictions=np.empty(3, dtype=np.int32))
-        evaluate_sums(P, rows, labels, 2)
-    probabilities(P, X, 2)
-    _warm = True
+    evaluate_sums(np.zeros(shape), tiny, labels, n_classes)
+    _warmed.add(key)
