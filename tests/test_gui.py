@@ -110,6 +110,13 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     curves = studio.plots._curves[run.id]
     x, y = curves.items["test_accuracy"].getData()
     assert len(x) == 13 and y[-1] == run.points[-1].test_accuracy >= 0.90
+    # The samples axis frames the whole run (set once, not at every point).
+    low, high = studio.plots.loss_plot.getPlotItem().vb.viewRange()[0]
+    assert low <= 0 and 60000 <= high <= 63000
+    studio.plots.x_axis.setCurrentText("epochs")
+    low, high = studio.plots.loss_plot.getPlotItem().vb.viewRange()[0]
+    assert low <= 0 and 1.0 <= high <= 1.05
+    studio.plots.x_axis.setCurrentText("samples seen")
     assert studio.runs.rowCount() == 1
     assert studio.runs.item(0, 2).text() == "finished"
     assert studio.runs.item(0, 3).text() == f"{run.points[-1].test_accuracy:.4f}"

@@ -3,12 +3,19 @@
 Each run gets its curves once (train solid, test dashed, in the run's colour) and a
 growing numpy buffer; new points are copied into the buffer and ``setData`` is called
 from a short single-shot timer, so a burst of points costs one redraw.
+
+A redraw must stay cheap for the GUI thread: most of one was painting the axes (their
+tick labels), 45-110 ms every redraw while a run trains (measured offscreen, 2 cores).
+So the axes are cached as pictures, and on the samples and epochs axes the x range is
+set once to the whole extent of the visible runs: the runs grow into a fixed frame, and
+the x axes are not redrawn at every point (longest GUI gap 39-58 ms instead of 68-142).
 """
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
+                               QVBoxLayout, QWidget)
 
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
 FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
@@ -78,6 +85,7 @@ class CurvePlots(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.2)
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             legend = plot.addLegend(offset=corner)
             legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=1)), "train")
             legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine)),
@@ -109,6 +117,7 @@ class CurvePlots(QWidget):
 
         self._curves = {}
         self._dirty = set()
+        self._x_extent = None
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
         self.x_axis.currentTextChanged.connect(self._axis_changed)
@@ -153,11 +162,33 @@ class CurvePlots(QWidget):
                 curves.take_new_points()
                 curves.redraw(self.x_field)
         self._dirty.clear()
+        self._fit_x()
+
+    def _fit_x(self):
+        """Frame the x axis on the visible runs' whole extent (samples or epochs); the
+        seconds axis, whose end is not known ahead, follows the data."""
+        runs = [c.run for c in self._curves.values() if c.run.visible]
+        extent = None
+        if runs and self.x_field in ("samples_seen", "epoch"):
+            ends = [max(run.total_samples, run.samples_seen) for run in runs]
+            if self.x_field == "epoch":
+                ends = [end / run.latest.samples_seen * run.latest.epoch if run.latest.epoch else 1.0
+                        for end, run in zip(ends, runs)]
+            extent = max(max(ends), 1.0)
+        if extent == self._x_extent:
+            return
+        self._x_extent = extent
+        view = self.loss_plot.getPlotItem().vb  # the accuracy plot's x axis is linked to it
+        if extent is None:
+            view.enableAutoRange(axis="x")
+        else:
+            view.setXRange(0, extent, padding=0.02)
 
     def _axis_changed(self, text):
         self.accuracy_plot.setLabel("bottom", text)
         self.loss_plot.setLabel("bottom", text)
         self._dirty.update(self._curves)
+        self._x_extent = None
         self._redraw()
 
     def _hovered(self, plot, position):
