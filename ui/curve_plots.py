@@ -73,7 +73,7 @@ class CurvePlots(QWidget):
         # Antialiasing made each redraw several times slower (pyqtgraph PlotSpeedTest); 1-px
         # lines look fine without it.
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
-        # Named by setObjectName: PlotWidget(objectName=...) hands the keyword to a new curve.
+        # Named with setObjectName: an objectName keyword to PlotWidget goes to a new curve.
         self.loss_plot = pg.PlotWidget()
         self.loss_plot.setObjectName("lossPlot")
         self.accuracy_plot = pg.PlotWidget()

@@ -47,6 +47,7 @@ class InsightsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.views)
         self.run = None
+        self._stale = False
         self._generation = 0
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self._tick)
@@ -71,7 +72,11 @@ class InsightsTab(QWidget):
         self.refresh()
 
     def refresh(self):
+        """Show the selected run's views now, or when this tab is next shown."""
         self._generation += 1
+        self._stale = not self.isVisible()
+        if self._stale:
+            return  # nobody sees it: no weight images, no evaluation (showEvent catches up)
         model = self.run.model if self.run is not None else None
         title = self.run.name if self.run is not None else ""
         if self.views.currentWidget() is self.weights:
@@ -79,6 +84,11 @@ class InsightsTab(QWidget):
         elif self.views.currentWidget() is self.confusion:
             self._evaluate(model)
         self._refresh_cost()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def _tick(self):
         # Live updates only for a training run, only when someone can see them.
