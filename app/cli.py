@@ -27,6 +27,19 @@ def _batch_size(text):
     return value
 
 
+def _whole(low):
+    """An argparse type: a whole number >= ``low``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+    return parse
+
+
 def _add_data_options(parser, train=True):
     group = parser.add_argument_group("data (default: $SOFTMAX_LAB_DATA, then the user data folder)")
     group.add_argument("--data", metavar="DIR",
@@ -55,7 +68,7 @@ def build_parser():
     train.add_argument("--learning-rate", type=float, metavar="X")
     train.add_argument("--epochs", type=int, metavar="E")
     train.add_argument("--eval-every", type=int, metavar="N", help="a point every N samples (default 5000)")
-    train.add_argument("--seed", type=int, metavar="S")
+    train.add_argument("--seed", type=_whole(0), metavar="S")
     train.add_argument("--l2", type=float, metavar="X", help="L2 weight decay")
     train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
     train.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
@@ -107,7 +120,7 @@ def build_parser():
 
     bench = commands.add_parser("bench", help="time the kernels against the course's numpy loops")
     bench.add_argument("--data", metavar="DIR", help="MNIST folder (default as for train)")
-    bench.add_argument("--repeats", type=int, default=5, metavar="N", help="runs per figure (median)")
+    bench.add_argument("--repeats", type=_whole(1), default=5, metavar="N", help="runs per figure (median)")
     bench.add_argument("--cold", action="store_true",
                        help="instead, time a first start: 'train --preset seed-minibatch100' in a new "
                             "process with empty kernel and data caches, then again with them filled")
@@ -131,18 +144,21 @@ def _settings_from(args):
 
 def _train(args):
     from compute.errors import DataError
-    from compute.files import check_new_folder
+    from compute.files import check_new_folder, check_output_file
 
     # Arguments and outputs are checked before the engine is even imported: a mistake is
     # reported at once, never after compiling or a long run.
     if (args.train is None) != (args.test is None):
         raise DataError("--train and --test go together; name both files, or use --data DIR")
+    if args.data and args.train:
+        raise DataError("--data and --train/--test name the data twice; give one or the other")
     settings = _settings_from(args)
     if args.report:
         check_new_folder(Path(args.report).resolve())
+    inputs = {Path(p).resolve() for p in (args.train, args.test) if p}
     for target in (args.save, args.metrics):
-        if target and not Path(target).resolve().parent.is_dir():
-            raise DataError(f"{target}: folder {Path(target).parent} does not exist")
+        if target:
+            check_output_file(target, inputs)
 
     from tqdm import tqdm
 

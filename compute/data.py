@@ -158,11 +158,14 @@ def _labels_from(name, Y, n_rows):
 
 def _checked_labels(name, what, Y):
     """Integer labels (checked before any cast) as int32, and K = the largest + 1."""
+    def number(value):
+        return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
     if Y.size and Y.min() < 0:
-        raise DataError(f"{name}: {what} the label {Y.min():g} in row {int(np.argmin(Y))}; "
+        raise DataError(f"{name}: {what} the label {number(Y.min())} in row {int(np.argmin(Y))}; "
                         "labels must be 0..K-1")
     if Y.size and Y.max() >= MAX_CLASSES:
-        raise DataError(f"{name}: {what} the label {Y.max():g} in row {int(np.argmax(Y))}; "
+        raise DataError(f"{name}: {what} the label {number(Y.max())} in row {int(np.argmax(Y))}; "
                         f"labels must be 0..K-1 with at most {MAX_CLASSES:,} classes")
     labels = Y.astype(np.int32)
     return labels, int(labels.max()) + 1 if labels.size else 0

@@ -36,6 +36,10 @@ def atomic_write(path, mode="wb", **open_options):
     folder = path.parent
     if not folder.is_dir():
         raise FileWriteError(f"{path}: folder {folder} does not exist")
+    if path.exists() and not path.is_file():
+        # Renaming over it would replace a folder's entry, a device or a pipe (as root,
+        # /dev/null itself) with a regular file.
+        raise FileWriteError(f"{path}: is not a regular file; name a file to write")
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as error:
@@ -52,6 +56,23 @@ def atomic_write(path, mode="wb", **open_options):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def check_output_file(path, inputs=()):
+    """Raise :class:`FileWriteError` unless a regular file may be written at ``path``: its
+    folder exists and is writable, and ``path`` is not a folder, a device, a pipe or a
+    socket, nor one of the files ``inputs`` being read."""
+    path = Path(path)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise FileWriteError(f"{path}: folder {path.parent} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise FileWriteError(f"{path}: cannot write in {folder}")
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
+        raise FileWriteError(f"{path}: is {kind}; name a file to write")
+    if path.resolve() in {Path(p).resolve() for p in inputs}:
+        raise FileWriteError(f"{path}: is an input of this command; name another file")
 
 
 def check_new_folder(folder):

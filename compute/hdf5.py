@@ -19,6 +19,23 @@ def require_file(path):
     return path
 
 
+def _check_dataset(f, key, path, schema):
+    """The dataset ``key`` must be in this file and its data too: no link to another
+    file, no external raw storage, no virtual dataset (nothing is read from elsewhere)."""
+    link = f.get(key, getlink=True)
+    if link is None:
+        raise DataError(f"{path.name}: no dataset '{key}'; expected {schema}")
+    if not isinstance(link, h5py.HardLink):
+        raise DataError(f"{path.name}: '{key}' is a link to another place or file; copy the data "
+                        "into this file")
+    dataset = f[key]
+    if not isinstance(dataset, h5py.Dataset):
+        raise DataError(f"{path.name}: '{key}' is not a dataset; expected {schema}")
+    if dataset.external or dataset.is_virtual:
+        raise DataError(f"{path.name}: '{key}' keeps its data in other files; copy the data into "
+                        "this file")
+
+
 @contextlib.contextmanager
 def open_datasets(path, keys, schema):
     """Open an HDF5 file and its named datasets, with one clear error for anything wrong.
@@ -41,8 +58,7 @@ def open_datasets(path, keys, schema):
     try:
         with h5py.File(path, "r") as f:
             for key in keys:
-                if key not in f or not isinstance(f[key], h5py.Dataset):
-                    raise DataError(f"{path.name}: no dataset '{key}'; expected {schema}")
+                _check_dataset(f, key, path, schema)
             attributes = {k: (v.item() if isinstance(v, np.generic) else v)
                           for k, v in f.attrs.items()}
             yield {key: f[key] for key in keys}, attributes

@@ -154,17 +154,31 @@ def _paste(out, patch, top, left):
         out[y0:y1, x0:x1] = patch[y0 - top:y1 - top, x0 - left:x1 - left]
 
 
+#: Formats Pillow decodes itself. Others (EPS, say) would hand the file to an external
+#: program: never for a file someone gives us.
+RASTER_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
+#: A picture of one digit needs far fewer pixels; more is refused before decoding.
+MAX_PIXELS = 25_000_000
+
+
 def read_image(path):
-    """Read an image file as an array (gray, RGB or RGBA), or raise :class:`DataError`."""
+    """Read an image file as an array (gray, RGB or RGBA), or raise :class:`DataError`.
+
+    Only :data:`RASTER_FORMATS`, and at most :data:`MAX_PIXELS` pixels.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
     try:
-        with Image.open(path) as picture:
+        with Image.open(path, formats=RASTER_FORMATS) as picture:
+            if picture.width * picture.height > MAX_PIXELS:
+                raise DataError(f"{path}: {picture.width}x{picture.height} pixels is too large for "
+                                f"a picture of a digit (at most {MAX_PIXELS:,} pixels)")
             picture.load()
             if picture.mode not in ("L", "RGB", "RGBA", "LA"):
                 picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
             return np.asarray(picture)
-    except (UnidentifiedImageError, OSError) as error:
-        reason = "not an image Pillow can read" if isinstance(error, UnidentifiedImageError) else str(error)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as error:
+        reason = (f"not an image in a format read here ({', '.join(RASTER_FORMATS)})"
+                  if isinstance(error, UnidentifiedImageError) else str(error))
         raise DataError(f"{path}: {reason}") from None

@@ -16,6 +16,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,6 +24,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import compute.kernels  # noqa: E402,F401  (numba settings first)
 from compute import data  # noqa: E402
 from compute.training import PRESETS, Training  # noqa: E402
+
+
+#: Where the window's settings go: a throwaway file. Not os.devnull: QSettings saves by
+#: renaming a new file over the old one, which (as root) replaced /dev/null itself.
+SETTINGS_FILE = os.path.join(tempfile.mkdtemp(prefix="softmax-lab-measure-"), "settings.ini")
 
 
 def main():
@@ -64,7 +70,7 @@ def measure(args):
 
     configure_process()
     app = QApplication(sys.argv[:1])
-    store = QSettings(os.devnull, QSettings.Format.IniFormat)
+    store = QSettings(SETTINGS_FILE, QSettings.Format.IniFormat)
     window = build_window(args.data, store=store)
     window.show()
     ticks = []

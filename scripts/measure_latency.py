@@ -11,12 +11,18 @@ import dataclasses
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import compute.kernels  # noqa: E402,F401
 from compute.training import PRESETS  # noqa: E402
+
+
+#: Where the window's settings go: a throwaway file. Not os.devnull: QSettings saves by
+#: renaming a new file over the old one, which (as root) replaced /dev/null itself.
+SETTINGS_FILE = os.path.join(tempfile.mkdtemp(prefix="softmax-lab-measure-"), "settings.ini")
 
 
 def main():
@@ -33,7 +39,7 @@ def main():
 
     configure_process()
     app = QApplication(sys.argv[:1])
-    window = build_window(args.data, store=QSettings(os.devnull, QSettings.Format.IniFormat))
+    window = build_window(args.data, store=QSettings(SETTINGS_FILE, QSettings.Format.IniFormat))
     window.show()
     settings = dataclasses.replace(PRESETS[args.preset], epochs=10_000)
     pauses, stops, left = [], [], [args.repeats]

@@ -53,6 +53,9 @@ def _check_rows(rows, labels, n_classes, P):
         raise ValueError(f"labels must be int32 of shape ({rows.n_rows},)")
     if not 2 <= n_classes <= P.shape[1]:
         raise ValueError(f"n_classes must be in 2..{P.shape[1]}, got {n_classes}")
+    if labels.size and not 0 <= labels.min() <= labels.max() < n_classes:
+        # The kernels index with labels unchecked: an out-of-range one would write anywhere.
+        raise ValueError(f"labels must be in 0..{n_classes - 1}; got {labels.min()}..{labels.max()}")
 
 
 def _check_optimizer(optimizer):
