@@ -9,7 +9,6 @@ message (never mixed). Every background job goes through
 :func:`ui.background.run_in_background`, so its errors reach the user.
 """
 
-import json
 import threading
 import time
 from itertools import count
@@ -399,12 +398,8 @@ def _load_and_evaluate(path, pair):
     test = metrics.evaluate(model, pair.test)
     train = metrics.evaluate(model, pair.train)
     seconds = time.perf_counter() - started
-    try:
-        settings = Settings.from_dict(json.loads(attributes["settings"]))
-    except (KeyError, TypeError, ValueError):
-        settings = Settings()
-    samples = int(attributes.get("samples_seen", 0) or 0)
-    updates = int(attributes.get("updates", 0) or 0)
+    settings, samples, updates = params.recorded(attributes)
+    settings = settings or Settings()
     epoch = samples / pair.train.n_samples
     point = Point(samples, updates, epoch, train.loss, train.accuracy, test.loss, test.accuracy,
                   settings.learning_rate, 0.0, seconds)

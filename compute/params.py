@@ -8,6 +8,7 @@ interrupted save leaves the old file as it was and no partial file behind.
 
 import datetime
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,11 @@ import numpy as np
 from .errors import DataError
 from .files import FileWriteError, atomic_write
 from .hdf5 import read_hdf5_datasets
+from .settings import Settings
 
 FORMAT_VERSION = 1
+#: A count recorded in a file above this (samples, updates) is nonsense, not a run.
+MAX_COUNT = 10**15
 
 
 @dataclass
@@ -101,6 +105,32 @@ def save(path, model, metadata=None):
     except OSError as error:
         raise DataError(str(error) if isinstance(error, FileWriteError)
                         else f"{path}: could not be saved ({error})") from None
+
+
+def recorded(attributes):
+    """What a parameter file's attributes say of the run that made it, checked.
+
+    Returns
+    -------
+    (Settings or None, int, int)
+        The run's settings (None when missing or not valid settings), samples seen and
+        updates (0 when missing or nonsense: negative, fractional, inf, or past
+        :data:`MAX_COUNT`), so that nothing absurd reaches a plot or a label.
+    """
+    try:
+        settings = Settings.from_dict(json.loads(attributes["settings"])).validated()
+    except (KeyError, TypeError, ValueError):
+        settings = None
+
+    def count(key):
+        try:
+            value = float(attributes.get(key, 0))
+        except (TypeError, ValueError):
+            return 0
+        ok = math.isfinite(value) and 0 <= value <= MAX_COUNT and value == int(value)
+        return int(value) if ok else 0
+
+    return settings, count("samples_seen"), count("updates")
 
 
 def load(path, n_features=None):

@@ -172,3 +172,19 @@ def test_wiring_carries_requests_to_the_controller_and_news_to_the_window(qtbot,
     window.loadParamsRequested.emit("/no/such/file.hdf5")
     qtbot.waitUntil(lambda: window.shown.show_message.called, timeout=WAIT_MS)
     assert "no such file" in window.shown.show_message.call_args.args[0]
+
+
+def test_nonsense_recorded_in_a_parameter_file_is_shown_as_missing(qtbot, controller, tmp_path):
+    from app.resources import BUNDLED_WEIGHTS
+    from compute import params
+
+    model, _ = params.load(BUNDLED_WEIGHTS)
+    path = tmp_path / "odd.hdf5"
+    params.save(path, model, {"samples_seen": 1e300, "updates": -5,
+                              "settings": '{"learning_rate": "fast", "epochs": 3}'})
+    with qtbot.waitSignal(controller.runAdded, timeout=WAIT_MS) as added:
+        controller.load_params(str(path))
+    run = added.args[0]
+    assert run.samples_seen == 0 and run.points[0].samples_seen == 0 and run.points[0].updates == 0
+    assert run.settings == Settings(), "settings that do not validate are not used"
+    assert run.points[0].test_accuracy >= 0.92  # the parameters themselves are fine

@@ -453,3 +453,20 @@ def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
         assert stray == [], f"{name} has a stray empty curve"
     studio.show_message("hello")
     assert studio.findChild(QObject, "messageBox").isVisible()
+
+
+def test_a_parameter_file_with_absurd_attributes_loads_and_reports(qtbot, studio, tmp_path, monkeypatch):
+    from app.resources import BUNDLED_WEIGHTS
+    from compute import params
+
+    model, _ = params.load(BUNDLED_WEIGHTS)
+    odd = tmp_path / "odd.hdf5"
+    params.save(odd, model, {"samples_seen": 1e300, "updates": float("inf")})
+    with qtbot.waitSignal(studio.controller.runAdded, timeout=WAIT_MS):
+        studio.controller.load_params(str(odd))
+    studio.runs.selectRow(0)
+    assert studio.runs.item(0, 5).text() == "0"  # samples: shown as missing, not 1e300
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.findChild(type(studio.save_action), "exportReportAction").trigger()
+    assert (tmp_path / "odd.hdf5 report" / "index.html").is_file()
