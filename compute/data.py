@@ -205,37 +205,52 @@ def _convert_hdf5(path):
 # -------------------------------------------------------------------------- IDX
 
 
-def _read_bytes(path):
-    with open(path, "rb") as f:
-        head = f.read(2)
-        f.seek(0)
-        if head == b"\x1f\x8b":
-            try:
-                return gzip.GzipFile(fileobj=f).read()
-            except (OSError, EOFError, zlib.error) as error:
-                raise DataError(f"{path}: damaged gzip data ({error}); download it again") from None
-        return f.read()
+def available_memory():
+    """Bytes of memory free for us now, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 def read_idx(path):
-    """Read one IDX file (raw or gzip) as a numpy array of its stored shape."""
+    """Read one IDX file (raw or gzip) as a numpy array of its stored shape.
+
+    The header is read first, and then at most the bytes it promises (plus one, to tell
+    a longer file): a damaged or hostile file can never make us decompress more.
+    """
     path = require_file(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
-        raise DataError(f"{path.name}: not an IDX file (bad magic number)")
-    if raw[2] != 0x08:
-        raise DataError(f"{path.name}: IDX type 0x{raw[2]:02x} is not supported; "
-                        "expected unsigned bytes (0x08)")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DataError(f"{path.name}: truncated IDX header")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    expected = header + math.prod(shape)
-    if len(raw) != expected:
-        raise DataError(f"{path.name}: {len(raw):,} bytes but its header promises "
-                        f"{expected:,} (shape {shape}); the file is truncated or damaged")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+    with open(path, "rb") as f:
+        gzipped = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        stream = gzip.GzipFile(fileobj=f) if gzipped else f
+        try:
+            head = stream.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0:
+                raise DataError(f"{path.name}: not an IDX file (bad magic number)")
+            if head[2] != 0x08:
+                raise DataError(f"{path.name}: IDX type 0x{head[2]:02x} is not supported; "
+                                "expected unsigned bytes (0x08)")
+            dims = stream.read(4 * head[3])
+            if len(dims) < 4 * head[3]:
+                raise DataError(f"{path.name}: truncated IDX header")
+            shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(head[3]))
+            size = math.prod(shape)
+            memory = available_memory()
+            if memory is not None and size > memory:
+                raise DataError(f"{path.name}: its header declares {size:,} bytes (shape {shape}), "
+                                f"more than the {memory:,} bytes of memory free")
+            body = stream.read(size + 1)
+        except (OSError, EOFError, zlib.error) as error:
+            raise DataError(f"{path}: damaged gzip data ({error}); download it again") from None
+    header = 4 + len(dims)
+    if len(body) > size:
+        raise DataError(f"{path.name}: holds more than the {header + size:,} bytes its header "
+                        f"promises (shape {shape}); the file is damaged")
+    if len(body) < size:
+        raise DataError(f"{path.name}: {header + len(body):,} bytes but its header promises "
+                        f"{header + size:,} (shape {shape}); the file is truncated or damaged")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def read_idx_pair(images_path, labels_path):

@@ -146,3 +146,24 @@ def test_settings_and_outputs_are_checked_before_training(tmp_path, test_file, m
     refused(softmax_lab("train", *data, "--save", train), "is an input of this command")
     refused(softmax_lab("train", *data, "--report", train), "already exists")
     refused(softmax_lab("train", "--data", mnist_dir, *data), "name the data twice")
+
+
+def test_a_gzip_idx_file_is_never_decompressed_past_its_header(tmp_path, mnist_dir):
+    import gzip
+    import shutil
+    import time
+
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        shutil.copy(mnist_dir / "idx" / name, folder / name)
+    header = bytes([0, 0, 8, 3]) + (60000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    with gzip.open(folder / "train-images-idx3-ubyte.gz", "wb", compresslevel=1) as f:
+        f.write(header)
+        zeros = bytes(1 << 24)
+        for _ in range(64):  # 1 GiB of pixels behind a header that promises 47 MB
+            f.write(zeros)
+    started = time.perf_counter()
+    refused(softmax_lab("train", "--data", folder, "--quiet"),
+            "train-images-idx3-ubyte.gz: holds more than the 47,040,016 bytes its header promises")
+    assert time.perf_counter() - started < 20
