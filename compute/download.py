@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import os
 import socket
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -35,6 +36,17 @@ FILES = {
     "t10k-images-idx3-ubyte": ("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1648877),
     "t10k-labels-idx1-ubyte": ("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 4542),
 }
+#: Uncompressed sizes: a gzip of a file is never much larger, so a transfer stops there
+#: whatever a server sends (mirrors compress the same bytes differently).
+RAW_SIZES = {
+    "train-images-idx3-ubyte": 47_040_016,
+    "train-labels-idx1-ubyte": 60_008,
+    "t10k-images-idx3-ubyte": 7_840_016,
+    "t10k-labels-idx1-ubyte": 10_008,
+}
+#: A file's transfer may take this many times the silence timeout in all (one byte a
+#: second would otherwise never time out).
+DEADLINE_TIMEOUTS = 20
 TOTAL_BYTES = sum(size for _, size in FILES.values())
 CHUNK = 64 * 1024
 TIMEOUT_SECONDS = 30.0
@@ -94,16 +106,22 @@ def _fetch(url, target, name, progress, cancelled, done, timeout):
     """Stream ``url`` into ``target``; returns bytes read. Raises OSError-like on failure."""
     request = urllib.request.Request(url, headers={"User-Agent": "softmax-lab"})
     read = 0
+    limit = RAW_SIZES[name] + (1 << 16)
+    deadline = time.monotonic() + DEADLINE_TIMEOUTS * timeout
     with urllib.request.urlopen(request, timeout=timeout) as response, open(target, "wb") as out:
         expected = response.headers.get("Content-Length")
         while True:
             if cancelled is not None and cancelled():
                 raise DownloadCancelled("download cancelled; nothing was changed")
-            block = response.read(CHUNK)
+            if time.monotonic() > deadline:
+                raise OSError(f"not done within {DEADLINE_TIMEOUTS * timeout:g} s")
+            block = response.read1(CHUNK)  # what has arrived: the deadline is checked often
             if not block:
                 break
             out.write(block)
             read += len(block)
+            if read > limit:
+                raise ValueError(f"more than {limit:,} bytes: not this file")
             if progress is not None:
                 progress(Progress(done + read, max(done + read, TOTAL_BYTES), name))
         if expected is not None and read != int(expected):

@@ -9,6 +9,8 @@ import numpy as np
 from .optimizer import OPTIMIZERS, Optimizer
 
 SCHEDULES = ("constant", "step", "inverse", "cosine")
+#: More passes than any run needs (the settings form's limit too).
+MAX_EPOCHS = 100_000
 INITS = ("normal", "zeros")
 
 
@@ -57,8 +59,8 @@ class Settings:
              f"batch size must be a whole number >= 1 or 'full'; got {self.batch_size!r}")
         need(math.isfinite(self.learning_rate) and self.learning_rate > 0,
              f"learning rate must be a number > 0; got {self.learning_rate!r}")
-        need(isinstance(self.epochs, (int, np.integer)) and self.epochs >= 1,
-             f"epochs must be a whole number >= 1; got {self.epochs!r}")
+        need(isinstance(self.epochs, (int, np.integer)) and 1 <= self.epochs <= MAX_EPOCHS,
+             f"epochs must be a whole number from 1 to {MAX_EPOCHS:,}; got {self.epochs!r}")
         need(isinstance(self.eval_every, (int, np.integer)) and self.eval_every >= 1,
              f"points every N samples needs N >= 1; got {self.eval_every!r}")
         need(math.isfinite(self.l2) and self.l2 >= 0, f"L2 must be >= 0; got {self.l2!r}")

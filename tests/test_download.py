@@ -39,12 +39,27 @@ class Server:
                     return
                 if how == "corrupt":
                     body = body[:1000] + bytes([body[1000] ^ 0xFF]) + body[1001:]
+                if how == "endless":  # no length said, and more bytes than any MNIST file
+                    self.send_response(200)
+                    self.end_headers()
+                    try:
+                        for _ in range(4000):
+                            self.wfile.write(bytes(1 << 16))
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client stopped reading: that is the test
+                    return
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if how == "stall":
                     time.sleep(3)
                 try:
+                    if how == "trickle":  # a byte at a time: never silent for long
+                        for byte in body[:400]:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                        return
                     if how == "truncate":
                         self.wfile.write(body[: len(body) // 2])
                         self.wfile.flush()
@@ -98,8 +113,11 @@ def test_download_verifies_converts_and_trains(server, tmp_path):
     ("truncate", "transfer cut short"),
     ("404", "HTTP 404"),
     ("stall", "no answer within 1 s"),
+    ("endless", "more than 7,905,552 bytes: not this file"),
+    ("trickle", "not done within 3 s"),
 ])
-def test_failures_name_the_file_and_leave_the_cache_clean(server, tmp_path, how, words):
+def test_failures_name_the_file_and_leave_the_cache_clean(server, tmp_path, how, words, monkeypatch):
+    monkeypatch.setattr(download, "DEADLINE_TIMEOUTS", 3)  # a whole transfer: 3 x the 1 s timeout
     cache = tmp_path / "cache"
     server.behaviour["t10k-images-idx3-ubyte.gz"] = how
     with pytest.raises(DownloadError) as caught:

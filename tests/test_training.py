@@ -128,6 +128,7 @@ def test_divergence_stops_with_advice_and_keeps_finite_parameters(small):
     ({"learning_rate": float("nan")}, "learning rate"),
     ({"batch_size": 0}, "batch size must be"),
     ({"epochs": 0}, "epochs must be"),
+    ({"epochs": 10**9}, "epochs must be a whole number from 1 to 100,000"),
     ({"eval_every": 0}, "N >= 1"),
     ({"optimizer": "lbfgs"}, "optimizer must be one of"),
     ({"schedule": "warp"}, "schedule must be one of"),

@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
-from compute.settings import OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
+from compute.settings import MAX_EPOCHS, OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
 
 CUSTOM = "custom"
 # Which extra settings each optimizer reads.
@@ -94,7 +94,7 @@ class ControlPanel(QWidget):
         self.learning_rate.setRange(1e-6, 100.0)
         self.learning_rate.setDecimals(6)
         self.epochs = QSpinBox(objectName="epochsSpin")
-        self.epochs.setRange(1, 100_000)
+        self.epochs.setRange(1, MAX_EPOCHS)
         self.eval_every = QSpinBox(objectName="evalEverySpin")
         self.eval_every.setRange(1, 100_000_000)
         self.eval_every.setSingleStep(1000)
