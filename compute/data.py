@@ -289,7 +289,7 @@ def read_idx_arrays(images_path, labels_path):
     return (X, *_checked_labels(Path(labels_path).name, "holds", labels))
 
 
-def write_course_hdf5(path, X, labels, n_classes):
+def write_course_hdf5(path, X, labels, n_classes, attributes=None):
     """Write examples and labels in the course schema, atomically: float32 ``xdata`` in
     [0, 1] and one-hot float32 ``ydata``.
 
@@ -309,6 +309,7 @@ def write_course_hdf5(path, X, labels, n_classes):
                 block = X[first:last].astype(np.float32)
             xdata[first:last] = block
         f.create_dataset("ydata", data=np.eye(n_classes, dtype=np.float32)[labels])
+        f.attrs.update(attributes or {})
 
 
 def save_pair(pair, folder):

@@ -19,6 +19,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import h5py
+
 from . import data
 from .errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
 
@@ -96,10 +98,28 @@ def verified(folder, name):
     return None
 
 
+#: The HDF5 attribute that records which verified IDX files a converted file came from.
+SOURCES_ATTRIBUTE = "mnist_sha256"
+PARTS = {data.TRAIN_HDF5: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+         data.TEST_HDF5: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+def _sources(out_name):
+    return " ".join(FILES[name][0] for name in PARTS[out_name])
+
+
 def cache_is_valid(folder):
-    """True when ``folder`` holds the converted HDF5 files (written only after verification)."""
-    folder = Path(folder)
-    return (folder / data.TRAIN_HDF5).is_file() and (folder / data.TEST_HDF5).is_file()
+    """True when ``folder`` holds the HDF5 files that this module converted from the
+    verified MNIST files (they say so in an attribute); anything else is not trusted."""
+    for out_name in PARTS:
+        path = Path(folder) / out_name
+        try:
+            with h5py.File(path, "r") as f:
+                if f.attrs.get(SOURCES_ATTRIBUTE) != _sources(out_name):
+                    return False
+        except (OSError, ValueError):
+            return False
+    return True
 
 
 def _fetch(url, target, name, progress, cancelled, done, timeout):
@@ -218,10 +238,13 @@ def convert_to_hdf5(folder, target=None):
     """
     folder = Path(folder)
     target = Path(target) if target is not None else folder
-    files = data.idx_files(folder)
-    if files is None:
-        raise data.DataError(f"{folder}: the four IDX files are not all there")
-    for prefix, out_name in (("train", data.TRAIN_HDF5), ("test", data.TEST_HDF5)):
-        X, labels, n_classes = data.read_idx_arrays(files[f"{prefix}_images"], files[f"{prefix}_labels"])
-        data.write_course_hdf5(target / out_name, X, labels, max(n_classes, 10))
+    # Only the bytes just verified are converted: never another copy lying in the folder.
+    files = {name: verified(folder, name) for name in FILES}
+    missing = [name for name, path in files.items() if path is None]
+    if missing:
+        raise data.DataError(f"{folder}: no verified copy of {', '.join(missing)}")
+    for out_name, (images, labels_name) in PARTS.items():
+        X, labels, n_classes = data.read_idx_arrays(files[images], files[labels_name])
+        data.write_course_hdf5(target / out_name, X, labels, max(n_classes, 10),
+                               attributes={SOURCES_ATTRIBUTE: _sources(out_name)})
     return target

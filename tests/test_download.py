@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from compute import data, download
@@ -233,3 +234,24 @@ def test_gui_download_failure_is_a_message(qtbot, server, tmp_path, monkeypatch,
     assert "HTTP 404" in window.last_message and window.download_dialog is None
     assert window.pages.currentWidget() is window.empty
     window.close()
+
+
+def test_only_verified_bytes_reach_the_data_folder(server, tmp_path, mnist_dir):
+    import shutil
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    for path in (mnist_dir / "idx").glob("*.gz"):
+        shutil.copy(path, folder / path.name)
+    # A well-formed raw labels file, all zeros, lying beside its verified .gz ...
+    (folder / "train-labels-idx1-ubyte").write_bytes(
+        bytes([0, 0, 8, 1]) + (60000).to_bytes(4, "big") + bytes(60000))
+    # ... and converted-looking HDF5 files that this module did not write.
+    for name in (data.TRAIN_HDF5, data.TEST_HDF5):
+        data.write_course_hdf5(folder / name, np.zeros((20, 784), np.uint8), np.arange(20) % 2, 2)
+    assert not download.cache_is_valid(folder)
+    download.download(folder, server.url, timeout=5)
+    assert download.cache_is_valid(folder)
+    pair = data.load_folder(folder)
+    assert pair.train.n_samples == 60000 and pair.n_classes == 10
+    np.testing.assert_array_equal(np.bincount(pair.train.labels)[:3], [5923, 6742, 5958])
