@@ -22,7 +22,7 @@ import platformdirs
 from . import cache
 from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
-from .hdf5 import open_datasets, require_file, row_blocks
+from .hdf5 import available_memory, open_datasets, require_file, row_blocks
 from .kernels import SparseRows, concatenate_rows, scan_rows, sparse_rows
 
 TRAIN_HDF5 = "mnist_traindata.hdf5"
@@ -203,14 +203,6 @@ def _convert_hdf5(path):
 
 
 # -------------------------------------------------------------------------- IDX
-
-
-def available_memory():
-    """Bytes of memory free for us now, or None where the system does not say."""
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
 
 
 def read_idx(path):

@@ -1,12 +1,17 @@
 """Reading HDF5 files (data and parameters) with one clear error for anything wrong."""
 
 import contextlib
+import os
 from pathlib import Path
 
 import h5py
 import numpy as np
 
 from .errors import DataError
+
+#: A dataset may declare at most this many times the bytes it stores (MNIST's gzip-9
+#: pixels: about 6), plus a megabyte: past that it is an empty promise, not data.
+MAX_COMPRESSION = 1000
 
 
 def require_file(path):
@@ -34,6 +39,25 @@ def _check_dataset(f, key, path, schema):
     if dataset.external or dataset.is_virtual:
         raise DataError(f"{path.name}: '{key}' keeps its data in other files; copy the data into "
                         "this file")
+    declared = dataset.size * dataset.dtype.itemsize
+    stored = dataset.id.get_storage_size()
+    if declared and not stored:
+        raise DataError(f"{path.name}: '{key}' declares {dataset.shape} values but stores none")
+    if declared > MAX_COMPRESSION * stored + (1 << 20):
+        raise DataError(f"{path.name}: '{key}' declares {declared:,} bytes but stores {stored:,}; "
+                        "no real data compresses that much")
+    memory = available_memory()
+    if memory is not None and declared > memory:
+        raise DataError(f"{path.name}: '{key}' declares {declared:,} bytes, more than the "
+                        f"{memory:,} bytes of memory free")
+
+
+def available_memory():
+    """Bytes of memory free for us now, or None where the system does not say."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
 
 
 @contextlib.contextmanager

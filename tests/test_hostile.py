@@ -167,3 +167,24 @@ def test_a_gzip_idx_file_is_never_decompressed_past_its_header(tmp_path, mnist_d
     refused(softmax_lab("train", "--data", folder, "--quiet"),
             "train-images-idx3-ubyte.gz: holds more than the 47,040,016 bytes its header promises")
     assert time.perf_counter() - started < 20
+
+
+def test_datasets_that_declare_more_than_they_store_are_refused_at_once(tmp_path, test_file):
+    import time
+
+    hollow = tmp_path / "hollow.hdf5"
+    with h5py.File(hollow, "w") as f:  # 12.5 GB declared, nothing written
+        f.create_dataset("xdata", shape=(4_000_000, 784), dtype=np.float32, chunks=(1000, 784))
+        f.create_dataset("ydata", data=np.zeros(4_000_000, np.uint8))
+    started = time.perf_counter()
+    refused(softmax_lab("train", "--train", hollow, "--test", test_file, "--quiet"),
+            "hollow.hdf5: 'xdata' declares (4000000, 784) values but stores none")
+    params = tmp_path / "wide.hdf5"
+    with h5py.File(params, "w") as f:  # a 'w' of 10^9 columns, gzip-compressed zeros
+        f.create_dataset("w", shape=(10, 10**9), dtype=np.float64, chunks=(10, 1 << 20),
+                         compression="gzip")
+        f["w"][:, :1 << 20] = 0.0
+        f.create_dataset("b", data=np.zeros((10, 1)))
+    refused(softmax_lab("evaluate", "--params", params, "--test", test_file),
+            "wide.hdf5: 'w' declares 80,000,000,000 bytes but stores")
+    assert time.perf_counter() - started < 30
