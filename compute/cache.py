@@ -79,7 +79,10 @@ def load(sources):
 
     A bad entry is removed on the way.
     """
-    identity = _identity(sources)
+    return _load(_identity(sources))
+
+
+def _load(identity):
     entry = _entry(identity)
     if not entry.is_file():
         return None
@@ -95,7 +98,10 @@ def load(sources):
 def store(sources, rows, labels, n_classes):
     """Keep converted rows for the files ``sources`` (best effort: a cache that cannot be
     written only means converting again next time)."""
-    identity = _identity(sources)
+    _store(_identity(sources), rows, labels, n_classes)
+
+
+def _store(identity, rows, labels, n_classes):
     entry = _entry(identity)
     meta = {"identity": identity, "n_features": rows.n_features, "n_classes": n_classes}
     try:
@@ -113,13 +119,13 @@ def cached(sources, convert):
     A source that cannot even be looked at is left to ``convert`` to report.
     """
     try:
-        _identity(sources)
+        identity = _identity(sources)
     except OSError:
         return convert()
-    found = load(sources)
+    found = _load(identity)
     if found is None:
         found = convert()
-        store(sources, *found)
+        _store(identity, *found)
     return found
 
 

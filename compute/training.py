@@ -12,7 +12,6 @@ Results do not depend on how the work is chunked: a run is reproducible bit for 
 from its settings and seed.
 """
 
-import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -192,12 +191,17 @@ class Training:
         point, the snapshot shares that point and its parameters.
         """
         evaluated = self.evaluated
-        unchanged = evaluated is not None and evaluated.updates == self.updates
-        model = evaluated.model if unchanged else frozen_model(Model.from_packed(self._P, self.n_classes))
-        return Snapshot(self.settings, model, evaluated.point if unchanged else None,
-                        self.samples_seen, self.updates, self.epoch, self.learning_rate,
-                        self.train_seconds, self.eval_seconds, self.total_samples,
-                        self.data.train.source)
+        if evaluated is not None and evaluated.updates == self.updates:
+            return self._snapshot(evaluated.model, evaluated.point)
+        return self._snapshot(self._copy_parameters(), None)
+
+    def _copy_parameters(self):
+        return frozen_model(Model.from_packed(self._P, self.n_classes))
+
+    def _snapshot(self, model, point):
+        return Snapshot(self.settings, model, point, self.samples_seen, self.updates, self.epoch,
+                        self.learning_rate, self.train_seconds, self.eval_seconds,
+                        self.total_samples, self.data.train.source)
 
     # --------------------------------------------------------------- the loop
 
@@ -353,7 +357,6 @@ class Training:
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             self._diverged()
         self.points.append(point)
-        self.evaluated = None
-        self.evaluated = dataclasses.replace(self.snapshot(), point=point)
+        self.evaluated = self._snapshot(self._copy_parameters(), point)
         return point
 
