@@ -46,11 +46,13 @@ def train_batches(P, G, state, step, indptr, indices, values, levels, labels, n_
             row = order[i]
             if i + PREFETCH_AHEAD < stop:
                 prefetch_row(indptr, indices, values, order[i + PREFETCH_AHEAD])
-            row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, z)
-            softmax_delta(z, n_classes, labels[row])
-            if direct:
-                deltas[i - a] = z
-            else:
+            # Direct steps keep each row's delta for later, so it is computed in place
+            # there (this also spares numba typing a slice copy, which took a third of
+            # this kernel's first-start compile time).
+            delta = deltas[i - a] if direct else z
+            row_logits(P, indices, values, levels, indptr[row], indptr[row + 1], bias_row, delta)
+            softmax_delta(delta, n_classes, labels[row])
+            if not direct:
                 add_outer(G, indices, values, levels, indptr[row], indptr[row + 1], bias_row,
                           z, share)
         if direct:
