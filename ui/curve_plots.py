@@ -9,11 +9,14 @@ tick labels), 45-110 ms every redraw while a run trains (measured offscreen, 2 c
 So the axes are cached as pictures, and on the samples and epochs axes the x range is
 set once to the whole extent of the visible runs: the runs grow into a fixed frame, and
 the x axes are not redrawn at every point (longest GUI gap 39-58 ms instead of 68-142).
+The grid is drawn by the views (:class:`_TickGrid`), not by the axes: pyqtgraph's own
+grid makes each cached axis picture as large as the plot, which doubled the painting.
 """
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -21,6 +24,42 @@ X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds":
 FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
           "train_accuracy", "test_accuracy")
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
+
+
+class _TickGrid(pg.UIGraphicsItem):
+    """Grid lines at the ticks of a plot's axes (major and minor), drawn in its view.
+
+    pyqtgraph's ``showGrid`` lets each axis draw the grid, which makes every cached
+    axis picture as large as the plot: it doubled the GUI thread's painting while a run
+    trains (measured offscreen: 0.6 s of paint events in a 3 s run, 0.35 s without; the
+    longest paint event 15-28 ms, now 7-9). These lines cost a handful of draw calls.
+    """
+
+    def __init__(self, plot_item):
+        super().__init__()
+        self._axes = (plot_item.getAxis("bottom"), plot_item.getAxis("left"))
+        self._pens = []
+        for colour in ("#dcdcdc", "#f0f0f0"):  # major, minor
+            pen = QPen(QColor(colour))
+            pen.setCosmetic(True)  # one pixel wide whatever the view's scale
+            self._pens.append(pen)
+        self.setZValue(-1000)  # under the curves
+
+    def paint(self, painter, option, widget=None):
+        view = self.boundingRect()  # the visible part of the view, in data coordinates
+        for axis in self._axes:
+            low, high = sorted(axis.range)
+            vertical = axis.orientation == "bottom"
+            pixels = axis.geometry().width() if vertical else axis.geometry().height()
+            if high <= low or pixels <= 0:
+                continue
+            for pen, (_, values) in zip(self._pens, axis.tickValues(low, high, pixels)):
+                painter.setPen(pen)
+                for v in values:
+                    if vertical:
+                        painter.drawLine(QPointF(v, view.top()), QPointF(v, view.bottom()))
+                    else:
+                        painter.drawLine(QPointF(view.left(), v), QPointF(view.right(), v))
 
 
 class _RunCurves:
@@ -82,7 +121,7 @@ class CurvePlots(QWidget):
         self.accuracy_plot.setLabel("left", "accuracy")
         # Loss falls and accuracy rises: keep each legend in the corner its curves leave free.
         for plot, corner in ((self.loss_plot, (-10, 10)), (self.accuracy_plot, (-10, -10))):
-            plot.showGrid(x=True, y=True, alpha=0.2)
+            plot.addItem(_TickGrid(plot.getPlotItem()), ignoreBounds=True)
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
