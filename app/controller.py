@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from compute import data as data_files
 from compute import download, metrics, params
-from compute._jit import leave_one_core
+from compute._jit import CoresBesideGui
 from compute.export import write_points_csv
 from compute.files import atomic_write
 from compute.runs import Run, RunStatus
@@ -367,9 +367,10 @@ class WorkerFailed(Exception):
 
 def _drive(training):
     """Worker body: the engine's generator, publishing a snapshot at each of its yields."""
-    leave_one_core()  # numba's thread count is per thread: this worker's only
+    cores = CoresBesideGui()
     try:
         for _ in training.steps():
+            cores.update()
             yield training.snapshot()
     except RuntimeError as error:
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
@@ -386,7 +387,7 @@ def _prepare_kernels(pair):
     """
     from compute import kernels
 
-    leave_one_core()
+    CoresBesideGui()  # the thread count a run starts with
     kernels.warm_up(pair.train.rows, pair.n_classes, force=True)
 
 
