@@ -93,11 +93,13 @@ class _RunCurves:
     def column(self, name):
         return self.buffer[FIELDS.index(name), :self.count]
 
-    def redraw(self, x_field):
+    def redraw(self, x_field, plot):
+        """Give the curves of ``plot`` ("loss" or "accuracy") their data up to now."""
         x = self.column(x_field)
         for name, item in self.items.items():
-            item.setData(x, self.column(name))
-            item.setVisible(self.run.visible)
+            if plot in name:
+                item.setData(x, self.column(name))
+                item.setVisible(self.run.visible)
 
     def remove(self, loss_plot, accuracy_plot):
         for name, item in self.items.items():
@@ -159,6 +161,11 @@ class CurvePlots(QWidget):
         self._x_extent = None
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self._redraw)
+        # The accuracy plot is redrawn in the event loop's next turn, so that the two
+        # plots are painted in two shorter pauses of the GUI thread instead of one.
+        self._accuracy_timer = QTimer(self, singleShot=True, interval=0)
+        self._accuracy_timer.timeout.connect(self._redraw_accuracy)
+        self._accuracy_dirty = set()
         self.x_axis.currentTextChanged.connect(self._axis_changed)
         self.log_loss.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         self._axis_changed(self.x_axis.currentText())
@@ -174,6 +181,7 @@ class CurvePlots(QWidget):
         """New points or a new look for ``run``; redrawn at most every REDRAW_MS."""
         if run.id not in self._curves:
             self._curves[run.id] = _RunCurves(run, self.loss_plot, self.accuracy_plot)
+            self._fit_x()  # the new frame now, not with the first points: a shorter redraw
         self._dirty.add(run.id)
         if not self._timer.isActive():
             self._timer.start()
@@ -183,6 +191,7 @@ class CurvePlots(QWidget):
         if curves is not None:
             curves.remove(self.loss_plot, self.accuracy_plot)
         self._dirty.discard(run.id)
+        self._accuracy_dirty.discard(run.id)
 
     def point_count(self, run):
         """Points of ``run`` drawn so far (for tests and the status bar)."""
@@ -193,15 +202,26 @@ class CurvePlots(QWidget):
         """Redraw now (what the timer does)."""
         self._timer.stop()
         self._redraw()
+        self._accuracy_timer.stop()
+        self._redraw_accuracy()
 
     def _redraw(self):
         for run_id in list(self._dirty):
             curves = self._curves.get(run_id)
             if curves is not None:
                 curves.take_new_points()
-                curves.redraw(self.x_field)
+                curves.redraw(self.x_field, "loss")
+        self._accuracy_dirty |= self._dirty
         self._dirty.clear()
         self._fit_x()
+        self._accuracy_timer.start()
+
+    def _redraw_accuracy(self):
+        for run_id in list(self._accuracy_dirty):
+            curves = self._curves.get(run_id)
+            if curves is not None:
+                curves.redraw(self.x_field, "accuracy")
+        self._accuracy_dirty.clear()
 
     def _fit_x(self):
         """Frame the x axis on the visible runs' whole extent (samples or epochs); the
