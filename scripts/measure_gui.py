@@ -1,6 +1,6 @@
 """Measure the studio while it trains: event-loop gaps and throughput against headless.
 
-    python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000] [--busy 2]
+    python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000] [--busy 2] [--size 1024x700]
 
 Runs the same settings headless (the engine alone, in this process) and in the real
 window (offscreen unless DISPLAY is set), and prints: the longest gap between two ticks
@@ -39,6 +39,7 @@ def main():
     parser.add_argument("--preset", default="seed-minibatch100")
     parser.add_argument("--views", action="store_true",
                         help="watch the run in the Inside-the-model tab (weights) while it trains")
+    parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1024x700")
     parser.add_argument("--busy", type=int, default=0, metavar="N",
                         help="run N CPU-bound processes beside the measurement")
     args = parser.parse_args()
@@ -72,6 +73,8 @@ def measure(args):
     app = QApplication(sys.argv[:1])
     store = QSettings(SETTINGS_FILE, QSettings.Format.IniFormat)
     window = build_window(args.data, store=store)
+    if args.size:
+        window.resize(*map(int, args.size.split("x")))
     window.show()
     ticks = []
     timer = QTimer(interval=5)
