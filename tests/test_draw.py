@@ -139,6 +139,10 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
     Image.fromarray((255 - digit * 255).astype(np.uint8)).resize((150, 150)).save(picture)
     broken = tmp_path / "broken.png"
     broken.write_text("not a picture")
+    eps = tmp_path / "drawing.png"  # PostScript: would run an external interpreter
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    huge = tmp_path / "huge.png"
+    Image.new("L", (6000, 6000), 255).save(huge)
 
     def drop(path):
         data = QMimeData()
@@ -149,5 +153,12 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
 
     drop(picture)
     assert wait_for_digit(qtbot, tab) == 2
-    drop(broken)
-    assert "broken.png: not an image" in tab.status.text()
+    for path, words in ((broken, "not an image in a format read here"),
+                        (eps, "not an image in a format read here"),
+                        (huge, "6000x6000 pixels is too large")):
+        drop(path)
+        qtbot.waitUntil(lambda: path.name in tab.status.text(), timeout=10_000)
+        assert words in tab.status.text()
+    drop(picture)  # and it still works
+    qtbot.waitUntil(lambda: tab.status.text() == "", timeout=10_000)
+    assert wait_for_digit(qtbot, tab) == 2

@@ -19,7 +19,7 @@ class DigitCanvas(QWidget):
     """Draw with the mouse, a pen or a finger (Qt turns those into mouse events)."""
 
     changed = Signal()
-    dropFailed = Signal(str)  # the path of a dropped file that is not an image
+    fileDropped = Signal(str)  # the path of a dropped file: the owner reads it (off this thread)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -74,6 +74,17 @@ class DigitCanvas(QWidget):
         self._strokes.clear()
         self._picture = image.convertToFormat(QImage.Format.Format_ARGB32)
         self._changed()
+
+    def set_picture_array(self, pixels):
+        """Show a picture given as an array (gray, gray+alpha, RGB or RGBA, uint8)."""
+        if pixels.ndim == 3 and pixels.shape[2] == 2:  # gray + alpha: as RGBA
+            pixels = np.dstack([pixels[..., 0]] * 3 + [pixels[..., 1]])
+        pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+        height, width = pixels.shape[:2]
+        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
+        kind = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888,
+                4: QImage.Format.Format_RGBA8888}[channels]
+        self.set_picture(QImage(pixels.data, width, height, width * channels, kind).copy())
 
     def paste(self):
         image = QApplication.clipboard().image()
@@ -148,9 +159,5 @@ class DigitCanvas(QWidget):
         if data.hasImage():
             self.set_picture(QImage(data.imageData()))
         elif data.hasUrls():
-            image = QImage(data.urls()[0].toLocalFile())
-            if image.isNull():
-                self.dropFailed.emit(data.urls()[0].toLocalFile())
-                return
-            self.set_picture(image)
+            self.fileDropped.emit(data.urls()[0].toLocalFile())
         event.acceptProposedAction()

@@ -80,7 +80,7 @@ class DrawTab(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=PREDICT_MS)
         self._timer.timeout.connect(self.predict_now)
         self.canvas.changed.connect(self._invalidate)
-        self.canvas.dropFailed.connect(lambda path: self._say(f"{path}: not an image"))
+        self.canvas.fileDropped.connect(self.open_picture)
         self.model_box.currentIndexChanged.connect(lambda _: self._invalidate())
         self.width_box.valueChanged.connect(lambda value: setattr(self.canvas, "brush_width", float(value)))
         clear.clicked.connect(self.canvas.clear)
@@ -151,6 +151,12 @@ class DrawTab(QWidget):
             return
         self.view.show_prediction(prepared.pixels, probabilities)
         self.status.setText("")
+
+    def open_picture(self, path):
+        """Show and classify a picture file, read in a worker with the command line's checks
+        (raster formats only, a size limit); a file it refuses is named in the status line."""
+        run_in_background(preprocess.read_image, path, on_result=self.canvas.set_picture_array,
+                          on_error=lambda error: self._say(str(error)))
 
     def _say(self, text):
         self.status.setText(text)

@@ -464,11 +464,11 @@ class MainWindow(QMainWindow):
         """Tell the user, without blocking the event loop (a window-modal box)."""
         self.last_message = text
         self.statusBar().showMessage(text, 10000)
-        if self._dialog is not None:
-            self._dialog.close()
-        self._dialog = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab", text,
-                                   QMessageBox.StandardButton.Ok, self)
-        self._dialog.setObjectName("messageBox")
+        if self._dialog is None:  # one box, reused: a new one per message piled up hidden
+            self._dialog = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab", "",
+                                       QMessageBox.StandardButton.Ok, self)
+            self._dialog.setObjectName("messageBox")
+        self._dialog.setText(text)
         self._dialog.open()
 
     def _last_dir(self):
