@@ -70,7 +70,21 @@ def build_parser():
     train.add_argument("--eval-every", type=int, metavar="N", help="a point every N samples (default 5000)")
     train.add_argument("--seed", type=_whole(0), metavar="S")
     train.add_argument("--l2", type=float, metavar="X", help="L2 weight decay")
-    train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
+    train.add_argument("--schedule", choices=list(SCHEDULES),
+                       help="learning-rate schedule (formulas in the README)")
+    train.add_argument("--step-factor", type=float, metavar="F",
+                       help="step schedule: multiply the rate by F at each step (default 0.5)")
+    train.add_argument("--step-epochs", type=float, metavar="E",
+                       help="step schedule: a step every E epochs, fractions allowed "
+                            "(default: a third of the run)")
+    train.add_argument("--inverse-decay", type=float, metavar="K",
+                       help="inverse schedule: rate / (1 + K * epoch) (default 1)")
+    extras = train.add_argument_group("optimizer settings (defaults: the optimizer's usual ones)")
+    extras.add_argument("--momentum", type=float, metavar="M", help="momentum, nesterov (default 0.9)")
+    extras.add_argument("--beta1", type=float, metavar="B", help="adam (default 0.9)")
+    extras.add_argument("--beta2", type=float, metavar="B", help="adam (default 0.999)")
+    extras.add_argument("--epsilon", type=float, metavar="E", help="adagrad, rmsprop, adam (default 1e-8)")
+    extras.add_argument("--rho", type=float, metavar="R", help="rmsprop (default 0.99)")
     train.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
     train.add_argument("--init", choices=list(INITS), help="initial weights")
     train.add_argument("--save", metavar="PARAMS.hdf5", help="save the parameters (course schema)")
@@ -128,13 +142,17 @@ def build_parser():
     return parser
 
 
+#: Settings taken from the options of the same name (batch size and shuffling aside).
+SETTING_OPTIONS = ("optimizer", "learning_rate", "epochs", "eval_every", "seed", "l2", "schedule",
+                   "init", "momentum", "beta1", "beta2", "epsilon", "rho", "step_factor",
+                   "step_epochs", "inverse_decay")
+
+
 def _settings_from(args):
     from compute.settings import Settings, preset
 
     settings = preset(args.preset) if args.preset else Settings()
-    changes = {name: getattr(args, name) for name in
-               ("optimizer", "learning_rate", "epochs", "eval_every", "seed", "l2", "schedule", "init")
-               if getattr(args, name) is not None}
+    changes = {name: getattr(args, name) for name in SETTING_OPTIONS if getattr(args, name) is not None}
     if args.batch_size is not None:
         changes["batch_size"] = None if args.batch_size == "full" else args.batch_size
     if args.no_shuffle:

@@ -117,7 +117,7 @@ def learning_rates(settings, samples_at_update, total_samples, n_train):
     if settings.schedule == "constant":
         return np.full(epoch.shape, lr)
     if settings.schedule == "step":
-        every = settings.step_epochs or max(settings.epochs / 3, 1.0)
+        every = settings.step_epochs or settings.epochs / 3  # steps within a 1-epoch run too
         return lr * settings.step_factor ** np.floor(epoch / every)
     if settings.schedule == "inverse":
         return lr / (1.0 + settings.inverse_decay * epoch)

@@ -116,3 +116,45 @@ def test_no_data_anywhere_says_what_to_do_on_the_command_line(tmp_path):
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "no data found in" in done.stderr and str(tmp_path / "empty") in done.stderr
     assert "pass --data DIR" in done.stderr and "softmax-lab download" in done.stderr
+
+
+def test_every_setting_has_an_option_and_each_option_is_applied():
+    from dataclasses import fields
+
+    from app.cli import _settings_from, build_parser
+    from compute.settings import Settings
+
+    given = {"optimizer": "rmsprop", "learning_rate": 0.25, "epochs": 3, "eval_every": 777,
+             "seed": 5, "l2": 0.001, "schedule": "step", "init": "zeros", "momentum": 0.5,
+             "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6, "rho": 0.9, "step_factor": 0.25,
+             "step_epochs": 0.5, "inverse_decay": 2.0}
+    assert {f.name for f in fields(Settings)} == set(given) | {"batch_size", "shuffle"}
+    words = ["train", "--batch-size", "64", "--no-shuffle"]
+    for name, value in given.items():
+        words += [f"--{name.replace('_', '-')}", str(value)]
+    settings = _settings_from(build_parser().parse_args(words))
+    assert settings == Settings(batch_size=64, shuffle=False, **given)
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--beta1", "1.5", "beta1 must be in [0, 1)"),
+    ("--step-factor", "2", "step factor must be in (0, 1]"),
+    ("--epsilon", "0", "epsilon must be > 0"),
+    ("--inverse-decay", "-1", "1/t decay must be >= 0"),
+])
+def test_bad_optimizer_and_schedule_settings_get_one_line(tmp_path, option, value, words):
+    done = softmax_lab("train", option, value, "--quiet")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert words in done.stderr.strip().splitlines()[-1]
+
+
+def test_a_step_schedule_steps_within_a_one_epoch_run():
+    from compute.settings import Settings
+    from compute.training import learning_rates
+
+    settings = Settings(schedule="step", learning_rate=0.8, step_factor=0.5)
+    rates = learning_rates(settings, [0, 19_999, 20_000, 40_000, 59_999], 60_000, 60_000)
+    assert rates.tolist() == [0.8, 0.8, 0.4, 0.2, 0.2]
+    halves = learning_rates(Settings(schedule="step", learning_rate=0.8, epochs=4, step_epochs=0.5),
+                            [0, 30_000, 60_000, 239_999], 240_000, 60_000)
+    assert halves.tolist() == [0.8, 0.4, 0.2, 0.8 * 0.5 ** 7]

@@ -56,7 +56,7 @@ def test_settings_fill_widgets_and_widgets_give_settings(qtbot):
     panel.set_settings(PRESETS["best"])
     assert panel.preset.currentText() == "best"
     assert panel.optimizer.currentText() == "adam"
-    assert panel.batch_size.value() == 100 and panel.learning_rate.value() == 0.003
+    assert panel.batch_size.value() == 200 and panel.learning_rate.value() == 0.02
     assert panel.settings() == PRESETS["best"]
 
     panel.full_batch.setChecked(True)
