@@ -94,6 +94,18 @@ def build_parser():
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    course = commands.add_parser(
+        "assignment", help="the course assignment's four experiments, in one report folder",
+        description="Run the course's experiments (seed-bgd, seed-sgd1, seed-minibatch100, "
+                    "seed-report), check the gradient's derivation numerically, and write a report "
+                    "folder: index.html (derivation, curves, results, cost, differences from the "
+                    "course's code), results.json, and each experiment's parameters and points.")
+    _add_data_options(course, train=False)
+    course.add_argument("--out", required=True, metavar="DIR", help="the report folder (must not exist)")
+    course.add_argument("--target", type=float, default=0.90, metavar="ACC",
+                        help="test accuracy for the 'to reach' columns (default 0.90)")
+    course.add_argument("--quiet", action="store_true", help="no progress bars")
+
     evaluate = commands.add_parser("evaluate", help="loss, accuracy and confusion of a parameter file")
     evaluate.add_argument("--params", required=True, metavar="P", help="parameter file (HDF5, 'w' and 'b')")
     _add_data_options(evaluate, train=False)
@@ -236,17 +248,65 @@ def _train(args):
     return status
 
 
-def _write_report(folder, training, pair):
+def _assignment(args):
+    from compute.errors import DataError
+    from compute.files import check_new_folder
+
+    if not 0 < args.target <= 1:
+        raise DataError(f"--target must be an accuracy in (0, 1]; got {args.target}")
+    out = Path(args.out).resolve()
+    check_new_folder(out)
+    if args.test:
+        raise DataError("assignment trains as well as tests: give --data DIR (both files)")
+
+    from tqdm import tqdm
+
+    from compute import assignment, data
+
+    pair = data.load(args.data)
+    check = assignment.check_gradient(pair.train)
+    experiments = []
+    for name in assignment.EXPERIMENTS:
+        with tqdm(desc=name, unit="samples", unit_scale=True, disable=args.quiet, file=sys.stderr,
+                  dynamic_ncols=True, leave=False) as bar:
+            def advance(training, bar=bar):
+                bar.total = training.total_samples
+                bar.update(training.samples_seen - bar.n)
+            experiments.append(assignment.run_experiment(pair, name, steps=advance, float64=True))
+    app = _offscreen_application()  # noqa: F841  (needed to draw)
+    from app import assignment as report
+    from ui.report_images import comparison_png
+
+    curves = comparison_png([(e.name, colour, e.points) for e, colour in zip(experiments, report.COLOURS)],
+                            size=(1000, 760), log_x=True)
+    report.write(out, pair, experiments, check, curves, args.target)
+    print(f"gradient check: largest difference {check.max_abs_error:.1e} "
+          f"({check.max_rel_error:.1e} of the largest entry)")
+    print(f"{'experiment':<18} {'test acc.':>9} {'without b':>9} {'test loss':>9} {'train s':>8}")
+    for e in experiments:
+        r = e.result(pair.train.n_samples, args.target)
+        print(f"{e.name:<18} {r['test_accuracy']:>9.4f} {r['test_accuracy_without_bias']:>9.4f} "
+              f"{r['test_loss']:>9.4f} {r['train_seconds']:>8.2f}")
+    print(f"report written to {out} (open index.html)")
+    return 0
+
+
+def _offscreen_application():
+    """A QApplication to draw report pictures with, offscreen when there is no display."""
     import os
 
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
+    return QApplication.instance() or QApplication([])
+
+
+def _write_report(folder, training, pair):
     from app.report import write_report
     from ui.report_images import curves_png
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841  (needed to draw)
+    app = _offscreen_application()  # noqa: F841  (needed to draw)
     name = f"{training.settings.describe()}"
     evaluated = training.evaluated
     write_report(folder, name, training.settings, training.points, evaluated.model,
@@ -420,7 +480,8 @@ def main(argv=None):
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": _train, "evaluate": _evaluate, "bench": _bench, "predict": _predict,
+    handlers = {"train": _train, "assignment": _assignment, "evaluate": _evaluate, "bench": _bench,
+                "predict": _predict,
                 "download": _download, "cache": _cache, "gui": _gui, None: _gui}
     try:
         return handlers[args.command](args)

@@ -134,9 +134,12 @@ class Training:
     settings : Settings
     model : compute.params.Model, optional
         Start from these parameters instead of the settings' initialisation.
+    precision : numpy dtype, optional
+        The parameters' precision while training: float32 (the default, and what makes
+        the kernels fast), or float64 (as the course's numpy code trained).
     """
 
-    def __init__(self, data, settings, model=None):
+    def __init__(self, data, settings, model=None, precision=None):
         self.data = data
         self.settings = settings.validated()
         self.n_classes = data.n_classes
@@ -149,7 +152,8 @@ class Training:
         # Trained in float32 (see kernels.TRAINING_DTYPE); evaluated, like a saved file,
         # in float64 from a copy, so that a point's figures are those of the file.
         self._P64 = model.packed()
-        self._state = kernels.TrainingState.start(self._P64.astype(kernels.TRAINING_DTYPE))
+        precision = kernels.TRAINING_DTYPE if precision is None else np.dtype(precision)
+        self._state = kernels.TrainingState.start(self._P64.astype(precision))
         self._P = self._state.parameters
         self._finite_P = self._P.copy()
         self._optimizer = settings.optimizer_rule()
