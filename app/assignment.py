@@ -44,7 +44,7 @@ def write(folder, pair, experiments, check, curves_png, target=assignment.TARGET
         (staging / "results.json").write_text(json.dumps(results, indent=1))
         (staging / "curves.png").write_bytes(curves_png)
         for experiment in experiments:
-            evaluated = experiment.training.evaluated
+            evaluated = experiment.run.evaluated
             params.save(staging / f"{experiment.name}.hdf5", evaluated.model, evaluated.metadata())
             write_points_csv(staging / f"{experiment.name}.csv", experiment.points)
         (staging / "index.html").write_text(_html(pair, results, check, curves_png, target))
@@ -96,6 +96,10 @@ for every experiment.</p>"""
     float_rows = ", ".join(f"{html.escape(r['experiment'])} {r['test_accuracy']:.4f} vs {r['test_accuracy_float64_training']:.4f}"
                            for r in results if r["test_accuracy_float64_training"] is not None)
     per_update = "2·B·d·K + 2·B·K + (d+1)·K"
+    float_text = (f"Each experiment was trained again with float64 parameters; test accuracy, float32 vs "
+                  f"float64 training: {float_rows}." if float_rows else
+                  "(The float64 comparison is made by <code>softmax-lab assignment</code>, which trains each "
+                  "experiment a second time in float64.)")
     return f"""<!doctype html><html lang="en"><meta charset="utf-8">
 <title>Softmax regression on MNIST: the course assignment</title>
 <style>
@@ -158,8 +162,7 @@ point (points come every 5,000 samples, or every epoch for seed-report).</p>
 (samples 0) and then every 5,000 samples, the end of the run included, so the first point is the
 untrained model and the last is the model that is saved.</p>
 <p><b>Float32 training.</b> The course's numpy code trained in float64. Softmax Lab trains in float32
-(half the memory traffic) and evaluates and saves in float64. Each experiment was trained again with
-float64 parameters; test accuracy, float32 vs float64 training: {float_rows}.</p>
+(half the memory traffic) and evaluates and saves in float64. {float_text}</p>
 
 <h2>Files</h2>
 <p><a href="results.json">results.json</a> (every figure above, and every point);

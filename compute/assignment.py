@@ -111,39 +111,47 @@ def check_gradient(dataset, rows=64, entries=40, l2=1e-3, step=1e-5, seed=0):
 
 @dataclass
 class Experiment:
-    """One of the course's experiments, trained, with what the report needs of it."""
+    """One of the course's experiments, trained, with what the report needs of it.
+
+    ``run`` is anything with ``settings``, ``points`` and ``evaluated`` (the snapshot of
+    the last point): a :class:`compute.training.Training` on the command line, a
+    :class:`compute.runs.Run` in the studio.
+    """
 
     name: str
-    training: Training
+    run: object
     without_bias: metrics.Evaluation  # the test set scored as the course's script did
     float64_test_accuracy: float = None  # trained again with float64 parameters, if asked
 
     @property
     def settings(self):
-        return self.training.settings
+        return self.run.settings
 
     @property
     def points(self):
-        return self.training.points
+        return self.run.points
 
     def cost(self, n_train, target=TARGET):
         """Multiply-adds (course's dense count) and time to the end and to ``target``."""
-        t = self.training
-        d, K = t.data.n_features, t.n_classes
-        B = t.batch_size
-        updates, total = analysis.multiply_adds(n_train, self.settings.batch_size, self.settings.epochs, d, K,
-                                                samples_seen=t.samples_seen)
+        evaluated = self.run.evaluated
+        d, K = evaluated.model.n_features, evaluated.model.n_classes
+        B = n_train if self.settings.batch_size is None else min(self.settings.batch_size, n_train)
+        seconds = evaluated.train_seconds
+
+        def count(samples):
+            return analysis.multiply_adds(n_train, self.settings.batch_size, self.settings.epochs, d, K,
+                                          samples_seen=samples)
+
+        updates, total = count(evaluated.samples_seen)
         reached = analysis.first_reaching(self.points, target)
         to_target = None
         if reached is not None:
             to_target = {"samples": reached.samples_seen, "seconds": reached.train_seconds,
-                         "multiply_adds": analysis.multiply_adds(
-                             n_train, self.settings.batch_size, self.settings.epochs, d, K,
-                             samples_seen=reached.samples_seen)[1]}
+                         "multiply_adds": count(reached.samples_seen)[1]}
         return {"batch_size": B, "updates": updates,
                 "multiply_adds_per_update": analysis.multiply_adds_per_update(B, d, K),
-                "multiply_adds_total": total, "train_seconds": t.train_seconds,
-                "samples_per_second": t.samples_seen / t.train_seconds if t.train_seconds else None,
+                "multiply_adds_total": total, "train_seconds": seconds,
+                "samples_per_second": evaluated.samples_seen / seconds if seconds else None,
                 "to_target": to_target}
 
     def result(self, n_train, target=TARGET):
@@ -171,6 +179,13 @@ class Experiment:
         }
 
 
+def experiment(name, run, test):
+    """The :class:`Experiment` of a finished run: its test set scored without the bias too."""
+    model = run.evaluated.model
+    bare = Model(model.weights, np.zeros_like(model.bias))
+    return Experiment(name, run, metrics.evaluate(bare, test))
+
+
 def run_experiment(pair, name, steps=None, float64=False):
     """Train one experiment; ``steps`` (optional) sees the training after each yield.
 
@@ -181,10 +196,8 @@ def run_experiment(pair, name, steps=None, float64=False):
     for _ in training.steps():
         if steps is not None:
             steps(training)
-    model = training.evaluated.model
-    bare = Model(model.weights, np.zeros_like(model.bias))
-    experiment = Experiment(name, training, metrics.evaluate(bare, pair.test))
+    result = experiment(name, training, pair.test)
     if float64:
         double = Training(pair, replace(preset(name), eval_every=10**12), precision=np.float64)
-        experiment.float64_test_accuracy = double.run().test_accuracy
-    return experiment
+        result.float64_test_accuracy = double.run().test_accuracy
+    return result
