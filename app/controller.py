@@ -14,7 +14,7 @@ import time
 from itertools import count
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from compute import data as data_files
 from compute import download, metrics, params
@@ -22,6 +22,7 @@ from compute._jit import CoresBesideGui
 from compute.export import write_points_csv
 from compute.files import atomic_write
 from compute.runs import Run, RunStatus
+from compute.settings import COURSE_EXPERIMENTS, preset
 from compute.training import Point, Settings, Snapshot, Training, TrainingDiverged, frozen_model
 from ui.background import run_in_background
 
@@ -86,6 +87,7 @@ class RunController(QObject):
         self.data = None
         self.runs = []
         self._ids = count(1)
+        self._queue = []  # (settings, name) of runs to start when the active one finishes
         self._worker = None
         self._active = None
         self._loader = None
@@ -176,11 +178,7 @@ class RunController(QObject):
 
     def start(self, settings, name=None):
         """Start training a new run; returns it, or None when refused (with a message)."""
-        if self.busy:
-            self.message.emit("A run is already training: stop it first, or wait for it to end.")
-            return None
-        if self.data is None:
-            self.message.emit("Open a data set first (File > Open data folder).")
+        if self._refused():
             return None
         try:
             training = Training(self.data, settings)
@@ -204,6 +202,28 @@ class RunController(QObject):
         self._worker.resumed.connect(lambda: self._set_status(run, RunStatus.RUNNING))
         self._worker.start()
         return run
+
+    def _refused(self):
+        """Whether a run cannot start now; if so, the user is told why."""
+        if self.busy:
+            self.message.emit("A run is already training: stop it first, or wait for it to end.")
+        elif self.data is None:
+            self.message.emit("Open a data set first (File > Open data folder).")
+        else:
+            return False
+        return True
+
+    def run_course_experiments(self):
+        """Train the course's four experiments one after the other (Stop ends the queue)."""
+        if self._refused():
+            return
+        self._queue = [(preset(name), name) for name in COURSE_EXPERIMENTS]
+        self._start_queued()
+
+    def _start_queued(self):
+        settings, name = self._queue.pop(0)
+        if self.start(settings, name) is None:
+            self._queue.clear()
 
     def pause(self):
         if self._worker is not None and self._active.status == RunStatus.RUNNING:
@@ -261,6 +281,14 @@ class RunController(QObject):
             self.progress.emit(run)
             self.busyChanged.emit(False)
         self.runChanged.emit(run)
+        if self._queue and status == RunStatus.FINISHED:
+            QTimer.singleShot(0, self._start_queued)
+        elif self._queue:
+            self._queue.clear()
+            self.message.emit(f"{run.name} {status}: the rest of the course's experiments are not run.")
+        elif run.name == COURSE_EXPERIMENTS[-1] and status == RunStatus.FINISHED:
+            self.message.emit("The course's experiments are done: File > Export assignment report… "
+                              "writes their report (derivation, curves, results, costs).")
 
     def _failed(self, run, error):
         if isinstance(error, TrainingDiverged):
@@ -344,6 +372,13 @@ class RunController(QObject):
         """Write ``content`` (a PNG, say) to ``path`` atomically, in a worker thread."""
         self._write(_write_bytes, path, content, written=path)
 
+    def write_assignment(self, runs, folder, curves_png):
+        """Write the course assignment's report of ``runs`` ((name, Run) pairs, finished) in
+        a worker thread (``fileWritten`` or ``message``)."""
+        if self.data is None:
+            return
+        self._write(_write_assignment, folder, self.data, runs, curves_png, written=folder)
+
     def write_report(self, run, folder, curves_png):
         """Write ``run``'s report folder in a worker thread (``fileWritten`` or ``message``)."""
         from app.report import write_report
@@ -355,6 +390,15 @@ class RunController(QObject):
         self._write(write_report, folder, run.name, run.settings, points, snapshot.model,
                     snapshot.metadata(), self.data.test, self.data.train.n_samples, curves_png,
                     written=folder)
+
+
+def _write_assignment(folder, pair, runs, curves_png):
+    """Worker body: the assignment report of the studio's runs of the course's experiments."""
+    from app import assignment as report
+    from compute import assignment
+
+    experiments = [assignment.experiment(name, run, pair.test) for name, run in runs]
+    report.write(folder, pair, experiments, assignment.check_gradient(pair.train), curves_png)
 
 
 class WorkerFailed(Exception):

@@ -45,6 +45,8 @@ def wire(controller, window):
             (w.exportCsvRequested, c.export_csv),
             (w.exportPngRequested, lambda content, path: c.export_bytes(content, path)),
             (w.exportReportRequested, c.write_report),
+            (w.courseExperimentsRequested, c.run_course_experiments),
+            (w.exportAssignmentRequested, c.write_assignment),
             (w.closing, c.shutdown),
             (w.runs.renamed, c.rename),
             (w.runs.deleteRequested, c.remove),

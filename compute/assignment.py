@@ -10,11 +10,10 @@ import numpy as np
 
 from . import analysis, kernels, metrics
 from .params import Model
-from .settings import preset
+from .settings import COURSE_EXPERIMENTS, preset
 from .training import Training
 
-#: The course's experiments, in the order of its report.
-EXPERIMENTS = ("seed-bgd", "seed-sgd1", "seed-minibatch100", "seed-report")
+EXPERIMENTS = COURSE_EXPERIMENTS
 #: Test accuracy for the "to reach a target" columns (the course's runs all pass it).
 TARGET = 0.90
 #: What the course's first script reported for what it ran (seed-report).

@@ -115,6 +115,10 @@ PRESETS = {
 }
 
 
+#: The course's experiments (presets), in the order of its report.
+COURSE_EXPERIMENTS = ("seed-bgd", "seed-sgd1", "seed-minibatch100", "seed-report")
+
+
 def preset(name):
     """The :class:`Settings` of a preset by name."""
     try:

@@ -470,3 +470,43 @@ def test_a_parameter_file_with_absurd_attributes_loads_and_reports(qtbot, studio
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(type(studio.save_action), "exportReportAction").trigger()
     assert (tmp_path / "odd.hdf5 report" / "index.html").is_file()
+
+
+def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot, studio, tmp_path, monkeypatch):
+    import json
+
+    from PySide6.QtGui import QAction
+
+    from compute.runs import RunStatus
+    from compute.settings import COURSE_EXPERIMENTS
+
+    studio.findChild(QAction, "exportAssignmentAction").trigger()
+    assert "Train the course's experiments first" in studio.last_message
+    studio.findChild(QAction, "courseExperimentsAction").trigger()
+    qtbot.waitUntil(lambda: len(studio.runs.all_runs()) == 4 and not studio.controller.busy, timeout=300_000)
+    runs = studio.runs.all_runs()
+    assert [run.name for run in runs] == list(COURSE_EXPERIMENTS)
+    assert all(run.status == RunStatus.FINISHED for run in runs)
+    assert "File > Export assignment report" in studio.last_message
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.findChild(QAction, "exportAssignmentAction").trigger()
+    folder = tmp_path / "assignment report"
+    results = json.loads((folder / "results.json").read_text())
+    assert [r["experiment"] for r in results] == list(COURSE_EXPERIMENTS)
+    assert abs(results[-1]["test_accuracy_without_bias"] - 0.9059) < 0.003
+    assert results[-1]["test_accuracy"] == runs[-1].last.test_accuracy
+    assert "The bias at test time" in (folder / "index.html").read_text()
+
+
+def test_stopping_one_of_the_course_experiments_ends_the_queue(qtbot, studio):
+    from PySide6.QtGui import QAction
+
+    studio.findChild(QAction, "courseExperimentsAction").trigger()
+    qtbot.waitUntil(lambda: studio.controller.busy, timeout=WAIT_MS)
+    studio.stop_button.click()
+    qtbot.waitUntil(lambda: not studio.controller.busy, timeout=WAIT_MS)
+    qtbot.wait(300)
+    assert len(studio.runs.all_runs()) == 1 and not studio.controller.busy
+    assert "the rest of the course's experiments are not run" in studio.last_message

@@ -14,13 +14,14 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QM
 
 from compute import data as data_files
 from compute.runs import RunStatus
-from compute.settings import Settings
+from compute.settings import COURSE_EXPERIMENTS as EXPERIMENTS
+from compute.settings import Settings, preset
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
 from .draw_tab import DrawTab
 from .insights_tab import InsightsTab
-from .report_images import curves_png
+from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
 
 MAX_RECENT = 8
@@ -85,6 +86,10 @@ class MainWindow(QMainWindow):
     exportCsvRequested(Run, str), exportPngRequested(bytes, str)
     exportReportRequested(Run, str, bytes)
         A run, its report folder, and the curves picture.
+    courseExperimentsRequested()
+        Train the course's four experiments, one after the other.
+    exportAssignmentRequested(list, str, bytes)
+        The course's experiments as (name, Run) pairs, the report folder, and their curves.
     closing()
         The window is closing: stop and wait for background work now.
 
@@ -105,6 +110,8 @@ class MainWindow(QMainWindow):
     exportCsvRequested = Signal(object, str)
     exportPngRequested = Signal(bytes, str)
     exportReportRequested = Signal(object, str, bytes)
+    courseExperimentsRequested = Signal()
+    exportAssignmentRequested = Signal(list, str, bytes)
     closing = Signal()
 
     def __init__(self, bundled_model=None, store=None, parent=None):
@@ -203,6 +210,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Export curves as &CSV…", self.export_csv, name="exportCsvAction")
         self._action(file_menu, "Export plots as &PNG…", self.export_png, name="exportPngAction")
         self._action(file_menu, "Export run &report…", self.export_report, name="exportReportAction")
+        self._action(file_menu, "Export &assignment report…", self.export_assignment,
+                     name="exportAssignmentAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
         run_menu = self.menuBar().addMenu("&Run")
@@ -212,6 +221,9 @@ class MainWindow(QMainWindow):
                                          [QKeySequence("F6"), QKeySequence("Ctrl+P")], "pauseAction")
         self.stop_action = self._action(run_menu, "S&top", self.stopRequested,
                                         [QKeySequence("Shift+F5"), QKeySequence("Ctrl+.")], "stopAction")
+        run_menu.addSeparator()
+        self.course_action = self._action(run_menu, "Run the &course's experiments",
+                                          self.courseExperimentsRequested, name="courseExperimentsAction")
         self._refresh_recent()
 
     def _wire(self):
@@ -454,6 +466,31 @@ class MainWindow(QMainWindow):
         folder = Path(parent) / f"{run.name} report"
         picture = curves_png(run.points, run.name, run.color)
         self.exportReportRequested.emit(run, str(folder), picture)
+
+    def course_runs(self):
+        """The latest finished run of each of the course's experiments, as (name, run)
+        pairs, or None when one is missing (a run counts if its settings are the preset's)."""
+        found = []
+        for name in EXPERIMENTS:
+            matches = [run for run in self.runs.all_runs()
+                       if run.status == RunStatus.FINISHED and run.settings == preset(name) and run.points]
+            if not matches:
+                return None
+            found.append((name, matches[-1]))
+        return found
+
+    def export_assignment(self):
+        """Write the course assignment's report from the runs of its four experiments."""
+        runs = self.course_runs()
+        if runs is None or self.data is None:
+            self.show_message("Train the course's experiments first (Run > Run the course's experiments).")
+            return
+        parent = QFileDialog.getExistingDirectory(self, "Folder for the assignment report", self._last_dir())
+        if not parent:
+            return
+        picture = comparison_png([(name, run.color, run.points) for name, run in runs],
+                                 size=(1000, 760), log_x=True)
+        self.exportAssignmentRequested.emit(runs, str(Path(parent) / "assignment report"), picture)
 
     # ------------------------------------------------------------ messages, settings
 
