@@ -125,18 +125,20 @@ def pixel_scalar(folder):
 # -------------------------------------------------------------------- not the course schema
 
 
+def _bytes_file(folder, name, content):
+    path = folder / f"{name}.hdf5"
+    path.write_bytes(content)
+    return path
+
+
 @_case(DATA, "not an HDF5 file")
 def not_hdf5(folder):
-    path = folder / "not_hdf5.hdf5"
-    path.write_text("hello, not HDF5\n")
-    return path
+    return _bytes_file(folder, "not_hdf5", b"hello, not HDF5\n")
 
 
 @_case(DATA, "not an HDF5 file")
 def empty_file(folder):
-    path = folder / "empty_file.hdf5"
-    path.write_bytes(b"")
-    return path
+    return _bytes_file(folder, "empty_file", b"")
 
 
 @_case(DATA, "cannot be read as HDF5")
@@ -254,9 +256,7 @@ def params_link(folder):
 
 @_case(PARAMS, "not an HDF5 file")
 def params_not_hdf5(folder):
-    path = folder / "params_not_hdf5.hdf5"
-    path.write_text("hello, not HDF5\n")
-    return path
+    return _bytes_file(folder, "params_not_hdf5", b"hello, not HDF5\n")
 
 
 @_case(PARAMS, "'w' declares 80,000,000,000 bytes but stores")
