@@ -298,9 +298,18 @@ class RunController(QObject):
         self.message.emit(f"{run.name}: {run.message}")
 
     def _new_run(self, settings, name=None):
+        """A run with the next colour, named ``name`` or after what it runs ("best",
+        "adam lr 0.003 b100"); a name already in the list gets " (2)", " (3)", ..."""
         number = next(self._ids)
         color = PALETTE[(number - 1) % len(PALETTE)]
-        return Run(number, name or f"Run {number}", color, settings)
+        base = name or settings.short_name()
+        taken = {run.name for run in self.runs}
+        unique = base
+        for copy in count(2):
+            if unique not in taken:
+                break
+            unique = f"{base} ({copy})"
+        return Run(number, unique, color, settings)
 
     def load_params(self, path):
         """Load a parameter file and evaluate it on the data, in a worker thread.

@@ -77,8 +77,9 @@ def build_window(data_folder=None, store=None):
     Parameters
     ----------
     data_folder : path, optional
-        Data to open; otherwise the default folders are tried (``$SOFTMAX_LAB_DATA``,
-        then the user data folder), and the window says how to get data if none holds any.
+        Data to open; otherwise the folder opened last (if it still holds data), then the
+        default folders (``$SOFTMAX_LAB_DATA``, then the user data folder); the window
+        says how to get data if none holds any.
     store : QSettings, optional
         Where settings persist (tests pass a temporary one).
 
@@ -99,6 +100,7 @@ def build_window(data_folder=None, store=None):
     controller = RunController(window)  # a child: it lives as long as the window
     wire(controller, window)
     window.controller = controller
+    data_folder = data_folder if data_folder is not None else window.last_data_folder()
     if data_folder is not None:
         controller.load_data(data_folder)
     else:

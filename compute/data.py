@@ -386,12 +386,15 @@ def default_folders():
     return folders
 
 
+def holds_data(folder):
+    """Whether ``folder`` holds a data set (course HDF5 files or IDX files)."""
+    folder = Path(folder)
+    return folder.is_dir() and ((folder / TRAIN_HDF5).is_file() or bool(idx_files(folder)))
+
+
 def find_default_folder():
     """The first default folder that holds a data set, or None."""
-    for folder in default_folders():
-        if folder.is_dir() and ((folder / TRAIN_HDF5).is_file() or idx_files(folder)):
-            return folder
-    return None
+    return next((folder for folder in default_folders() if holds_data(folder)), None)
 
 
 def load_test(data=None, test=None):

@@ -90,6 +90,14 @@ class Settings:
         return Optimizer(self.optimizer, momentum=self.momentum, beta1=self.beta1,
                                  beta2=self.beta2, epsilon=self.epsilon, rho=self.rho, l2=self.l2)
 
+    def short_name(self):
+        """What ran, in a few words: the preset's name, else e.g. "adam lr 0.003 b100"."""
+        for name, settings in PRESETS.items():
+            if settings == self:
+                return name
+        batch = "full" if self.batch_size is None else self.batch_size
+        return f"{self.optimizer} lr {self.learning_rate:g} b{batch}"
+
     def describe(self):
         batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
         return f"{self.optimizer}, {batch}, lr {self.learning_rate:g}, {self.epochs} epoch(s)"

@@ -131,7 +131,7 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     point = run.points[6]
     assert point.samples_seen == 30000
     assert f"{point.test_accuracy:.4f}" in studio.plots.readout.text()
-    assert "Run 1" in studio.plots.readout.text()
+    assert "seed-minibatch100" in studio.plots.readout.text()  # the run's name
 
 
 def test_pause_resume_and_stop(qtbot, studio):
@@ -324,7 +324,7 @@ def test_insight_views_follow_the_selected_run(qtbot, studio):
     studio.tabs.setCurrentWidget(insights)
     tiles = [label for label in insights.weights._labels[0::2] if label.isVisible()]
     assert len(tiles) == 10 and not tiles[0].pixmap().isNull()
-    assert "Run 1" in insights.weights.caption.text()
+    assert "seed-minibatch100" in insights.weights.caption.text()
 
     expected = metrics.evaluate(run.model, studio.controller.data.test, confusion=True).confusion
     insights.views.setCurrentWidget(insights.confusion)
@@ -375,7 +375,7 @@ def test_export_report_through_the_menu(qtbot, studio, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(type(studio.save_action), "exportReportAction").trigger()
-    folder = tmp_path / "Run 1 report"
+    folder = tmp_path / "seed-minibatch100-report"
     assert f"Saved {folder}" in studio.statusBar().currentMessage()
     check_report(folder, run.points[-1].test_accuracy)
 
@@ -469,7 +469,7 @@ def test_a_parameter_file_with_absurd_attributes_loads_and_reports(qtbot, studio
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(type(studio.save_action), "exportReportAction").trigger()
-    assert (tmp_path / "odd.hdf5 report" / "index.html").is_file()
+    assert (tmp_path / "odd-report" / "index.html").is_file()
 
 
 def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot, studio, tmp_path, monkeypatch):
@@ -480,19 +480,19 @@ def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot
     from compute.runs import RunStatus
     from compute.settings import COURSE_EXPERIMENTS
 
-    studio.findChild(QAction, "exportAssignmentAction").trigger()
-    assert "Train the course's experiments first" in studio.last_message
+    assert not studio.findChild(QAction, "exportAssignmentAction").isEnabled()
     studio.findChild(QAction, "courseExperimentsAction").trigger()
     qtbot.waitUntil(lambda: len(studio.runs.all_runs()) == 4 and not studio.controller.busy, timeout=300_000)
     runs = studio.runs.all_runs()
     assert [run.name for run in runs] == list(COURSE_EXPERIMENTS)
     assert all(run.status == RunStatus.FINISHED for run in runs)
     assert "File > Export assignment report" in studio.last_message
+    assert studio.findChild(QAction, "exportAssignmentAction").isEnabled()
 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(QAction, "exportAssignmentAction").trigger()
-    folder = tmp_path / "assignment report"
+    folder = tmp_path / "assignment-report"
     results = json.loads((folder / "results.json").read_text())
     assert [r["experiment"] for r in results] == list(COURSE_EXPERIMENTS)
     assert abs(results[-1]["test_accuracy_without_bias"] - 0.9059) < 0.003
@@ -510,3 +510,82 @@ def test_stopping_one_of_the_course_experiments_ends_the_queue(qtbot, studio):
     qtbot.wait(300)
     assert len(studio.runs.all_runs()) == 1 and not studio.controller.busy
     assert "the rest of the course's experiments are not run" in studio.last_message
+
+
+# ------------------------------------------------------------------ a newcomer's first hour
+
+
+def test_runs_are_named_after_what_they_run(qtbot, studio):
+    first = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    again = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    custom = start(qtbot, studio, Settings(optimizer="adam", learning_rate=0.003, batch_size=100,
+                                           eval_every=60000))
+    wait_until_done(qtbot, studio)
+    assert [first.name, again.name, custom.name] == ["seed-minibatch100", "seed-minibatch100 (2)",
+                                                     "adam lr 0.003 b100"]
+
+
+def test_export_items_are_greyed_out_until_there_is_something_to_export(qtbot, tmp_path, store, no_qt_leaks):
+    from PySide6.QtGui import QAction
+
+    window = build_window(tmp_path, store=store)  # a folder without data
+    qtbot.addWidget(window)
+    names = ("exportCsvAction", "exportPngAction", "exportReportAction", "exportAssignmentAction",
+             "saveDataAction", "saveParamsAction")
+    assert not any(window.findChild(QAction, name).isEnabled() for name in names)
+    window.close()
+
+
+def test_after_a_run_the_export_items_work_and_the_status_bar_is_not_stale(qtbot, studio):
+    from PySide6.QtGui import QAction
+
+    run = start(qtbot, studio, dataclasses.replace(PRESETS["seed-minibatch100"], epochs=200))
+    qtbot.waitUntil(lambda: run.samples_seen > 0, timeout=WAIT_MS)
+    studio.pause_button.click()
+    qtbot.waitUntil(lambda: "paused" in studio.throughput.text(), timeout=WAIT_MS)
+    assert "ETA" not in studio.throughput.text()
+    studio.stop_button.click()
+    wait_until_done(qtbot, studio)
+    assert "ETA" not in studio.throughput.text() and not studio.progress.isVisible()
+    studio.runs.selectRow(0)
+    for name in ("exportCsvAction", "exportPngAction", "exportReportAction", "saveParamsAction"):
+        assert studio.findChild(QAction, name).isEnabled(), name
+
+
+def test_file_dialogs_start_where_the_last_one_ended_with_plain_names(qtbot, studio, tmp_path, monkeypatch):
+    from ui.main_window import file_stem
+
+    run = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    studio.runs.selectRow(0)
+    asked = []
+
+    def save_as(parent, title, start, filters):
+        asked.append(start)
+        return str(tmp_path / "elsewhere" / os.path.basename(start)), ""
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.save_parameters()
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.export_csv()
+    assert os.path.basename(asked[0]) == "seed-minibatch100.hdf5"
+    assert asked[1] == str(tmp_path / "elsewhere" / "seed-minibatch100.csv")  # where the last ended
+    assert (file_stem("Run 7"), file_stem("params_run7.hdf5")) == ("Run-7", "params_run7")
+    assert run.name == "seed-minibatch100"
+
+
+def test_the_data_folder_opened_last_is_opened_again(qtbot, mnist_dir, store, no_qt_leaks, monkeypatch):
+    from compute import data
+
+    monkeypatch.setattr(data, "default_folders", lambda: [])  # only the last folder can give data
+    first = build_window(mnist_dir, store=store)
+    qtbot.waitUntil(lambda: first.controller.data is not None, timeout=WAIT_MS)
+    first.close()
+    again = build_window(None, store=store)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.controller.data is not None, timeout=WAIT_MS)
+    assert again.controller.data.train.source.startswith(str(mnist_dir))
+    again.close()

@@ -3,6 +3,7 @@ for, and shows what it is told. It holds no training logic and knows no controll
 ``app.gui`` connects the two."""
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -23,6 +24,15 @@ from .draw_tab import DrawTab
 from .insights_tab import InsightsTab
 from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
+
+HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
+
+
+def file_stem(name):
+    """A run's name as a file name's stem: no extension it came with, no spaces or
+    characters a file system could mind ("Run 7" -> "Run-7", "p.hdf5" -> "p")."""
+    stem = re.sub(r"\.(hdf5|h5|csv|png)$", "", name.strip(), flags=re.IGNORECASE)
+    return re.sub(r"[^A-Za-z0-9._()-]+", "-", stem).strip("-.") or "run"
 
 MAX_RECENT = 8
 #: Shown while the kernels compile for longer than PREPARING_NOTICE_MS (a first start).
@@ -237,17 +247,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ data
 
     def open_data_folder(self):
-        folder = QFileDialog.getExistingDirectory(self, "Open data folder", self._last_dir())
+        folder = self._ask_folder("Open data folder")
         if folder:
             self.openFolderRequested.emit(folder)
 
     def open_data_files(self):
-        train, _ = QFileDialog.getOpenFileName(self, "Training file (course HDF5)", self._last_dir(),
-                                               "HDF5 (*.hdf5 *.h5);;All files (*)")
+        train = self._ask_open_file("Training file (course HDF5)", HDF5_FILTER)
         if not train:
             return
-        test, _ = QFileDialog.getOpenFileName(self, "Test file (course HDF5)", str(Path(train).parent),
-                                              "HDF5 (*.hdf5 *.h5);;All files (*)")
+        test = self._ask_open_file("Test file (course HDF5)", HDF5_FILTER)
         if test:
             self.openFilesRequested.emit(train, test)
 
@@ -298,7 +306,7 @@ class MainWindow(QMainWindow):
         if self.data is None:
             self.show_message("Open a data set first.")
             return
-        folder = QFileDialog.getExistingDirectory(self, "Save data as course HDF5 files", self._last_dir())
+        folder = self._ask_folder("Save data as course HDF5 files")
         if folder:
             self.statusBar().showMessage(f"Saving the data in {folder}…")
             self.saveDataRequested.emit(folder)
@@ -365,11 +373,15 @@ class MainWindow(QMainWindow):
         self.plots.update_run(run)
         self.draw.update_run(run)
         self.insights.set_runs(self.runs.all_runs())
-        if run is self.active_run and not run.active:
+        was_active = run is self.active_run
+        if was_active and not run.active:
             self.active_run = None
         self._update_buttons()
-        if run.status.ended:
-            self._show_final_status(run)
+        if was_active:  # the status bar follows the training run (paused, or its end)
+            self.throughput.setText(self._throughput_text(run))
+            if run.status.ended:
+                self.progress.setVisible(False)  # a stopped run's 11% would stay there, stale
+                self._show_final_status(run)
 
     def run_removed(self, run):
         self.runs.remove_run(run)
@@ -387,10 +399,19 @@ class MainWindow(QMainWindow):
         if run.total_samples:
             self.progress.setValue(int(1000 * run.samples_seen / run.total_samples))
             self.progress.setMaximum(1000)
+        self.throughput.setText(self._throughput_text(run))
+
+    @staticmethod
+    def _throughput_text(run):
+        """Epoch and speed, and the time left only while the run trains."""
         rate = run.samples_per_second
-        remaining = (run.total_samples - run.samples_seen) / rate if rate else 0
         epoch = run.latest.epoch if run.latest is not None else 0.0
-        self.throughput.setText(f"epoch {epoch:.2f} · {rate:,.0f} samples/s · ETA {remaining:.1f} s")
+        text = f"epoch {epoch:.2f} · {rate:,.0f} samples/s"
+        if run.status == RunStatus.RUNNING and rate:
+            text += f" · ETA {(run.total_samples - run.samples_seen) / rate:.1f} s"
+        elif run.status == RunStatus.PAUSED:
+            text += " · paused"
+        return text
 
     def _show_final_status(self, run):
         last = run.last
@@ -412,13 +433,22 @@ class MainWindow(QMainWindow):
         active = self.active_run
         paused = active is not None and active.status == RunStatus.PAUSED
         self.pause_button.setText("Resume" if paused else "Pause")
-        self.save_action.setEnabled(self.runs.selected_run() is not None)
+        selected = self.runs.selected_run()
+        self.save_action.setEnabled(selected is not None)
+        # What has nothing to export is greyed out, not refused after a click.
+        self._named_action("exportCsvAction").setEnabled(bool(selected and selected.points))
+        self._named_action("exportReportAction").setEnabled(bool(selected and selected.points and have_data))
+        self._named_action("exportPngAction").setEnabled(bool(self.runs.all_runs()))
+        self._named_action("saveDataAction").setEnabled(have_data)
+        self._named_action("exportAssignmentAction").setEnabled(have_data and self.course_runs() is not None)
+
+    def _named_action(self, name):
+        return self.findChild(QAction, name)
 
     # ------------------------------------------------------------ files
 
     def load_parameters(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Load parameters", self._last_dir(),
-                                              "HDF5 (*.hdf5 *.h5);;All files (*)")
+        path = self._ask_open_file("Load parameters", HDF5_FILTER)
         if path:
             self.loadParamsRequested.emit(path)
 
@@ -427,9 +457,7 @@ class MainWindow(QMainWindow):
         if run is None:
             self.show_message("Select a run in the run list first.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save parameters",
-                                              str(Path(self._last_dir()) / f"{run.name}.hdf5"),
-                                              "HDF5 (*.hdf5)")
+        path = self._ask_save_file("Save parameters", f"{file_stem(run.name)}.hdf5", "HDF5 (*.hdf5)")
         if path:
             self.saveParamsRequested.emit(run, path)
 
@@ -438,14 +466,12 @@ class MainWindow(QMainWindow):
         if run is None or not run.points:
             self.show_message("Select a run with points in the run list first.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves",
-                                              str(Path(self._last_dir()) / f"{run.name}.csv"), "CSV (*.csv)")
+        path = self._ask_save_file("Export curves", f"{file_stem(run.name)}.csv", "CSV (*.csv)")
         if path:
             self.exportCsvRequested.emit(run, path)
 
     def export_png(self):
-        path, _ = QFileDialog.getSaveFileName(self, "Export plots",
-                                              str(Path(self._last_dir()) / "curves.png"), "PNG (*.png)")
+        path = self._ask_save_file("Export plots", "curves.png", "PNG (*.png)")
         if not path:
             return
         self.plots.flush()
@@ -460,10 +486,10 @@ class MainWindow(QMainWindow):
         if run is None or not run.points or self.data is None:
             self.show_message("Select a run with points in the run list first.")
             return
-        parent = QFileDialog.getExistingDirectory(self, "Folder for the report", self._last_dir())
+        parent = self._ask_folder("Folder for the report")
         if not parent:
             return
-        folder = Path(parent) / f"{run.name} report"
+        folder = Path(parent) / f"{file_stem(run.name)}-report"
         picture = curves_png(run.points, run.name, run.color)
         self.exportReportRequested.emit(run, str(folder), picture)
 
@@ -485,12 +511,12 @@ class MainWindow(QMainWindow):
         if runs is None or self.data is None:
             self.show_message("Train the course's experiments first (Run > Run the course's experiments).")
             return
-        parent = QFileDialog.getExistingDirectory(self, "Folder for the assignment report", self._last_dir())
+        parent = self._ask_folder("Folder for the assignment report")
         if not parent:
             return
         picture = comparison_png([(name, run.color, run.points) for name, run in runs],
                                  size=(1000, 760), log_x=True)
-        self.exportAssignmentRequested.emit(runs, str(Path(parent) / "assignment report"), picture)
+        self.exportAssignmentRequested.emit(runs, str(Path(parent) / "assignment-report"), picture)
 
     # ------------------------------------------------------------ messages, settings
 
@@ -510,6 +536,27 @@ class MainWindow(QMainWindow):
 
     def _last_dir(self):
         return str(self.store.value("last_dir", str(Path.home())))
+
+    # Every file dialog starts in the folder last used in any of them (or the data's).
+
+    def _remember_dir(self, path, is_folder=False):
+        if path:
+            self.store.setValue("last_dir", str(Path(path) if is_folder else Path(path).parent))
+        return path
+
+    def _ask_open_file(self, title, filters):
+        return self._remember_dir(QFileDialog.getOpenFileName(self, title, self._last_dir(), filters)[0])
+
+    def _ask_save_file(self, title, name, filters):
+        start = str(Path(self._last_dir()) / name)
+        return self._remember_dir(QFileDialog.getSaveFileName(self, title, start, filters)[0])
+
+    def _ask_folder(self, title):
+        return self._remember_dir(QFileDialog.getExistingDirectory(self, title, self._last_dir()), is_folder=True)
+
+    def last_data_folder(self):
+        """The data folder opened last (in an earlier session too), if it still holds data."""
+        return next((folder for folder in self._recent() if data_files.holds_data(folder)), None)
 
     def _remember_recent(self, folder):
         recent = [f for f in self._recent() if f != folder]
