@@ -15,9 +15,10 @@ import json
 from compute import assignment, params
 from compute.export import write_points_csv
 from compute.files import atomic_folder
+from compute.runs import PALETTE
 
-#: Curve colours of the experiments, in EXPERIMENTS order.
-COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
+#: Curve colours of the experiments, in EXPERIMENTS order (the studio's run colours).
+COLOURS = PALETTE[:len(assignment.EXPERIMENTS)]
 
 DESCRIPTIONS = {
     "seed-bgd": "full-batch gradient descent, learning rate 0.5, 100 iterations",

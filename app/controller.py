@@ -21,7 +21,7 @@ from compute import download, metrics, params
 from compute._jit import CoresBesideGui
 from compute.export import write_points_csv
 from compute.files import atomic_write
-from compute.runs import Run, RunStatus
+from compute.runs import PALETTE, Run, RunStatus
 from compute.settings import COURSE_EXPERIMENTS, preset
 from compute.training import Point, Settings, Snapshot, Training, TrainingDiverged, frozen_model
 from ui.background import run_in_background
@@ -31,10 +31,6 @@ from ui.background import run_in_background
 PROGRESS_SECONDS = 0.1
 
 #: Colours given to runs in turn (colour-blind-friendly "tab10" order).
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-
-
 class RunController(QObject):
     """Data, runs and the training worker, for the GUI (no widgets here).
 

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from .training import Settings, Snapshot
 
 
+#: Run colours: the Okabe-Ito palette, which people with any common colour-vision
+#: deficiency can tell apart (its yellow is left out: it vanishes on white), then grey.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
+
+
 class RunStatus(str, enum.Enum):
     """Where a run is in its life (the value is what the run list shows)."""
 

@@ -589,3 +589,49 @@ def test_the_data_folder_opened_last_is_opened_again(qtbot, mnist_dir, store, no
     qtbot.waitUntil(lambda: again.controller.data is not None, timeout=WAIT_MS)
     assert again.controller.data.train.source.startswith(str(mnist_dir))
     again.close()
+
+
+def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio, tmp_path, monkeypatch):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    first = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    second = start(qtbot, studio, PRESETS["seed-sgd1"])
+    wait_until_done(qtbot, studio)
+    studio.plots.flush()
+    assert studio.plots.legend_names() == ["seed-minibatch100", "seed-sgd1"]
+    studio.controller.rename(first, "mine")
+    first.visible = False
+    studio.controller.runChanged.emit(first)
+    assert studio.plots.legend_names() == ["seed-sgd1"]
+    first.visible = True
+    studio.controller.runChanged.emit(first)
+    assert sorted(studio.plots.legend_names()) == ["mine", "seed-sgd1"]
+
+    # The readout floats over the plots: showing it moves nothing; leaving hides it.
+    plot = studio.plots.loss_plot
+    before = plot.geometry()
+    scene_point = plot.getPlotItem().vb.mapViewToScene(pg.Point(30000, 0.5))
+    studio.plots._hovered(plot, scene_point)
+    QApplication.processEvents()
+    assert studio.plots.readout.isVisible() and "mine" in studio.plots.readout.text()
+    assert plot.geometry() == before
+    QApplication.sendEvent(plot.viewport(), QEvent(QEvent.Type.Leave))
+    assert not studio.plots.readout.isVisible()
+
+    # The exported picture is the two plots, nothing else.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "curves.png"), ""))
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.export_png()
+    picture = QImage(str(tmp_path / "curves.png"))
+    assert picture.height() == plot.height() + studio.plots.accuracy_plot.height()
+    assert picture.width() == plot.width()
+    assert second.name == "seed-sgd1"
+
+
+def test_the_samples_axis_reads_60k_not_60000():
+    from ui.curve_plots import _short_count
+
+    assert [_short_count(v) for v in (0, 500, 60000, 1.5e6, 6e6)] == ["0", "500", "60k", "1.5M", "6M"]

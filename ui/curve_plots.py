@@ -15,8 +15,8 @@ grid makes each cached axis picture as large as the plot, which doubled the pain
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -24,6 +24,7 @@ X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds":
 FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
           "train_accuracy", "test_accuracy")
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
+LINE_WIDTH = 2  # px: 1-px lines in similar colours were hard to tell apart
 
 
 class _TickGrid(pg.UIGraphicsItem):
@@ -62,6 +63,24 @@ class _TickGrid(pg.UIGraphicsItem):
                         painter.drawLine(QPointF(view.left(), v), QPointF(view.right(), v))
 
 
+def _sample_tick_strings(axis):
+    """Tick labels for a samples axis: 60k and 1.5M, not 60000 and 1e+06."""
+    plain = axis.tickStrings
+
+    def strings(values, scale, spacing):
+        if axis.labelText != "samples seen" or axis.logMode:
+            return plain(values, scale, spacing)
+        return [_short_count(v * scale) for v in values]
+    return strings
+
+
+def _short_count(value):
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.4g}{unit}"
+    return f"{value:.4g}"
+
+
 class _RunCurves:
     """Buffers and plot items of one run."""
 
@@ -70,8 +89,8 @@ class _RunCurves:
         self.count = 0
         self.buffer = np.empty((len(FIELDS), 64))
         color = pg.mkColor(run.color)
-        solid = pg.mkPen(color, width=1)
-        dashed = pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine)
+        solid = pg.mkPen(color, width=LINE_WIDTH)
+        dashed = pg.mkPen(color, width=LINE_WIDTH, style=Qt.PenStyle.DashLine)
         self.items = {
             "train_loss": loss_plot.plot(pen=solid),
             "test_loss": loss_plot.plot(pen=dashed),
@@ -127,10 +146,15 @@ class CurvePlots(QWidget):
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            legend = plot.addLegend(offset=corner)
-            legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=1)), "train")
-            legend.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=1, style=Qt.PenStyle.DashLine)),
-                           "test")
+            plot.addLegend(offset=corner)
+        # The loss plot's legend names the runs (their colours); the accuracy plot's says
+        # which line is which set. Both are in an exported picture.
+        self._run_legend = self.loss_plot.getPlotItem().legend
+        sets = self.accuracy_plot.getPlotItem().legend
+        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH)), "train")
+        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH, style=Qt.PenStyle.DashLine)),
+                     "test")
+        self._legend_names = {}  # run id -> the name its legend entry shows
         self.accuracy_plot.setXLink(self.loss_plot)
         self._crosshairs = []
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -141,9 +165,17 @@ class CurvePlots(QWidget):
 
         self.x_axis = QComboBox(objectName="xAxisCombo")
         self.x_axis.addItems(list(X_AXES))
-        self.log_loss = QCheckBox("log scale", objectName="logLossCheck")
-        self.readout = QLabel(objectName="hoverReadout")
+        self.log_loss = QCheckBox("log-scale loss", objectName="logLossCheck")
+        self.log_loss.setToolTip("log scale on the loss plot's y axis")
+        # The hover readout floats over the loss plot (in the layout it pushed the plots
+        # around); it goes when the mouse leaves the plots, and follows new points.
+        self.readout = QLabel(self, objectName="hoverReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setStyleSheet("QLabel { background: rgba(255, 255, 255, 230); border: 1px solid #bbb;"
+                                   " padding: 3px; }")
+        self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.readout.hide()
+        self._hover_at = None  # (plot, scene position) of the last hover
         bar = QHBoxLayout()
         bar.addWidget(QLabel("x axis"))
         bar.addWidget(self.x_axis)
@@ -154,7 +186,6 @@ class CurvePlots(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.loss_plot, 1)
         layout.addWidget(self.accuracy_plot, 1)
-        layout.addWidget(self.readout)
 
         self._curves = {}
         self._dirty = set()
@@ -172,6 +203,9 @@ class CurvePlots(QWidget):
         self._hover = [pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
                                       slot=lambda event, plot=plot: self._hovered(plot, event[0]))
                        for plot in (self.loss_plot, self.accuracy_plot)]
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.viewport().installEventFilter(self)
+            plot.getAxis("bottom").tickStrings = _sample_tick_strings(plot.getAxis("bottom"))
 
     @property
     def x_field(self):
@@ -182,6 +216,7 @@ class CurvePlots(QWidget):
         if run.id not in self._curves:
             self._curves[run.id] = _RunCurves(run, self.loss_plot, self.accuracy_plot)
             self._fit_x()  # the new frame now, not with the first points: a shorter redraw
+        self._update_legend(self._curves[run.id])
         self._dirty.add(run.id)
         if not self._timer.isActive():
             self._timer.start()
@@ -190,8 +225,60 @@ class CurvePlots(QWidget):
         curves = self._curves.pop(run.id, None)
         if curves is not None:
             curves.remove(self.loss_plot, self.accuracy_plot)
+            if self._legend_names.pop(run.id, None) is not None:
+                self._run_legend.removeItem(curves.items["train_loss"])
         self._dirty.discard(run.id)
         self._accuracy_dirty.discard(run.id)
+
+    def _update_legend(self, curves):
+        """One legend entry per visible run: its colour and its (current) name."""
+        run = curves.run
+        shown = self._legend_names.get(run.id)
+        wanted = run.name if run.visible else None
+        if shown == wanted:
+            return
+        if shown is not None:
+            self._run_legend.removeItem(curves.items["train_loss"])
+            del self._legend_names[run.id]
+        if wanted is not None:
+            self._run_legend.addItem(curves.items["train_loss"], wanted)
+            self._legend_names[run.id] = wanted
+
+    def legend_names(self):
+        """The run names the legend shows, in order (for tests and automation)."""
+        return [label.text for _, label in self._run_legend.items]
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Leave:
+            self._hide_hover()
+        return False
+
+    def _hide_hover(self):
+        self._hover_at = None
+        self.readout.hide()
+        for line in self._crosshairs:
+            line.setVisible(False)
+
+    def picture(self):
+        """PNG bytes of the two plots with their legends: no controls, crosshair or readout."""
+        self.flush()
+        crosshairs = [line.isVisible() for line in self._crosshairs]
+        for line in self._crosshairs:
+            line.setVisible(False)
+        shots = [plot.grab() for plot in (self.loss_plot, self.accuracy_plot)]
+        for line, visible in zip(self._crosshairs, crosshairs):
+            line.setVisible(visible)
+        image = QImage(max(s.width() for s in shots), sum(s.height() for s in shots),
+                       QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.drawPixmap(0, 0, shots[0])
+        painter.drawPixmap(0, shots[0].height(), shots[1])
+        painter.end()
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        return bytes(buffer.data())
 
     def point_count(self, run):
         """Points of ``run`` drawn so far (for tests and the status bar)."""
@@ -215,6 +302,8 @@ class CurvePlots(QWidget):
         self._dirty.clear()
         self._fit_x()
         self._accuracy_timer.start()
+        if self._hover_at is not None:  # the readout follows new points and new runs
+            self._hovered(*self._hover_at)
 
     def _redraw_accuracy(self):
         for run_id in list(self._accuracy_dirty):
@@ -253,6 +342,7 @@ class CurvePlots(QWidget):
     def _hovered(self, plot, position):
         if not plot.sceneBoundingRect().contains(position):
             return
+        self._hover_at = (plot, position)
         x = plot.getPlotItem().vb.mapSceneToView(position).x()
         for line in self._crosshairs:  # the plots share their x axis: one line in each
             line.setPos(x)
@@ -270,4 +360,12 @@ class CurvePlots(QWidget):
                 f"({curves.run.settings.describe()}) @ {xs[i]:,.4g}: loss {curves.column('train_loss')[i]:.4f} / "
                 f"{curves.column('test_loss')[i]:.4f}, accuracy "
                 f"{curves.column('train_accuracy')[i]:.4f} / {curves.column('test_accuracy')[i]:.4f}")
-        self.readout.setText("<br>".join(parts) + (" <i>(train / test)</i>" if parts else ""))
+        if not parts:
+            self.readout.hide()
+            return
+        self.readout.setText("<br>".join(parts) + " <i>(train / test)</i>")
+        self.readout.adjustSize()
+        corner = self.loss_plot.geometry().topLeft()
+        self.readout.move(corner.x() + 60, corner.y() + 6)  # right of the loss plot's y axis
+        self.readout.show()
+        self.readout.raise_()

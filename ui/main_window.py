@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
@@ -474,11 +474,7 @@ class MainWindow(QMainWindow):
         path = self._ask_save_file("Export plots", "curves.png", "PNG (*.png)")
         if not path:
             return
-        self.plots.flush()
-        buffer = QBuffer()  # owns its bytes (a temporary QByteArray here would dangle)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        self.plots.grab().save(buffer, "PNG")
-        self.exportPngRequested.emit(bytes(buffer.data()), path)
+        self.exportPngRequested.emit(self.plots.picture(), path)
 
     def export_report(self):
         """Write the selected run's report folder (curves, weights, confusion, files)."""
