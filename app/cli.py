@@ -467,8 +467,9 @@ def advice(error):
                 "or run 'softmax-lab download'")
     if isinstance(error, DownloadError) and not isinstance(error, DownloadCancelled):
         from compute.data import DATA_ENV  # already loaded: the download needed it
+        from compute.download import by_hand
 
-        return f". Get the four IDX files by hand and pass --data DIR (their folder), or set {DATA_ENV}"
+        return f". Offline? {by_hand()}, then pass --data DIR or set {DATA_ENV}"
     return ""
 
 

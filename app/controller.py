@@ -467,8 +467,7 @@ def describe(error):
     if isinstance(error, MemoryError):
         return "out of memory: try a smaller data set or batch size"
     if isinstance(error, download.DownloadError) and not isinstance(error, download.DownloadCancelled):
-        return (f"{error}. Get the four IDX files by hand and open their folder "
-                "(File > Open data folder).")
+        return f"{error}. Offline? {download.by_hand()}, then File > Open data folder."
     if isinstance(error, (data_files.DataError, ValueError, OSError, WorkerFailed, Warning)):
         return str(error)
     return f"{type(error).__name__}: {error}"

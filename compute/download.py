@@ -67,6 +67,12 @@ class Progress:
     file: str
 
 
+def by_hand():
+    """Where to get the files without this program (for a failed download's message)."""
+    names = ", ".join(f"{name}.gz" for name in FILES)
+    return f"Get {names} from {MIRRORS[0]} (or {MIRRORS[1]}) with a browser into one folder"
+
+
 def mirrors(override=None):
     """The base URLs to try: ``override`` or ``$SOFTMAX_LAB_MIRROR`` alone, else the defaults."""
     chosen = override or os.environ.get(MIRROR_ENV)

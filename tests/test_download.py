@@ -168,7 +168,9 @@ def test_offline_says_how_to_get_the_files(tmp_path):
     assert done.returncode == 2
     error = done.stderr.strip().splitlines()[-1]  # after what is left of the progress bar
     assert error.startswith("softmax-lab: error: train-images-idx3-ubyte.gz: could not be downloaded")
-    assert "cannot connect" in error and "by hand and pass --data DIR" in error
+    assert "cannot connect" in error and "then pass --data DIR" in error
+    # It names the files and an address to get them from with a browser.
+    assert "t10k-labels-idx1-ubyte.gz from https://" in error and download.MIRRORS[0] in error
 
 
 def test_download_command_and_environment_mirror(server, tmp_path):
