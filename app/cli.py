@@ -199,16 +199,24 @@ def _train(args):
     pair = data.load(args.data, getattr(args, "train", None), args.test)
     training = Training(pair, settings)
     status = 0
+    # tqdm's own rate would count evaluation and start-up too: the bar shows the training
+    # rate (samples per second of training) and the newest point instead.
     bar = tqdm(total=training.total_samples, unit="samples", unit_scale=True,
-               disable=args.quiet, file=sys.stderr, dynamic_ncols=True, leave=False)
+               disable=args.quiet, file=sys.stderr, dynamic_ncols=True, leave=False,
+               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
     try:
         seen = 0
-        for point in training.steps():
+        for _ in training.steps():
+            fields = {}
+            if training.train_seconds:
+                rate = training.samples_seen / training.train_seconds
+                fields["train"] = f"{tqdm.format_sizeof(rate)} samples/s"
+            if training.points:
+                last = training.points[-1]
+                fields.update(test_acc=f"{last.test_accuracy:.4f}", test_loss=f"{last.test_loss:.4f}")
+            bar.set_postfix(fields, refresh=False)  # before update, which draws it
             bar.update(training.samples_seen - seen)
             seen = training.samples_seen
-            if point is not None:
-                bar.set_postfix(test_acc=f"{point.test_accuracy:.4f}",
-                                loss=f"{point.test_loss:.4f}", refresh=False)
     except TrainingDiverged as error:
         print(f"softmax-lab: {error}", file=sys.stderr)
         status = EXIT_DIVERGED

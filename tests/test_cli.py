@@ -56,6 +56,11 @@ def test_train_with_explicit_options_and_progress_bar(mnist_dir):
     assert done.returncode == 0, done.stderr
     assert "test   loss" in done.stdout and "adam, batch 200" in done.stdout
     assert "samples" in done.stderr  # the tqdm bar
+    # ... showing the training rate, and the newest point's figures as soon as it exists
+    final = [line for line in done.stderr.replace("\r", "\n").splitlines() if "60.0k/60.0k" in line]
+    assert final and "train=" in final[-1] and "samples/s" in final[-1]
+    result_accuracy = done.stdout.split("test   loss")[1].split("accuracy")[1].split()[0]
+    assert f"test_acc={result_accuracy}" in final[-1]
 
 
 def test_full_batch_option(mnist_dir):
