@@ -197,29 +197,33 @@ def run(data, repeats=5, progress=None):
 
 
 def format_report(report):
-    """The report as a plain-text table."""
+    """The report as plain text: ours against the course's numpy code first, then the
+    engine's own goals (against one read of the data) for those who work on it."""
     f, r = report["figures_ms"], report["ratios"]
-    rows = [
-        ("stream X.sum() (memory floor)", f["stream_ms"], None, None, None),
-        ("mini-batch-100 epoch", f["minibatch_epoch_ms"], f["seed_minibatch_epoch_ms"],
-         f"{r['minibatch_epoch_vs_stream']:.2f}x stream", "minibatch_epoch_vs_stream"),
-        ("batch-1 SGD epoch", f["batch1_epoch_ms"], f["seed_batch1_epoch_ms"],
-         f"{r['batch1_speedup_vs_seed']:.1f}x faster than seed", "batch1_speedup_vs_seed"),
-        ("full-batch gradient step", f["full_batch_step_ms"], f["seed_full_batch_step_ms"],
-         f"{r['full_batch_step_vs_stream']:.2f}x stream", "full_batch_step_vs_stream"),
-        ("evaluation, train + test", f["evaluation_ms"], f["seed_evaluation_ms"],
-         f"{r['evaluation_vs_stream']:.2f}x stream", "evaluation_vs_stream"),
+    timed = [
+        ("one epoch of mini-batch SGD, batch 100", "minibatch_epoch_ms"),
+        ("one epoch of SGD, batch 1", "batch1_epoch_ms"),
+        ("one full-batch gradient step", "full_batch_step_ms"),
+        ("loss and accuracy, train + test sets", "evaluation_ms"),
     ]
-    lines = [f"{'':32}{'ours ms':>10}{'seed ms':>10}  ratio (target)",
-             "-" * 78]
-    for label, ours, seed, ratio, key in rows:
-        seed_text = f"{seed:10.1f}" if seed is not None else " " * 10
-        target = ""
-        if key:
-            target = f" ({report['targets'][key]}) {'ok' if report['met'][key] else 'MISSED'}"
-        lines.append(f"{label:32}{ours:10.1f}{seed_text}  {ratio or ''}{target}")
+    lines = [f"{'what was timed (MNIST: 60,000 + 10,000 images)':48}{'Softmax Lab':>12}{'course numpy':>14}{'faster':>9}",
+             "-" * 83]
+    for label, key in timed:
+        ours, seed = f[key], f["seed_" + key]
+        lines.append(f"{label:48}{ours:9.1f} ms{seed:11.1f} ms{seed / ours:8.1f}x")
     key = "best_seconds_to_92_5"
-    lines.append(f"{'best preset to 92.5% test acc':32}{r[key] * 1e3:10.1f}{'':10}  "
-                 f"{r[key]:.3f} s ({report['targets'][key]} s) {'ok' if report['met'][key] else 'MISSED'}")
-    lines.append(f"medians of {report['repeats']} runs; {report['threads']} threads")
+    lines.append(f"{'best preset to 92.5% test accuracy':48}{r[key]:10.3f} s")
+    lines.append("")
+    lines.append(f"Engine goals, as multiples of one read of the training data ({f['stream_ms']:.1f} ms for "
+                 "X.sum(), the memory floor):")
+    goals = [("mini-batch epoch", "minibatch_epoch_vs_stream", "x"),
+             ("full-batch step", "full_batch_step_vs_stream", "x"),
+             ("evaluation", "evaluation_vs_stream", "x"),
+             ("batch-1 epoch, faster than the course's numpy", "batch1_speedup_vs_seed", "x"),
+             ("best preset to 92.5%", key, " s")]
+    for label, name, unit in goals:
+        state = "met" if report["met"][name] else "not met on this run"
+        lines.append(f"  {label}: {r[name]:.2f}{unit} (goal {report['targets'][name]}{unit.strip()}: {state})")
+    lines.append(f"Medians of {report['repeats']} runs on {report['threads']} threads; ours are timed before "
+                 "the course's numpy code, whose BLAS threads keep spinning afterwards.")
     return "\n".join(lines)

@@ -108,6 +108,11 @@ def test_bench_runs_and_reports_ratios(mnist_dir):
                 "evaluation_vs_stream", "best_seconds_to_92_5"):
         assert key in report["ratios"]
     assert report["ratios"]["batch1_speedup_vs_seed"] > 1
+    from compute.benchmark import format_report
+
+    text = format_report(report)  # what `bench` prints without --json
+    assert "what was timed" in text and "course numpy" in text and "faster" in text
+    assert "one epoch of SGD, batch 1" in text and "MISSED" not in text
 
 
 def test_no_command_prints_help_or_opens_gui():
