@@ -18,19 +18,43 @@ from compute.export import write_points_csv
 from compute.files import atomic_folder
 
 
+CAPTION = 16  # pixel rows under each weight tile for its class
+
+
+def labelled_weights(model):
+    """The weights mosaic with each tile's class under it, as a PIL image (None when
+    the features are not a square image)."""
+    mosaic = analysis.weights_mosaic(model, caption=CAPTION)
+    if mosaic is None:
+        return None
+    image = Image.fromarray(mosaic)
+    draw = ImageDraw.Draw(image)
+    side = int(round(model.n_features ** 0.5))
+    for k in range(model.n_classes):
+        top, left = analysis.mosaic_tile_origin(k, side, caption=CAPTION)
+        draw.text((left + 2, top + side * 4 + 2), f"class {k}", fill="black")
+    return image
+
+
 def confusion_image(confusion, cell=40):
-    """The confusion matrix as a picture: counts on green (right) or red (wrong) cells."""
+    """The confusion matrix as a picture: counts on green (right) or red (wrong) cells,
+    true classes down the side, predicted classes along the top."""
     K = confusion.shape[0]
     colours, light_text = analysis.confusion_colours(confusion)
     margin = 30
-    image = Image.new("RGB", (margin + K * cell, margin + K * cell), "white")
+    image = Image.new("RGB", (margin + 20 + K * cell, margin + 20 + K * cell), "white")
     draw = ImageDraw.Draw(image)
+    draw.text((margin + 20, 2), "predicted class", fill="black")
+    for i, letter in enumerate("true"):
+        draw.text((2, margin + 20 + i * 12), letter, fill="black")
+    margin_x, margin_y = margin + 20, margin + 20
     for k in range(K):
-        draw.text((margin + k * cell + cell // 2 - 4, 8), str(k), fill="black")
-        draw.text((10, margin + k * cell + cell // 2 - 6), str(k), fill="black")
+        draw.text((margin_x + k * cell + cell // 2 - 4, margin_y - 16), str(k), fill="black")
+        draw.text((margin_x - 16, margin_y + k * cell + cell // 2 - 6), str(k), fill="black")
     for t in range(K):
         for p in range(K):
-            box = (margin + p * cell, margin + t * cell, margin + (p + 1) * cell - 1, margin + (t + 1) * cell - 1)
+            box = (margin_x + p * cell, margin_y + t * cell, margin_x + (p + 1) * cell - 1,
+                   margin_y + (t + 1) * cell - 1)
             draw.rectangle(box, fill=tuple(colours[t, p].tolist()), outline=(220, 220, 220))
             draw.text((box[0] + 4, box[1] + cell // 2 - 6), str(int(confusion[t, p])),
                       fill="white" if light_text[t, p] else "black")
@@ -63,7 +87,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
             samples_seen=last.samples_seen)
         summary = {
             "name": name, "created_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            "settings": settings.as_dict(), "final": last.as_dict(),
+            "settings": settings.as_dict(), "applying": settings.applying(), "final": last.as_dict(),
             "test": {"samples": evaluation.samples, "loss": evaluation.loss, "accuracy": evaluation.accuracy},
             "cost": {"updates": updates, "multiply_adds": multiply_adds,
                      "multiply_adds_per_update": analysis.multiply_adds_per_update(
@@ -73,9 +97,9 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
         (staging / "run.json").write_text(json.dumps(summary, indent=2))
         write_points_csv(staging / "points.csv", points)
         (staging / "curves.png").write_bytes(curves_png)
-        mosaic = analysis.weights_mosaic(model)
+        mosaic = labelled_weights(model)
         if mosaic is not None:
-            Image.fromarray(mosaic).save(staging / "weights.png")
+            mosaic.save(staging / "weights.png")
         confusion_image(evaluation.confusion).save(staging / "confusion.png")
         with open(staging / "confusion.csv", "w", newline="") as f:
             writer = csv.writer(f)
@@ -95,7 +119,7 @@ def _html(summary, has_weights):
             ("multiply-adds", f"{cost['multiply_adds']:,}"),
             ("multiply-adds per update", f"{cost['multiply_adds_per_update']:,}"),
             ("training seconds", f"{final['train_seconds']:.3f}")]
-    rows += [(key, str(value)) for key, value in summary["settings"].items()]
+    rows += [(key.replace("_", " "), str(value)) for key, value in summary["applying"].items()]
     table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     weights = '<h2>Weights</h2><img src="weights.png" alt="weights per class">' if has_weights else ""
     return f"""<!doctype html><meta charset="utf-8"><title>{html.escape(summary['name'])}</title>

@@ -142,19 +142,25 @@ def diverging_rgb(values, limit=None):
     return np.where((t < 0)[..., None], low, high).round().astype(np.uint8)
 
 
-def weights_mosaic(model, columns=5, gap=2, scale=4):
+def weights_mosaic(model, columns=5, gap=2, scale=4, caption=0):
     """All classes' weight images side by side on one shared diverging scale (RGB uint8),
-    or None when d is not a square image."""
+    or None when d is not a square image. ``caption`` leaves that many white pixel rows
+    under each tile (for its class name; :func:`mosaic_tile_origin` says where)."""
     images = weight_images(model)
     if images is None:
         return None
     colored = diverging_rgb(images)
     K, side = images.shape[0], images.shape[1]
     rows = -(-K // columns)
-    cell = side * scale + gap
-    mosaic = np.full((rows * cell - gap, columns * cell - gap, 3), 255, np.uint8)
+    height, width = side * scale + caption + gap, side * scale + gap
+    mosaic = np.full((rows * height - gap, columns * width - gap, 3), 255, np.uint8)
     for k in range(K):
-        r, c = divmod(k, columns)
-        tile = np.kron(colored[k], np.ones((scale, scale, 1), np.uint8))
-        mosaic[r * cell:r * cell + side * scale, c * cell:c * cell + side * scale] = tile
+        top, left = mosaic_tile_origin(k, side, columns, gap, scale, caption)
+        mosaic[top:top + side * scale, left:left + side * scale] = np.kron(colored[k], np.ones((scale, scale, 1), np.uint8))
     return mosaic
+
+
+def mosaic_tile_origin(k, side, columns=5, gap=2, scale=4, caption=0):
+    """(top, left) pixel of class ``k``'s tile in :func:`weights_mosaic`."""
+    r, c = divmod(k, columns)
+    return r * (side * scale + caption + gap), c * (side * scale + gap)

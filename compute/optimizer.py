@@ -14,6 +14,17 @@ import numpy as np
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 
 
+#: The settings each rule reads, beyond the learning rate and L2.
+READS = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "adagrad": ("epsilon",),
+    "rmsprop": ("rho", "epsilon"),
+    "adam": ("beta1", "beta2", "epsilon"),
+}
+
+
 @dataclass(frozen=True)
 class Optimizer:
     """An update rule and its settings.

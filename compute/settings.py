@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from .optimizer import OPTIMIZERS, Optimizer
+from .optimizer import OPTIMIZERS, READS, Optimizer
 
 SCHEDULES = ("constant", "step", "inverse", "cosine")
 #: More passes than any run needs (the settings form's limit too).
@@ -89,6 +89,19 @@ class Settings:
         """The update rule with its settings, as the kernels take it."""
         return Optimizer(self.optimizer, momentum=self.momentum, beta1=self.beta1,
                                  beta2=self.beta2, epsilon=self.epsilon, rho=self.rho, l2=self.l2)
+
+    def applying(self):
+        """The settings that decide this run, as a dict for people to read: the optimizer's
+        own settings only where it reads them, the schedule's only for that schedule, and
+        a full batch as "full"."""
+        schedule_reads = {"step": ("step_factor", "step_epochs"), "inverse": ("inverse_decay",)}
+        extras = set(READS[self.optimizer]) | set(schedule_reads.get(self.schedule, ()))
+        optional = {"momentum", "beta1", "beta2", "epsilon", "rho", "step_factor", "step_epochs",
+                    "inverse_decay"}
+        shown = {name: value for name, value in self.as_dict().items()
+                 if name not in optional or name in extras}
+        shown["batch_size"] = "full" if self.batch_size is None else self.batch_size
+        return shown
 
     def short_name(self):
         """What ran, in a few words: the preset's name, else e.g. "adam lr 0.003 b100"."""

@@ -395,9 +395,14 @@ def check_report(folder, test_accuracy):
     summary = json.loads((folder / "run.json").read_text())
     assert summary["test"]["accuracy"] == pytest.approx(test_accuracy)
     assert summary["cost"]["updates"] > 0
+    # Only the settings that decide the run (no momentum for plain SGD), a full batch as "full".
+    applying = summary["applying"]
+    assert "momentum" not in applying and "beta1" not in applying
+    assert applying["batch_size"] in ("full", summary["settings"]["batch_size"])
     with h5py.File(folder / "params.hdf5") as f:
         assert f["w"].shape == (10, 784) and f["b"].shape == (10, 1)
-    assert "curves.png" in (folder / "index.html").read_text()
+    page = (folder / "index.html").read_text()
+    assert "curves.png" in page and "momentum" not in page and "None" not in page
 
 
 def test_train_command_writes_a_report(mnist_dir, tmp_path):

@@ -167,3 +167,14 @@ def test_snapshots_are_frozen_copies_and_a_point_travels_with_its_parameters(sma
             break
     np.testing.assert_array_equal(later.model.weights, before)  # a copy, not a view
     steps.close()
+
+
+def test_applying_settings_are_those_the_run_reads():
+    from compute.settings import PRESETS, Settings
+
+    bgd = PRESETS["seed-bgd"].applying()
+    assert bgd["batch_size"] == "full" and not {"momentum", "beta1", "rho", "step_factor"} & set(bgd)
+    adam = Settings(optimizer="adam", schedule="step").applying()
+    assert {"beta1", "beta2", "epsilon", "step_factor", "step_epochs"} <= set(adam)
+    assert "momentum" not in adam and "inverse_decay" not in adam
+    assert set(Settings(optimizer="rmsprop").applying()) >= {"rho", "epsilon"}

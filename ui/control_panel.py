@@ -12,18 +12,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
+from compute.optimizer import READS
 from compute.settings import MAX_EPOCHS, OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
 
 CUSTOM = "custom"
-# Which extra settings each optimizer reads.
-EXTRAS = {
-    "sgd": (),
-    "momentum": ("momentum",),
-    "nesterov": ("momentum",),
-    "adagrad": ("epsilon",),
-    "rmsprop": ("rho", "epsilon"),
-    "adam": ("beta1", "beta2", "epsilon"),
-}
+EXTRAS = READS  # which extra settings each optimizer reads
 
 
 class LogSpinBox(QDoubleSpinBox):
