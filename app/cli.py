@@ -56,6 +56,9 @@ def build_parser():
         prog="softmax-lab",
         description="Train and study softmax regression on handwritten digits. "
                     "With no command, opens the desktop application.")
+    from app.resources import version
+
+    parser.add_argument("--version", action="version", version=f"softmax-lab {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a model and report its curves",
@@ -135,6 +138,13 @@ def build_parser():
     gui.add_argument("--start", action="store_true", help="start training once the data is open")
     gui.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (for demos and smoke tests)")
+
+    desktop = commands.add_parser(
+        "install-desktop", help="add Softmax Lab to the desktop's application menu (this user only)",
+        description="Write a freedesktop .desktop entry and the icon under $XDG_DATA_HOME "
+                    "(default ~/.local/share), so that Softmax Lab appears in the application "
+                    "menu with its icon; --remove takes them away again.")
+    desktop.add_argument("--remove", action="store_true", help="remove what install-desktop wrote")
 
     cache = commands.add_parser(
         "cache", help="where converted data files are kept; empty it",
@@ -217,6 +227,7 @@ def _train(args):
             bar.set_postfix(fields, refresh=False)  # before update, which draws it
             bar.update(training.samples_seen - seen)
             seen = training.samples_seen
+        bar.refresh()  # the end, whatever the bar's own redraw interval left out
     except TrainingDiverged as error:
         print(f"softmax-lab: {error}", file=sys.stderr)
         status = EXIT_DIVERGED
@@ -296,6 +307,18 @@ def _assignment(args):
         print(f"{e.name:<18} {r['test_accuracy']:>9.4f} {r['test_accuracy_without_bias']:>9.4f} "
               f"{r['test_loss']:>9.4f} {r['train_seconds']:>8.2f}")
     print(f"report written to {out} (open index.html)")
+    return 0
+
+
+def _install_desktop(args):
+    from app import desktop
+
+    if args.remove:
+        removed = desktop.remove()
+        print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")
+    else:
+        for path in desktop.install():
+            print(f"wrote {path}")
     return 0
 
 
@@ -491,7 +514,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     handlers = {"train": _train, "assignment": _assignment, "evaluate": _evaluate, "bench": _bench,
                 "predict": _predict,
-                "download": _download, "cache": _cache, "gui": _gui, None: _gui}
+                "download": _download, "cache": _cache, "gui": _gui, "install-desktop": _install_desktop,
+                None: _gui}
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:

@@ -95,8 +95,16 @@ def build_window(data_folder=None, store=None):
     from app.controller import RunController
     from ui.main_window import MainWindow
 
-    QApplication.instance() or QApplication(sys.argv[:1])
-    window = MainWindow(bundled_model, store=store)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from PySide6.QtGui import QIcon
+
+    from app.resources import ICON_PNG, ICON_SVG, version
+
+    icon = QIcon(str(ICON_SVG))
+    icon.addFile(str(ICON_PNG))
+    app.setWindowIcon(icon)
+    app.setDesktopFileName("softmax-lab")  # matches the entry of `softmax-lab install-desktop`
+    window = MainWindow(bundled_model, store=store, version=version())
     controller = RunController(window)  # a child: it lives as long as the window
     wire(controller, window)
     window.controller = controller

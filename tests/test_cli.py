@@ -168,3 +168,24 @@ def test_a_step_schedule_steps_within_a_one_epoch_run():
     halves = learning_rates(Settings(schedule="step", learning_rate=0.8, epochs=4, step_epochs=0.5),
                             [0, 30_000, 60_000, 239_999], 240_000, 60_000)
     assert halves.tolist() == [0.8, 0.4, 0.2, 0.8 * 0.5 ** 7]
+
+
+def test_version_and_a_desktop_entry_that_can_be_removed(tmp_path):
+    from app.resources import version
+
+    done = softmax_lab("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"softmax-lab {version()}"
+    env = {"XDG_DATA_HOME": str(tmp_path)}
+    done = softmax_lab("install-desktop", env=env)
+    assert done.returncode == 0, done.stderr
+    entry = tmp_path / "applications" / "softmax-lab.desktop"
+    fields = dict(line.split("=", 1) for line in entry.read_text().splitlines() if "=" in line)
+    assert fields["Type"] == "Application" and fields["Name"] == "Softmax Lab"
+    assert fields["Icon"] == "softmax-lab" and fields["Exec"].split()[-1] == "gui"
+    program = fields["Exec"].split()[0]
+    assert os.access(program, os.X_OK)  # the entry starts a program that exists
+    for icon in ("scalable/apps/softmax-lab.svg", "256x256/apps/softmax-lab.png"):
+        assert (tmp_path / "icons" / "hicolor" / icon).stat().st_size > 100
+    done = softmax_lab("install-desktop", "--remove", env=env)
+    assert done.returncode == 0 and "removed" in done.stdout
+    assert not entry.exists() and not list((tmp_path / "icons").rglob("softmax-lab.*"))

@@ -444,7 +444,7 @@ def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
     groups = documented_object_names()
     assert sum(len(names) for names in groups.values()) > 60
     shown_later = groups.pop("While shown")
-    assert shown_later == ["messageBox", "downloadDialog"]  # each found by a test that opens it
+    assert shown_later == ["messageBox", "downloadDialog", "aboutBox"]  # each found by a test that opens it
     for names in groups.values():
         for name in names:
             found = studio.findChildren(QObject, name)
@@ -640,3 +640,17 @@ def test_the_samples_axis_reads_60k_not_60000():
     from ui.curve_plots import _short_count
 
     assert [_short_count(v) for v in (0, 500, 60000, 1.5e6, 6e6)] == ["0", "500", "60k", "1.5M", "6M"]
+
+
+def test_the_app_has_its_icon_and_an_about_box_with_the_version(qtbot, studio):
+    from PySide6.QtCore import QObject
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QApplication
+
+    from app.resources import version
+
+    assert not QApplication.instance().windowIcon().isNull()
+    studio.findChild(QAction, "aboutAction").trigger()
+    box = studio.findChild(QObject, "aboutBox")
+    assert box.isVisible() and version() in box.text() and version() != "unknown"
+    box.close()

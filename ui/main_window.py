@@ -124,9 +124,10 @@ class MainWindow(QMainWindow):
     exportAssignmentRequested = Signal(list, str, bytes)
     closing = Signal()
 
-    def __init__(self, bundled_model=None, store=None, parent=None):
+    def __init__(self, bundled_model=None, store=None, parent=None, version=""):
         super().__init__(parent)
         self.setWindowTitle("Softmax Lab")
+        self.version = version
         self.store = store if store is not None else QSettings("Softmax Lab", "Softmax Lab")
         self.data = None
         self._preparing = False
@@ -234,7 +235,25 @@ class MainWindow(QMainWindow):
         run_menu.addSeparator()
         self.course_action = self._action(run_menu, "Run the &course's experiments",
                                           self.courseExperimentsRequested, name="courseExperimentsAction")
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About Softmax Lab", self.show_about, name="aboutAction")
         self._refresh_recent()
+
+    def about_text(self):
+        return (f"<h3>Softmax Lab {self.version}</h3>"
+                "<p>Train and study softmax (multinomial logistic) regression on handwritten "
+                "digits: live curves, runs side by side, the model's weights and mistakes, "
+                "and a canvas to draw digits on.</p>"
+                "<p>Parameter files are the course's HDF5 schema (<code>w</code> (K, d), "
+                "<code>b</code> (K, 1)). The command line: <code>softmax-lab --help</code>.</p>")
+
+    def show_about(self):
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Softmax Lab", self.about_text(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutBox")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _wire(self):
         self.start_button.clicked.connect(self.start_run)
