@@ -654,3 +654,20 @@ def test_the_app_has_its_icon_and_an_about_box_with_the_version(qtbot, studio):
     box = studio.findChild(QObject, "aboutBox")
     assert box.isVisible() and version() in box.text() and version() != "unknown"
     box.close()
+
+
+def test_a_log_x_axis_shows_short_and_long_runs_alike(qtbot, studio):
+    first = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    studio.plots.log_x.setChecked(True)
+    studio.plots.flush()
+    view = studio.plots.loss_plot.getPlotItem().vb
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] > 0, timeout=5000)  # auto range, when drawn
+    low, high = view.viewRange()[0]
+    assert 3.5 < low < 3.8 and 4.7 < high < 4.9  # log10 of 5,000 .. 60,000 samples
+    ticks = studio.plots.loss_plot.getAxis("bottom")._tickLevels[0]
+    assert (pytest.approx(4.0), "10k") in [(round(v, 6), t) for v, t in ticks]
+    studio.plots.log_x.setChecked(False)
+    studio.plots.flush()
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] < 0, timeout=5000)  # back to the frame from 0
+    assert view.viewRange()[0][1] > first.samples_seen

@@ -13,6 +13,8 @@ The grid is drawn by the views (:class:`_TickGrid`), not by the axes: pyqtgraph'
 grid makes each cached axis picture as large as the plot, which doubled the painting.
 """
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, Qt, QTimer
@@ -75,10 +77,15 @@ def _sample_tick_strings(axis):
 
 
 def _short_count(value):
+    """60000 -> "60k", 1.5e6 -> "1.5M", 0.5 -> "0.5"."""
     for unit, size in (("M", 1e6), ("k", 1e3)):
         if abs(value) >= size:
             return f"{value / size:.4g}{unit}"
     return f"{value:.4g}"
+
+
+#: Ticks of a log x axis (positions in log10, as pyqtgraph wants): 1, 2 and 5 of each decade.
+LOG_TICKS = [(math.log10(m * 10.0**e), _short_count(m * 10.0**e)) for e in range(-3, 9) for m in (1, 2, 5)]
 
 
 class _RunCurves:
@@ -167,6 +174,10 @@ class CurvePlots(QWidget):
         self.x_axis.addItems(list(X_AXES))
         self.log_loss = QCheckBox("log-scale loss", objectName="logLossCheck")
         self.log_loss.setToolTip("log scale on the loss plot's y axis")
+        # Runs of 1 and 100 epochs side by side: on a log x axis the short ones are not a
+        # sliver at zero. (The point before the first update, at x = 0, is left out there.)
+        self.log_x = QCheckBox("log-scale x", objectName="logXCheck")
+        self.log_x.setToolTip("log scale on the x axis of both plots")
         # The hover readout floats over the loss plot (in the layout it pushed the plots
         # around); it goes when the mouse leaves the plots, and follows new points.
         self.readout = QLabel(self, objectName="hoverReadout")
@@ -180,6 +191,7 @@ class CurvePlots(QWidget):
         bar.addWidget(QLabel("x axis"))
         bar.addWidget(self.x_axis)
         bar.addWidget(self.log_loss)
+        bar.addWidget(self.log_x)
         bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,6 +211,7 @@ class CurvePlots(QWidget):
         self._accuracy_dirty = set()
         self.x_axis.currentTextChanged.connect(self._axis_changed)
         self.log_loss.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self.log_x.toggled.connect(self._log_x_changed)
         self._axis_changed(self.x_axis.currentText())
         self._hover = [pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
                                       slot=lambda event, plot=plot: self._hovered(plot, event[0]))
@@ -323,6 +336,8 @@ class CurvePlots(QWidget):
                 ends = [end / run.latest.samples_seen * run.latest.epoch if run.latest.epoch else 1.0
                         for end, run in zip(ends, runs)]
             extent = max(max(ends), 1.0)
+        if self.log_x.isChecked():
+            extent = None  # log axes follow the data
         if extent == self._x_extent:
             return
         self._x_extent = extent
@@ -331,6 +346,14 @@ class CurvePlots(QWidget):
             view.enableAutoRange(axis="x")
         else:
             view.setXRange(0, extent, padding=0.02)
+
+    def _log_x_changed(self, on):
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setLogMode(x=on)
+            # pyqtgraph labels every minor tick of a log axis, and they overlap: 1-2-5 only.
+            plot.getAxis("bottom").setTicks([LOG_TICKS, []] if on else None)
+        self._x_extent = 0  # not a real extent: the frame is set again
+        self._fit_x()
 
     def _axis_changed(self, text):
         self.accuracy_plot.setLabel("bottom", text)

@@ -1,14 +1,9 @@
 """Pictures for run reports, drawn with the same plotting library as the live plots."""
 
-import math
-
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QCoreApplication, QEvent, QIODevice, Qt
 
-
-#: Sample counts marked on a log-scale samples axis (positions in log10, as pyqtgraph wants).
-LOG_TICKS = [(math.log10(m * 10**e), f"{m}{unit}") for e, unit in ((3, "k"), (6, "M"))
-             for m in (1, 2, 5, 10, 20, 50, 100, 200, 500) if e == 3 or m < 10]
+from .curve_plots import LOG_TICKS
 
 
 def curves_png(points, title, color="#1f77b4", size=(900, 700)):
