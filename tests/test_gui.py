@@ -323,8 +323,10 @@ def test_insight_views_follow_the_selected_run(qtbot, studio):
     studio.runs.selectRow(0)
     insights = studio.insights
     studio.tabs.setCurrentWidget(insights)
-    tiles = [label for label in insights.weights._labels[0::2] if label.isVisible()]
-    assert len(tiles) == 10 and not tiles[0].pixmap().isNull()
+    tiles = insights.weights.tiles
+    assert len(tiles.pictures) == 10 and not tiles.pictures[0].isNull()
+    rects = tiles.tile_rects()  # the tiles fill the view: about half its width or more
+    assert rects[4].right() - rects[0].left() > 0.45 * tiles.width() or rects[0].height() > 0.3 * tiles.height()
     assert "seed-minibatch100" in insights.weights.caption.text()
 
     expected = metrics.evaluate(run.model, studio.controller.data.test, confusion=True).confusion

@@ -153,7 +153,8 @@ class CurvePlots(QWidget):
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            plot.addLegend(offset=corner)
+            legend = plot.addLegend(offset=corner)
+            legend.setBrush(pg.mkBrush(255, 255, 255, 215))  # readable over curves in small windows
         # The loss plot's legend names the runs (their colours); the accuracy plot's says
         # which line is which set. Both are in an exported picture.
         self._run_legend = self.loss_plot.getPlotItem().legend

@@ -4,14 +4,48 @@ are not a square image."""
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from compute import analysis
 
 from .qt_images import pixmap_from_array
 
-TILE_SCALE = 6
+COLUMNS = 5
+CAPTION_PX = 22  # room for a tile's class name under it
+
+
+class _Tiles(QWidget):
+    """The classes' weight images in a grid, as large as the widget allows (pixels stay
+    square and sharp); drawn in one paint, so it never pushes the window's size."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.pictures = []  # one QPixmap per class, a pixel per feature
+
+    def tile_rects(self):
+        """Where each class's picture goes, as QRects (also for tests)."""
+        count = len(self.pictures)
+        if not count:
+            return []
+        columns = min(COLUMNS, count)
+        rows = -(-count // COLUMNS)
+        gap = 8
+        side = max(8, min((self.width() - gap * (columns + 1)) // columns,
+                          (self.height() - rows * (CAPTION_PX + gap)) // rows))
+        left = (self.width() - columns * side - (columns - 1) * gap) // 2
+        return [QRect(left + (k % COLUMNS) * (side + gap), gap + (k // COLUMNS) * (side + CAPTION_PX + gap),
+                      side, side) for k in range(count)]
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # sharp pixels
+        for k, (rect, picture) in enumerate(zip(self.tile_rects(), self.pictures)):
+            painter.drawPixmap(rect, picture)
+            painter.drawText(QRect(rect.left(), rect.bottom() + 2, rect.width(), CAPTION_PX - 4),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, f"class {k}")
+        painter.end()
 
 
 class WeightsView(QWidget):
@@ -19,9 +53,7 @@ class WeightsView(QWidget):
         super().__init__(parent)
         self.setObjectName("weightsView")
         self.caption = QLabel("Select a run to see its weights.")
-        self.tiles = QWidget()
-        self.grid = QGridLayout(self.tiles)
-        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.tiles = _Tiles()
         self.lines = pg.PlotWidget()
         self.lines.setObjectName("weightLines")
         self.lines.setLabel("bottom", "feature")
@@ -32,7 +64,6 @@ class WeightsView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.caption)
         layout.addWidget(self.pages, 1)
-        self._labels = []
         self.limit = None
 
     def set_model(self, model, title=""):
@@ -55,19 +86,6 @@ class WeightsView(QWidget):
         self._show_tiles(images)
 
     def _show_tiles(self, images):
-        while len(self._labels) < 2 * len(images):
-            picture, name = QLabel(), QLabel(alignment=Qt.AlignmentFlag.AlignHCenter)
-            index = len(self._labels) // 2
-            self.grid.addWidget(picture, 2 * (index // 5), index % 5)
-            self.grid.addWidget(name, 2 * (index // 5) + 1, index % 5)
-            self._labels += [picture, name]
         colored = analysis.diverging_rgb(images, self.limit) if len(images) else []
-        for k in range(len(self._labels) // 2):
-            picture, name = self._labels[2 * k], self._labels[2 * k + 1]
-            visible = k < len(images)
-            picture.setVisible(visible)
-            name.setVisible(visible)
-            if visible:
-                tile = np.kron(colored[k], np.ones((TILE_SCALE, TILE_SCALE, 1), np.uint8))
-                picture.setPixmap(pixmap_from_array(tile))
-                name.setText(f"class {k}")
+        self.tiles.pictures = [pixmap_from_array(tile) for tile in colored]
+        self.tiles.update()
