@@ -29,7 +29,7 @@ DESCRIPTIONS = {
 
 
 def write(folder, pair, experiments, check, curves_png, target=assignment.TARGET):
-    """Write the report folder (which must not exist yet) and return its path.
+    """Write the report folder (which must not exist yet); return what results.json holds.
 
     Parameters
     ----------
@@ -49,7 +49,7 @@ def write(folder, pair, experiments, check, curves_png, target=assignment.TARGET
             params.save(staging / f"{experiment.name}.hdf5", evaluated.model, evaluated.metadata())
             write_points_csv(staging / f"{experiment.name}.csv", experiment.points)
         (staging / "index.html").write_text(_html(pair, results, check, curves_png, target))
-    return folder
+    return results
 
 
 def _number(value, digits=4):

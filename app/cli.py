@@ -298,13 +298,12 @@ def _assignment(args):
 
     curves = comparison_png([(e.name, colour, e.points) for e, colour in zip(experiments, report.COLOURS)],
                             size=(1000, 760), log_x=True)
-    report.write(out, pair, experiments, check, curves, args.target)
+    results = report.write(out, pair, experiments, check, curves, args.target)
     print(f"gradient check: largest difference {check.max_abs_error:.1e} "
           f"({check.max_rel_error:.1e} of the largest entry)")
     print(f"{'experiment':<18} {'test acc.':>9} {'without b':>9} {'test loss':>9} {'train s':>8}")
-    for e in experiments:
-        r = e.result(pair.train.n_samples, args.target)
-        print(f"{e.name:<18} {r['test_accuracy']:>9.4f} {r['test_accuracy_without_bias']:>9.4f} "
+    for r in results:
+        print(f"{r['experiment']:<18} {r['test_accuracy']:>9.4f} {r['test_accuracy_without_bias']:>9.4f} "
               f"{r['test_loss']:>9.4f} {r['train_seconds']:>8.2f}")
     print(f"report written to {out} (open index.html)")
     return 0

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from compute import data as data_files
 from compute import download, metrics, params
-from compute._jit import CoresBesideGui
+from compute._jit import CoresBesideGui, leave_one_core
 from compute.export import write_points_csv
 from compute.files import atomic_write
 from compute.runs import PALETTE, Run, RunStatus
@@ -436,7 +436,7 @@ def _prepare_kernels(pair):
     """
     from compute import kernels
 
-    CoresBesideGui()  # the thread count a run starts with
+    leave_one_core()  # the thread count a run starts with (see CoresBesideGui)
     kernels.warm_up(pair.train.rows, pair.n_classes, force=True)
 
 

@@ -99,6 +99,12 @@ def thread_count():
     return numba.get_num_threads()
 
 
+def leave_one_core():
+    """In the calling thread only, let parallel kernels use one thread fewer than cores
+    (what :class:`CoresBesideGui` starts with, before it has measured anything)."""
+    numba.set_num_threads(max(1, numba.config.NUMBA_NUM_THREADS - 1))
+
+
 class CoresBesideGui:
     """How many threads a worker's parallel kernels use, with a GUI thread beside it.
 
@@ -130,7 +136,7 @@ class CoresBesideGui:
         self._cores = numba.config.NUMBA_NUM_THREADS
         self._last = None
         self.others = None  # cores' worth of other programs' CPU use, when measured
-        numba.set_num_threads(max(1, self._cores - 1))
+        leave_one_core()
 
     def _sample(self):
         machine = self._psutil.cpu_times()

@@ -130,9 +130,10 @@ class Experiment:
     def points(self):
         return self.run.points
 
-    def cost(self, n_train, target=TARGET):
-        """Multiply-adds (course's dense count) and time to the end and to ``target``."""
-        evaluated = self.run.evaluated
+    def result(self, n_train, target=TARGET):
+        """This experiment as one object of ``results.json``: final figures, the course's
+        dense multiply-add count, time to the end and to ``target``, and every point."""
+        last, evaluated = self.points[-1], self.run.evaluated
         d, K = evaluated.model.n_features, evaluated.model.n_classes
         B = n_train if self.settings.batch_size is None else min(self.settings.batch_size, n_train)
         seconds = evaluated.train_seconds
@@ -143,34 +144,19 @@ class Experiment:
 
         updates, total = count(evaluated.samples_seen)
         reached = analysis.first_reaching(self.points, target)
-        to_target = None
-        if reached is not None:
-            to_target = {"samples": reached.samples_seen, "seconds": reached.train_seconds,
-                         "multiply_adds": count(reached.samples_seen)[1]}
-        return {"batch_size": B, "updates": updates,
-                "multiply_adds_per_update": analysis.multiply_adds_per_update(B, d, K),
-                "multiply_adds_total": total, "train_seconds": seconds,
-                "samples_per_second": evaluated.samples_seen / seconds if seconds else None,
-                "to_target": to_target}
-
-    def result(self, n_train, target=TARGET):
-        """This experiment as one object of ``results.json``."""
-        last = self.points[-1]
-        cost = self.cost(n_train, target)
-        reached = cost["to_target"]
         return {
             "experiment": self.name, "settings": self.settings.as_dict(),
             "train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
             "test_loss": last.test_loss, "test_accuracy": last.test_accuracy,
             "test_accuracy_without_bias": self.without_bias.accuracy,
             "test_loss_without_bias": self.without_bias.loss,
-            "multiply_adds_per_update": cost["multiply_adds_per_update"],
-            "multiply_adds_total": cost["multiply_adds_total"],
-            "updates": cost["updates"], "train_seconds": cost["train_seconds"],
-            "samples_per_second": cost["samples_per_second"], "target_accuracy": target,
-            "samples_to_target": reached["samples"] if reached else None,
-            "seconds_to_target": reached["seconds"] if reached else None,
-            "multiply_adds_to_target": reached["multiply_adds"] if reached else None,
+            "multiply_adds_per_update": analysis.multiply_adds_per_update(B, d, K),
+            "multiply_adds_total": total, "updates": updates, "train_seconds": seconds,
+            "samples_per_second": evaluated.samples_seen / seconds if seconds else None,
+            "target_accuracy": target,
+            "samples_to_target": reached.samples_seen if reached else None,
+            "seconds_to_target": reached.train_seconds if reached else None,
+            "multiply_adds_to_target": count(reached.samples_seen)[1] if reached else None,
             "test_accuracy_float64_training": self.float64_test_accuracy,
             "points": [{"samples_seen": p.samples_seen, "epoch": p.epoch, "train_loss": p.train_loss,
                         "train_accuracy": p.train_accuracy, "test_loss": p.test_loss,

@@ -9,6 +9,8 @@ import numpy as np
 from .optimizer import OPTIMIZERS, READS, Optimizer
 
 SCHEDULES = ("constant", "step", "inverse", "cosine")
+#: The settings each schedule reads, beyond the learning rate and the run's length.
+SCHEDULE_READS = {"step": ("step_factor", "step_epochs"), "inverse": ("inverse_decay",)}
 #: More passes than any run needs (the settings form's limit too).
 MAX_EPOCHS = 100_000
 INITS = ("normal", "zeros")
@@ -94,10 +96,8 @@ class Settings:
         """The settings that decide this run, as a dict for people to read: the optimizer's
         own settings only where it reads them, the schedule's only for that schedule, and
         a full batch as "full"."""
-        schedule_reads = {"step": ("step_factor", "step_epochs"), "inverse": ("inverse_decay",)}
-        extras = set(READS[self.optimizer]) | set(schedule_reads.get(self.schedule, ()))
-        optional = {"momentum", "beta1", "beta2", "epsilon", "rho", "step_factor", "step_epochs",
-                    "inverse_decay"}
+        extras = set(READS[self.optimizer]) | set(SCHEDULE_READS.get(self.schedule, ()))
+        optional = {name for names in (*READS.values(), *SCHEDULE_READS.values()) for name in names}
         shown = {name: value for name, value in self.as_dict().items()
                  if name not in optional or name in extras}
         shown["batch_size"] = "full" if self.batch_size is None else self.batch_size

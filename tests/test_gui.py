@@ -639,10 +639,16 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     assert second.name == "seed-sgd1"
 
 
-def test_the_samples_axis_reads_60k_not_60000():
-    from ui.curve_plots import _short_count
+def test_the_samples_axis_reads_60k_not_60000(qtbot):
+    from ui.curve_plots import CurvePlots, _short_count
 
     assert [_short_count(v) for v in (0, 500, 60000, 1.5e6, 6e6)] == ["0", "500", "60k", "1.5M", "6M"]
+    plots = CurvePlots()
+    qtbot.addWidget(plots)
+    axis = plots.loss_plot.getAxis("bottom")
+    assert axis.tickStrings([60000.0], 1.0, 10000.0) == ["60k"]
+    plots.x_axis.setCurrentText("epochs")
+    assert axis.tickStrings([2.0], 1.0, 1.0) == ["2"]
 
 
 def test_the_app_has_its_icon_and_an_about_box_with_the_version(qtbot, studio):

@@ -65,15 +65,16 @@ class _TickGrid(pg.UIGraphicsItem):
                         painter.drawLine(QPointF(view.left(), v), QPointF(view.right(), v))
 
 
-def _sample_tick_strings(axis):
-    """Tick labels for a samples axis: 60k and 1.5M, not 60000 and 1e+06."""
-    plain = axis.tickStrings
+class _CountAxis(pg.AxisItem):
+    """An x axis that reads counts as 60k and 1.5M (not 60000 and 1e+06) while
+    ``counts`` is set (the samples axis), and as pyqtgraph does otherwise."""
 
-    def strings(values, scale, spacing):
-        if axis.labelText != "samples seen" or axis.logMode:
-            return plain(values, scale, spacing)
+    counts = True
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.counts or self.logMode:
+            return super().tickStrings(values, scale, spacing)
         return [_short_count(v * scale) for v in values]
-    return strings
 
 
 def _short_count(value):
@@ -137,13 +138,13 @@ class CurvePlots(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        # Antialiasing made each redraw several times slower (pyqtgraph PlotSpeedTest); 1-px
+        # Antialiasing made each redraw several times slower (pyqtgraph PlotSpeedTest); the
         # lines look fine without it.
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
         # Named with setObjectName: an objectName keyword to PlotWidget goes to a new curve.
-        self.loss_plot = pg.PlotWidget()
+        self.loss_plot = pg.PlotWidget(axisItems={"bottom": _CountAxis("bottom")})
         self.loss_plot.setObjectName("lossPlot")
-        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot = pg.PlotWidget(axisItems={"bottom": _CountAxis("bottom")})
         self.accuracy_plot.setObjectName("accuracyPlot")
         self.loss_plot.setLabel("left", "log-loss (nats)")
         self.accuracy_plot.setLabel("left", "accuracy")
@@ -219,7 +220,6 @@ class CurvePlots(QWidget):
                        for plot in (self.loss_plot, self.accuracy_plot)]
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.viewport().installEventFilter(self)
-            plot.getAxis("bottom").tickStrings = _sample_tick_strings(plot.getAxis("bottom"))
 
     @property
     def x_field(self):
@@ -357,8 +357,9 @@ class CurvePlots(QWidget):
         self._fit_x()
 
     def _axis_changed(self, text):
-        self.accuracy_plot.setLabel("bottom", text)
-        self.loss_plot.setLabel("bottom", text)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setLabel("bottom", text)
+            plot.getAxis("bottom").counts = X_AXES[text] == "samples_seen"
         self._dirty.update(self._curves)
         self._x_extent = None
         self._redraw()

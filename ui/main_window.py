@@ -211,18 +211,22 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open HDF5 &files…", self.open_data_files, name="openFilesAction")
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._action(file_menu, "&Download MNIST (11 MB)…", self.download_data, name="downloadAction")
-        self._action(file_menu, "Save data as course &HDF5…", self.save_data_hdf5, name="saveDataAction")
+        self.save_data_action = self._action(file_menu, "Save data as course &HDF5…", self.save_data_hdf5,
+                                             name="saveDataAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Load parameters…", self.load_parameters, QKeySequence("Ctrl+L"),
                      "loadParamsAction")
         self.save_action = self._action(file_menu, "&Save parameters of selected run…",
                                         self.save_parameters, QKeySequence.StandardKey.Save,
                                         "saveParamsAction")
-        self._action(file_menu, "Export curves as &CSV…", self.export_csv, name="exportCsvAction")
-        self._action(file_menu, "Export plots as &PNG…", self.export_png, name="exportPngAction")
-        self._action(file_menu, "Export run &report…", self.export_report, name="exportReportAction")
-        self._action(file_menu, "Export &assignment report…", self.export_assignment,
-                     name="exportAssignmentAction")
+        self.csv_action = self._action(file_menu, "Export curves as &CSV…", self.export_csv,
+                                       name="exportCsvAction")
+        self.png_action = self._action(file_menu, "Export plots as &PNG…", self.export_png,
+                                       name="exportPngAction")
+        self.report_action = self._action(file_menu, "Export run &report…", self.export_report,
+                                          name="exportReportAction")
+        self.assignment_action = self._action(file_menu, "Export &assignment report…", self.export_assignment,
+                                              name="exportAssignmentAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
         run_menu = self.menuBar().addMenu("&Run")
@@ -455,14 +459,11 @@ class MainWindow(QMainWindow):
         selected = self.runs.selected_run()
         self.save_action.setEnabled(selected is not None)
         # What has nothing to export is greyed out, not refused after a click.
-        self._named_action("exportCsvAction").setEnabled(bool(selected and selected.points))
-        self._named_action("exportReportAction").setEnabled(bool(selected and selected.points and have_data))
-        self._named_action("exportPngAction").setEnabled(bool(self.runs.all_runs()))
-        self._named_action("saveDataAction").setEnabled(have_data)
-        self._named_action("exportAssignmentAction").setEnabled(have_data and self.course_runs() is not None)
-
-    def _named_action(self, name):
-        return self.findChild(QAction, name)
+        self.csv_action.setEnabled(bool(selected and selected.points))
+        self.report_action.setEnabled(bool(selected and selected.points and have_data))
+        self.png_action.setEnabled(bool(self.runs.all_runs()))
+        self.save_data_action.setEnabled(have_data)
+        self.assignment_action.setEnabled(have_data and self.course_runs() is not None)
 
     # ------------------------------------------------------------ files
 
