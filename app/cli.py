@@ -123,10 +123,14 @@ def build_parser():
     predict.add_argument("--json", action="store_true")
 
     download = commands.add_parser(
-        "download", help="fetch MNIST (11 MB), verify it and keep it for later runs",
-        description="Download the four MNIST IDX files from the public mirrors (in turn), verify "
-                    "their SHA-256, and convert them to the course's HDF5 files.")
-    download.add_argument("--to", metavar="DIR", help="where to keep it (default: the user data folder)")
+        "download", help="fetch MNIST (11 MB) or Fashion-MNIST (30 MB), verify it and keep it",
+        description="Download a data set's four IDX files from the public mirrors (in turn), "
+                    "verify their SHA-256, and convert them to the course's HDF5 files (plus "
+                    "classes.txt for Fashion-MNIST's class names).")
+    download.add_argument("--dataset", choices=("mnist", "fashion-mnist"), default="mnist",
+                          help="which data set (default: mnist)")
+    download.add_argument("--to", metavar="DIR",
+                          help="where to keep it (default: the data set's user data folder)")
     download.add_argument("--mirror", metavar="URL",
                           help="base URL to fetch from instead (also $SOFTMAX_LAB_MIRROR)")
     download.add_argument("--timeout", type=float, default=30.0, metavar="S",
@@ -415,10 +419,12 @@ def _bench(args):
 def _predict(args):
     from app.resources import BUNDLED_WEIGHTS
     from compute import params, preprocess
+    from compute.classes import numbered_classes
     from compute.errors import DataError
 
     source = args.params or BUNDLED_WEIGHTS
-    model, _ = params.load(source)
+    model, attributes = params.load(source)
+    names = params.recorded_class_names(attributes, model.n_classes) or numbered_classes(model.n_classes)
     if model.n_features != preprocess.SIDE * preprocess.SIDE:
         raise DataError(f"{source}: has {model.n_features} features per class; image "
                         f"prediction needs a {preprocess.SIDE}x{preprocess.SIDE} model (784)")
@@ -431,9 +437,10 @@ def _predict(args):
             status = EXIT_BAD_INPUT
             continue
         if probabilities is None:
-            results.append({"file": path, "digit": None, "probabilities": None})
+            results.append({"file": path, "digit": None, "class": None, "probabilities": None})
             continue
-        results.append({"file": path, "digit": int(probabilities.argmax()),
+        best = int(probabilities.argmax())
+        results.append({"file": path, "digit": best, "class": names[best],
                         "probabilities": [round(float(p), 6) for p in probabilities]})
     if args.json:
         print(json.dumps(results))
@@ -442,7 +449,7 @@ def _predict(args):
             print(f"{result['file']}: no digit found (the image is blank)")
         else:
             chance = result["probabilities"][result["digit"]]
-            print(f"{result['file']}: {result['digit']} ({chance:.1%})")
+            print(f"{result['file']}: {result['class']} ({chance:.1%})")
     return status
 
 
@@ -451,20 +458,22 @@ def _download(args):
 
     from compute import download
 
-    bar = tqdm(total=download.TOTAL_BYTES, unit="B", unit_scale=True, unit_divisor=1024,
-               file=sys.stderr, desc="MNIST", leave=False)
+    source = download.SOURCES[args.dataset]
+    bar = tqdm(total=source.total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
+               file=sys.stderr, desc=source.title, leave=False)
 
     def show(progress):
         bar.update(progress.done - bar.n)
 
     try:
-        folder, fetched = download.download(args.to, args.mirror, progress=show, timeout=args.timeout)
+        folder, fetched = download.download(args.to, args.mirror, progress=show, timeout=args.timeout,
+                                            source=source)
     finally:
         bar.close()
     if fetched:
-        print(f"MNIST downloaded, verified and converted in {folder}")
+        print(f"{source.title} downloaded, verified and converted in {folder}")
     else:
-        print(f"MNIST is already in {folder}; nothing to download")
+        print(f"{source.title} is already in {folder}; nothing to download")
     return 0
 
 
@@ -497,9 +506,8 @@ def advice(error):
                 "or run 'softmax-lab download'")
     if isinstance(error, DownloadError) and not isinstance(error, DownloadCancelled):
         from compute.data import DATA_ENV  # already loaded: the download needed it
-        from compute.download import by_hand
 
-        return f". Offline? {by_hand()}, then pass --data DIR or set {DATA_ENV}"
+        return f". Offline? {error.by_hand}, then pass --data DIR or set {DATA_ENV}"
     return ""
 
 

@@ -124,8 +124,9 @@ class RunController(QObject):
         self.load_data(folder)
         return True
 
-    def download_data(self, folder=None, mirror=None):
-        """Download MNIST in a worker thread, then load it."""
+    def download_data(self, folder=None, mirror=None, dataset="mnist"):
+        """Download a data set (``"mnist"``, ``"fashion-mnist"``) in a worker thread, then
+        load it."""
         if self._download_cancel is not None:
             return
         cancel = threading.Event()
@@ -139,6 +140,7 @@ class RunController(QObject):
                 self.downloadProgress.emit(progress)
 
         run_in_background(download.download, folder, mirror, report, cancel.is_set,
+                          download.TIMEOUT_SECONDS, download.SOURCES[dataset],
                           on_result=self._downloaded,
                           on_error=lambda error: self.downloadFailed.emit(describe(error)),
                           on_finished=lambda: setattr(self, "_download_cancel", None))
@@ -453,8 +455,9 @@ def _load_and_evaluate(path, pair):
     epoch = samples / pair.train.n_samples
     point = Point(samples, updates, epoch, train.loss, train.accuracy, test.loss, test.accuracy,
                   settings.learning_rate, 0.0, seconds)
+    names = params.recorded_class_names(attributes, model.n_classes) or pair.class_names
     return Snapshot(settings, frozen_model(model), point, samples, updates, epoch,
-                    settings.learning_rate, 0.0, seconds, samples, str(path))
+                    settings.learning_rate, 0.0, seconds, samples, str(path), names)
 
 
 def _write_bytes(path, content):
@@ -467,7 +470,7 @@ def describe(error):
     if isinstance(error, MemoryError):
         return "out of memory: try a smaller data set or batch size"
     if isinstance(error, download.DownloadError) and not isinstance(error, download.DownloadCancelled):
-        return f"{error}. Offline? {download.by_hand()}, then File > Open data folder."
+        return f"{error}. Offline? {error.by_hand}, then File > Open data folder."
     if isinstance(error, (data_files.DataError, ValueError, OSError, WorkerFailed, Warning)):
         return str(error)
     return f"{type(error).__name__}: {error}"

@@ -37,7 +37,7 @@ def wire(controller, window):
             (w.stopRequested, c.stop),
             (w.openFolderRequested, c.load_data),
             (w.openFilesRequested, lambda train, test: c.load_data(train=train, test=test)),
-            (w.downloadRequested, c.download_data),
+            (w.downloadRequested, lambda dataset: c.download_data(dataset=dataset)),
             (w.downloadCancelRequested, c.cancel_download),
             (w.saveDataRequested, c.save_data),
             (w.loadParamsRequested, c.load_params),

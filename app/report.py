@@ -14,6 +14,7 @@ import json
 from PIL import Image, ImageDraw
 
 from compute import analysis, metrics, params
+from compute.classes import captions, names_or_numbers
 from compute.export import write_points_csv
 from compute.files import atomic_folder
 
@@ -21,36 +22,39 @@ from compute.files import atomic_folder
 CAPTION = 16  # pixel rows under each weight tile for its class
 
 
-def labelled_weights(model):
-    """The weights mosaic with each tile's class under it, as a PIL image (None when
-    the features are not a square image)."""
+def labelled_weights(model, names=()):
+    """The weights mosaic with each tile's class (``names``, else numbers) under it, as a
+    PIL image (None when the features are not a square image)."""
     mosaic = analysis.weights_mosaic(model, caption=CAPTION)
     if mosaic is None:
         return None
     image = Image.fromarray(mosaic)
     draw = ImageDraw.Draw(image)
     side = int(round(model.n_features ** 0.5))
-    for k in range(model.n_classes):
+    for k, caption in enumerate(captions(names_or_numbers(names, model.n_classes))):
         top, left = analysis.mosaic_tile_origin(k, side, caption=CAPTION)
-        draw.text((left + 2, top + side * 4 + 2), f"class {k}", fill="black")
+        draw.text((left + 2, top + side * 4 + 2), caption, fill="black")
     return image
 
 
-def confusion_image(confusion, cell=40):
+def confusion_image(confusion, cell=40, names=()):
     """The confusion matrix as a picture: counts on green (right) or red (wrong) cells,
-    true classes down the side, predicted classes along the top."""
+    true classes (``names``, else numbers) down the side, predicted classes along the top."""
     K = confusion.shape[0]
+    names = names_or_numbers(names, K)
+    widest = max(draw_width(name) for name in names)
+    cell = max(cell, min(widest + 8, 80))  # room for a name above its column
     colours, light_text = analysis.confusion_colours(confusion)
-    margin = 30
-    image = Image.new("RGB", (margin + 20 + K * cell, margin + 20 + K * cell), "white")
+    margin_x, margin_y = 20 + widest + 8, 50
+    image = Image.new("RGB", (margin_x + K * cell, margin_y + K * cell), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((margin + 20, 2), "predicted class", fill="black")
-    for i, letter in enumerate("true"):
-        draw.text((2, margin + 20 + i * 12), letter, fill="black")
-    margin_x, margin_y = margin + 20, margin + 20
-    for k in range(K):
-        draw.text((margin_x + k * cell + cell // 2 - 4, margin_y - 16), str(k), fill="black")
-        draw.text((margin_x - 16, margin_y + k * cell + cell // 2 - 6), str(k), fill="black")
+    draw.text((margin_x, 2), "predicted class", fill="black")
+    draw.text((2, 2), "true class", fill="black")
+    for k, name in enumerate(names):
+        draw.text((margin_x + k * cell + (cell - draw_width(name)) // 2, margin_y - 16), name,
+                  fill="black")
+        draw.text((margin_x - 8 - draw_width(name), margin_y + k * cell + cell // 2 - 6), name,
+                  fill="black")
     for t in range(K):
         for p in range(K):
             box = (margin_x + p * cell, margin_y + t * cell, margin_x + (p + 1) * cell - 1,
@@ -59,6 +63,11 @@ def confusion_image(confusion, cell=40):
             draw.text((box[0] + 4, box[1] + cell // 2 - 6), str(int(confusion[t, p])),
                       fill="white" if light_text[t, p] else "black")
     return image
+
+
+def draw_width(text):
+    """Pixels ``text`` takes in PIL's default font."""
+    return int(ImageDraw.Draw(Image.new("1", (1, 1))).textlength(text))
 
 
 def write_report(folder, name, settings, points, model, metadata, test, n_train, curves_png):
@@ -97,15 +106,16 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
         (staging / "run.json").write_text(json.dumps(summary, indent=2))
         write_points_csv(staging / "points.csv", points)
         (staging / "curves.png").write_bytes(curves_png)
-        mosaic = labelled_weights(model)
+        names = names_or_numbers(metadata.get("class_names") or test.class_names, model.n_classes)
+        mosaic = labelled_weights(model, names)
         if mosaic is not None:
             mosaic.save(staging / "weights.png")
-        confusion_image(evaluation.confusion).save(staging / "confusion.png")
+        confusion_image(evaluation.confusion, names=names).save(staging / "confusion.png")
         with open(staging / "confusion.csv", "w", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["true \\ predicted", *range(model.n_classes)])
-            for k, row in enumerate(evaluation.confusion):
-                writer.writerow([k, *row.tolist()])
+            writer.writerow(["true \\ predicted", *names])
+            for name, row in zip(names, evaluation.confusion):
+                writer.writerow([name, *row.tolist()])
         params.save(staging / "params.hdf5", model, metadata)
         (staging / "index.html").write_text(_html(summary, mosaic is not None))
     return folder

@@ -20,6 +20,7 @@ import numpy as np
 import platformdirs
 
 from . import cache
+from .classes import MAX_NAME_CHARS, is_class_name, numbered_classes
 from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
 from .hdf5 import available_memory, open_datasets, require_file, row_blocks
@@ -34,6 +35,8 @@ IDX_NAMES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 DATA_ENV = "SOFTMAX_LAB_DATA"
+#: A data folder may name its classes in this file, one name a line, in label order.
+CLASSES_TXT = "classes.txt"
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Dataset:
         The examples, values in [0, 1].
     labels : ndarray of int32, shape (n_samples,)
     n_classes : int
+    class_names : tuple of str
+        What to call each class (from the folder's ``classes.txt``; else "0", "1", ...).
     """
 
     name: str
@@ -57,6 +62,11 @@ class Dataset:
     rows: SparseRows
     labels: np.ndarray
     n_classes: int
+    class_names: tuple = ()
+
+    def __post_init__(self):
+        if len(self.class_names) != self.n_classes:
+            self.class_names = numbered_classes(self.n_classes)
 
     @property
     def n_samples(self):
@@ -87,6 +97,10 @@ class DataPair:
     @property
     def n_features(self):
         return self.train.n_features
+
+    @property
+    def class_names(self):
+        return self.train.class_names
 
     def describe(self):
         return (f"{self.train.n_samples:,} train / {self.test.n_samples:,} test, "
@@ -312,6 +326,44 @@ def save_pair(pair, folder):
     return folder
 
 
+# ------------------------------------------------------------------ class names
+
+
+def read_class_names(folder, n_classes):
+    """The class names in ``folder``'s ``classes.txt``, or the numbers when it has none.
+
+    Raises :class:`DataError` (one line naming the file) when the file is there but does
+    not name exactly ``n_classes`` classes, one short name a line.
+    """
+    path = Path(folder) / CLASSES_TXT
+    if not path.is_file():
+        return numbered_classes(n_classes)
+    limit = n_classes * (MAX_NAME_CHARS + 2) * 4 + 64  # UTF-8: at most 4 bytes a character
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+        text = raw.decode("utf-8-sig")
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: is not UTF-8 text; write one class name a line") from None
+    if len(raw) > limit:
+        raise DataError(f"{path}: is longer than {n_classes} names of at most "
+                        f"{MAX_NAME_CHARS} characters; write one class name a line")
+    names = [line.strip() for line in text.rstrip().splitlines()]
+    if len(names) != n_classes:
+        raise DataError(f"{path}: names {len(names)} classes but the data has {n_classes}; "
+                        "write one name a line, in label order")
+    for number, name in enumerate(names, start=1):
+        if not is_class_name(name):
+            raise DataError(f"{path}: line {number} is not a class name (1 to "
+                            f"{MAX_NAME_CHARS} printable characters)")
+    if len(set(names)) != len(names):
+        twice = next(name for name in names if names.count(name) > 1)
+        raise DataError(f"{path}: names the class {twice!r} twice; each class needs its own name")
+    return tuple(names)
+
+
 # ------------------------------------------------------------------ data sources
 
 
@@ -346,8 +398,9 @@ def _pair(train_part, test_part, train_source, test_source):
     if n_classes < 2:
         raise DataError(f"{train_name}: all labels are 0; softmax regression needs "
                         "at least 2 classes")
-    return DataPair(Dataset(train_name, str(train_source), train_rows, y_train, n_classes),
-                    Dataset(test_name, str(test_source), test_rows, y_test, n_classes))
+    names = read_class_names(Path(train_source).parent, n_classes)
+    return DataPair(Dataset(train_name, str(train_source), train_rows, y_train, n_classes, names),
+                    Dataset(test_name, str(test_source), test_rows, y_test, n_classes, names))
 
 
 def load_files(train_path, test_path):
@@ -372,9 +425,9 @@ def load_folder(folder):
                     f"files ({', '.join(IDX_NAMES.values())}, optionally .gz)")
 
 
-def user_data_folder():
-    """Where Softmax Lab keeps data it downloaded or converted."""
-    return Path(platformdirs.user_data_dir("softmax-lab", appauthor=False)) / "mnist"
+def user_data_folder(dataset="mnist"):
+    """Where Softmax Lab keeps a data set it downloaded (``"mnist"``, ``"fashion-mnist"``)."""
+    return Path(platformdirs.user_data_dir("softmax-lab", appauthor=False)) / dataset
 
 
 def default_folders():
@@ -401,7 +454,8 @@ def load_test(data=None, test=None):
     """Load only a test set: a file, the test part of a folder, or of the default data."""
     if test is not None:
         rows, labels, n_classes = _read_any(test)
-        return Dataset(Path(test).name, str(test), rows, labels, n_classes)
+        names = read_class_names(Path(test).parent, n_classes)
+        return Dataset(Path(test).name, str(test), rows, labels, n_classes, names)
     folder = Path(data) if data is not None else _default_folder()
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
@@ -412,7 +466,9 @@ def load_test(data=None, test=None):
         raise DataError(f"{folder}: holds neither {TEST_HDF5} nor the IDX test files "
                         f"({IDX_NAMES['test_images']}, {IDX_NAMES['test_labels']})")
     rows, labels, n_classes = read_idx_pair(files["test_images"], files["test_labels"])
-    return Dataset(files["test_images"].name, str(files["test_images"]), rows, labels, n_classes)
+    names = read_class_names(folder, n_classes)
+    return Dataset(files["test_images"].name, str(files["test_images"]), rows, labels, n_classes,
+                   names)
 
 
 def _default_folder():

@@ -1,11 +1,12 @@
-"""Fetch MNIST's four IDX files, verify them, and keep them as course HDF5 files.
+"""Fetch a data set's four IDX files, verify them, and keep them as course HDF5 files.
 
-Each file is streamed to a hidden temporary file beside its destination, checked against
-the SHA-256 of its *uncompressed* contents (mirrors re-compress the same bytes
-differently), and only then renamed into place. A cancel, a dropped connection, a
-timeout or a bad checksum leaves the folder as it was. Once all four are verified they
-are converted to ``mnist_traindata.hdf5`` + ``mnist_testdata.hdf5`` so later starts
-read them directly.
+Two data sets are known: MNIST (handwritten digits) and Fashion-MNIST (clothing, the
+same sizes and format). Each file is streamed to a hidden temporary file beside its
+destination, checked against the SHA-256 of its *uncompressed* contents (mirrors
+re-compress the same bytes differently), and only then renamed into place. A cancel, a
+dropped connection, a timeout or a bad checksum leaves the folder as it was. Once all
+four are verified they are converted to the course's two HDF5 files, so later starts
+read them directly; a data set with class names gets its ``classes.txt``.
 """
 
 import gzip
@@ -23,23 +24,71 @@ import h5py
 
 from . import data
 from .errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
+from .files import atomic_write
+
+
+@dataclass(frozen=True)
+class Source:
+    """A data set that can be downloaded.
+
+    Attributes
+    ----------
+    name : str
+        What ``--dataset`` calls it, and the name of its folder.
+    title : str
+        What the interface calls it.
+    mirrors : tuple of str
+        Base URLs, tried in order.
+    files : dict
+        IDX name -> (SHA-256 of the uncompressed file, usual gzip size in bytes).
+    class_names : tuple of str
+        Written to the folder's ``classes.txt`` (empty: the classes are their numbers).
+    """
+
+    name: str
+    title: str
+    mirrors: tuple
+    files: dict
+    class_names: tuple = ()
+
+    @property
+    def total_bytes(self):
+        return sum(size for _, size in self.files.values())
+
+    def label(self):
+        """The title and download size, as menus and help show it: "MNIST (11 MB)"."""
+        return f"{self.title} ({self.total_bytes // 10**6} MB)"
+
 
 #: Where torchvision and TensorFlow fetch the same files, tried in order.
-MIRRORS = (
+MNIST = Source("mnist", "MNIST", (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
     "http://yann.lecun.com/exdb/mnist/",
-)
-MIRROR_ENV = "SOFTMAX_LAB_MIRROR"
-#: SHA-256 of the uncompressed IDX files, and their gzip sizes (for the progress bar).
-FILES = {
+), {
     "train-images-idx3-ubyte": ("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 9912422),
     "train-labels-idx1-ubyte": ("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 28881),
     "t10k-images-idx3-ubyte": ("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 1648877),
     "t10k-labels-idx1-ubyte": ("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 4542),
-}
-#: Uncompressed sizes: a gzip of a file is never much larger, so a transfer stops there
-#: whatever a server sends (mirrors compress the same bytes differently).
+})
+#: Zalando's Fashion-MNIST: where TensorFlow and torchvision fetch it.
+FASHION_MNIST = Source("fashion-mnist", "Fashion-MNIST", (
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+    "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+), {
+    "train-images-idx3-ubyte": ("c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 26421880),
+    "train-labels-idx1-ubyte": ("bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 29515),
+    "t10k-images-idx3-ubyte": ("5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 4422102),
+    "t10k-labels-idx1-ubyte": ("0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 5148),
+}, ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+    "Ankle boot"))
+SOURCES = {source.name: source for source in (MNIST, FASHION_MNIST)}
+
+MIRRORS = MNIST.mirrors
+MIRROR_ENV = "SOFTMAX_LAB_MIRROR"
+FILES = MNIST.files
+#: Uncompressed sizes (the same for both data sets): a gzip of a file is never much
+#: larger, so a transfer stops there whatever a server sends.
 RAW_SIZES = {
     "train-images-idx3-ubyte": 47_040_016,
     "train-labels-idx1-ubyte": 60_008,
@@ -49,7 +98,7 @@ RAW_SIZES = {
 #: A file's transfer may take this many times the silence timeout in all (one byte a
 #: second would otherwise never time out).
 DEADLINE_TIMEOUTS = 20
-TOTAL_BYTES = sum(size for _, size in FILES.values())
+TOTAL_BYTES = MNIST.total_bytes
 CHUNK = 64 * 1024
 TIMEOUT_SECONDS = 30.0
 
@@ -67,18 +116,19 @@ class Progress:
     file: str
 
 
-def by_hand():
+def by_hand(source=MNIST):
     """Where to get the files without this program (for a failed download's message)."""
-    names = ", ".join(f"{name}.gz" for name in FILES)
-    return f"Get {names} from {MIRRORS[0]} (or {MIRRORS[1]}) with a browser into one folder"
+    names = ", ".join(f"{name}.gz" for name in source.files)
+    return (f"Get {names} from {source.mirrors[0]} (or {source.mirrors[1]}) with a browser "
+            "into one folder")
 
 
-def mirrors(override=None):
+def mirrors(override=None, source=MNIST):
     """The base URLs to try: ``override`` or ``$SOFTMAX_LAB_MIRROR`` alone, else the defaults."""
     chosen = override or os.environ.get(MIRROR_ENV)
     if chosen:
         return (chosen if chosen.endswith("/") else chosen + "/",)
-    return MIRRORS
+    return source.mirrors
 
 
 def sha256_of_idx(path):
@@ -96,10 +146,10 @@ def sha256_of_idx(path):
     return digest.hexdigest()
 
 
-def verified(folder, name):
+def verified(folder, name, source=MNIST):
     """The path of a good copy of ``name`` in ``folder`` (gzip or raw), or None."""
     for candidate in (Path(folder) / f"{name}.gz", Path(folder) / name):
-        if candidate.is_file() and sha256_of_idx(candidate) == FILES[name][0]:
+        if candidate.is_file() and sha256_of_idx(candidate) == source.files[name][0]:
             return candidate
     return None
 
@@ -110,25 +160,37 @@ PARTS = {data.TRAIN_HDF5: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
          data.TEST_HDF5: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
 
-def _sources(out_name):
-    return " ".join(FILES[name][0] for name in PARTS[out_name])
+def _sources(out_name, source):
+    return " ".join(source.files[name][0] for name in PARTS[out_name])
 
 
-def cache_is_valid(folder):
+def cache_is_valid(folder, source=MNIST):
     """True when ``folder`` holds the HDF5 files that this module converted from the
-    verified MNIST files (they say so in an attribute); anything else is not trusted."""
+    verified files of ``source`` (they say so in an attribute), and its class names;
+    anything else is not trusted."""
     for out_name in PARTS:
         path = Path(folder) / out_name
         try:
             with h5py.File(path, "r") as f:
-                if f.attrs.get(SOURCES_ATTRIBUTE) != _sources(out_name):
+                if f.attrs.get(SOURCES_ATTRIBUTE) != _sources(out_name, source):
                     return False
         except (OSError, ValueError):
             return False
-    return True
+    if not source.class_names:
+        return True
+    try:
+        return data.read_class_names(folder, len(source.class_names)) == source.class_names
+    except data.DataError:
+        return False
 
 
-def _fetch(url, target, name, progress, cancelled, done, timeout):
+def _write_class_names(folder, source):
+    if source.class_names:
+        with atomic_write(Path(folder) / data.CLASSES_TXT, "w", encoding="utf-8") as f:
+            f.write("\n".join(source.class_names) + "\n")
+
+
+def _fetch(url, target, name, progress, cancelled, done, timeout, total):
     """Stream ``url`` into ``target``; returns bytes read. Raises OSError-like on failure."""
     request = urllib.request.Request(url, headers={"User-Agent": "softmax-lab"})
     read = 0
@@ -149,15 +211,16 @@ def _fetch(url, target, name, progress, cancelled, done, timeout):
             if read > limit:
                 raise ValueError(f"more than {limit:,} bytes: not this file")
             if progress is not None:
-                progress(Progress(done + read, max(done + read, TOTAL_BYTES), name))
+                progress(Progress(done + read, max(done + read, total), name))
         if expected is not None and read != int(expected):
             raise urllib.error.ContentTooShortError(
                 f"got {read:,} of {int(expected):,} bytes", None)
     return read
 
 
-def download(folder=None, mirror=None, progress=None, cancelled=None, timeout=TIMEOUT_SECONDS):
-    """Download, verify and convert MNIST into ``folder`` (default: the user data folder).
+def download(folder=None, mirror=None, progress=None, cancelled=None, timeout=TIMEOUT_SECONDS,
+             source=MNIST):
+    """Download, verify and convert a data set into ``folder`` (default: its user data folder).
 
     Parameters
     ----------
@@ -170,54 +233,59 @@ def download(folder=None, mirror=None, progress=None, cancelled=None, timeout=TI
         Returns True to stop; checked between chunks.
     timeout : float
         Seconds a connection may stay silent.
+    source : Source
+        Which data set (:data:`MNIST` or :data:`FASHION_MNIST`).
 
     Returns
     -------
     (Path, bool)
         The folder, and whether anything was downloaded (False: the cache was valid).
     """
-    folder = Path(folder) if folder is not None else data.user_data_folder()
-    if cache_is_valid(folder):
+    folder = Path(folder) if folder is not None else data.user_data_folder(source.name)
+    if cache_is_valid(folder, source):
         return folder, False
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DownloadError(f"{folder}: cannot create the folder ({error.strerror})") from None
-    done = 0
-    for name, (_, size) in FILES.items():
-        if verified(folder, name) is None:
-            done += _download_one(folder, name, done, progress, cancelled, timeout, mirror)
+        raise DownloadError(f"{folder}: cannot create the folder ({error.strerror})",
+                            by_hand(source)) from None
+    done, total = 0, source.total_bytes
+    for name, (_, size) in source.files.items():
+        if verified(folder, name, source) is None:
+            done += _download_one(folder, name, done, progress, cancelled, timeout, mirror, source)
         else:
             done += size
         if progress is not None:
-            progress(Progress(done, max(done, TOTAL_BYTES), name))
-    convert_to_hdf5(folder)
+            progress(Progress(done, max(done, total), name))
+    convert_to_hdf5(folder, source=source)
     if progress is not None:
         progress(Progress(done, done, "converted"))
     return folder, True
 
 
-def _download_one(folder, name, done, progress, cancelled, timeout, mirror):
+def _download_one(folder, name, done, progress, cancelled, timeout, mirror, source):
     final = folder / f"{name}.gz"
     temporary = folder / f".{name}.gz.part"
     failures = []
     try:
-        for base in mirrors(mirror):
+        for base in mirrors(mirror, source):
             try:
-                read = _fetch(base + f"{name}.gz", temporary, name, progress, cancelled, done, timeout)
+                read = _fetch(base + f"{name}.gz", temporary, name, progress, cancelled, done,
+                              timeout, source.total_bytes)
             except DownloadCancelled:
                 raise
             except (urllib.error.URLError, OSError, ValueError) as error:
                 failures.append(_reason(error, timeout))
                 continue
-            if sha256_of_idx(temporary) != FILES[name][0]:
-                failures.append("checksum mismatch (the file is corrupt or not MNIST)")
+            if sha256_of_idx(temporary) != source.files[name][0]:
+                failures.append(f"checksum mismatch (the file is corrupt or not {source.title})")
                 continue
             os.replace(temporary, final)
             return read
     finally:
         temporary.unlink(missing_ok=True)
-    raise DownloadError(f"{name}.gz: could not be downloaded ({'; '.join(dict.fromkeys(failures))})")
+    raise DownloadError(f"{name}.gz: could not be downloaded ({'; '.join(dict.fromkeys(failures))})",
+                        by_hand(source))
 
 
 def _reason(error, timeout):
@@ -232,8 +300,9 @@ def _reason(error, timeout):
     return str(error)
 
 
-def convert_to_hdf5(folder, target=None):
-    """Write the IDX data set in ``folder`` as the course's two HDF5 files (atomically).
+def convert_to_hdf5(folder, target=None, source=MNIST):
+    """Write the IDX data set in ``folder`` as the course's two HDF5 files (atomically),
+    and its ``classes.txt`` when it has class names.
 
     Parameters
     ----------
@@ -245,12 +314,13 @@ def convert_to_hdf5(folder, target=None):
     folder = Path(folder)
     target = Path(target) if target is not None else folder
     # Only the bytes just verified are converted: never another copy lying in the folder.
-    files = {name: verified(folder, name) for name in FILES}
+    files = {name: verified(folder, name, source) for name in source.files}
     missing = [name for name, path in files.items() if path is None]
     if missing:
         raise data.DataError(f"{folder}: no verified copy of {', '.join(missing)}")
     for out_name, (images, labels_name) in PARTS.items():
         X, labels, n_classes = data.read_idx_arrays(files[images], files[labels_name])
         data.write_course_hdf5(target / out_name, X, labels, max(n_classes, 10),
-                               attributes={SOURCES_ATTRIBUTE: _sources(out_name)})
+                               attributes={SOURCES_ATTRIBUTE: _sources(out_name, source)})
+    _write_class_names(target, source)
     return target

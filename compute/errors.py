@@ -21,7 +21,14 @@ class NoDataFound(DataError):
 
 
 class DownloadError(DataError):
-    """A download failed; the message is one line naming the file and every reason."""
+    """A download failed; the message is one line naming the file and every reason.
+
+    ``by_hand`` says where to get the files with a browser instead ("" when not known).
+    """
+
+    def __init__(self, message, by_hand=""):
+        super().__init__(message)
+        self.by_hand = by_hand
 
 
 class DownloadCancelled(DownloadError):

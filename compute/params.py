@@ -15,6 +15,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .classes import is_class_name
 from .errors import DataError
 from .files import FileWriteError, atomic_write
 from .hdf5 import read_hdf5_datasets
@@ -131,6 +132,17 @@ def recorded(attributes):
         return int(value) if ok else 0
 
     return settings, count("samples_seen"), count("updates")
+
+
+def recorded_class_names(attributes, n_classes):
+    """The class names a parameter file records (``class_names``, a JSON list), or None
+    when it has none that fit ``n_classes`` short names."""
+    try:
+        names = json.loads(attributes["class_names"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    fits = isinstance(names, list) and len(names) == n_classes and all(map(is_class_name, names))
+    return tuple(names) if fits else None
 
 
 def load(path, n_features=None):

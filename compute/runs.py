@@ -8,6 +8,7 @@ kernel is writing. Qt-free, so the controller can be tested without a window.
 import enum
 from dataclasses import dataclass, field
 
+from .classes import names_or_numbers
 from .training import Settings, Snapshot
 
 
@@ -101,6 +102,13 @@ class Run:
     def model(self):
         """The newest parameters (read-only), or None before the first snapshot."""
         return self.latest.model if self.latest is not None else None
+
+    @property
+    def class_names(self):
+        """What the run's data calls its classes (its numbers when nothing is known)."""
+        model = self.model
+        names = self.latest.class_names if self.latest is not None else ()
+        return names_or_numbers(names, model.n_classes) if model is not None else names
 
     @property
     def samples_seen(self):

@@ -74,6 +74,8 @@ class Snapshot:
         Samples of the whole run.
     train_data : str
         Where the training data came from.
+    class_names : tuple of str
+        What the data calls its classes ("0" ... "9" for digits).
     """
 
     settings: Settings
@@ -87,6 +89,7 @@ class Snapshot:
     eval_seconds: float
     total_samples: int
     train_data: str = ""
+    class_names: tuple = ()
 
     def metadata(self):
         """Settings and results, as stored in a parameter file: the point's metrics only
@@ -96,7 +99,8 @@ class Snapshot:
                 "learning_rate": settings.learning_rate,
                 "batch_size": "full" if settings.batch_size is None else settings.batch_size,
                 "epochs": settings.epochs, "samples_seen": self.samples_seen,
-                "updates": self.updates, "train_data": self.train_data}
+                "updates": self.updates, "train_data": self.train_data,
+                "class_names": list(self.class_names)}
         if self.point is not None:
             meta.update(test_accuracy=self.point.test_accuracy, test_loss=self.point.test_loss,
                         train_accuracy=self.point.train_accuracy, train_loss=self.point.train_loss)
@@ -205,7 +209,7 @@ class Training:
     def _snapshot(self, model, point):
         return Snapshot(self.settings, model, point, self.samples_seen, self.updates, self.epoch,
                         self.learning_rate, self.train_seconds, self.eval_seconds,
-                        self.total_samples, self.data.train.source)
+                        self.total_samples, self.data.train.source, self.data.class_names)
 
     # --------------------------------------------------------------- the loop
 

@@ -62,3 +62,18 @@ def no_qt_leaks(qapp):
     QApplication.processEvents()
     open_windows = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     assert not open_windows, f"windows left open: {open_windows}"
+
+
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs(monkeypatch):
+    """A modal dialog that a test does not answer would hang the whole run: fail instead."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    def unanswered(*args, **kwargs):
+        raise AssertionError("the test opened a modal dialog without answering it "
+                             "(monkeypatch the dialog's function)")
+
+    for owner, names in ((QFileDialog, ("getOpenFileName", "getSaveFileName", "getExistingDirectory")),
+                         (QInputDialog, ("getItem", "getText", "getInt", "getDouble"))):
+        for name in names:
+            monkeypatch.setattr(owner, name, unanswered)

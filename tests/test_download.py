@@ -201,7 +201,7 @@ def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
 
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
-    monkeypatch.setattr(data, "user_data_folder", lambda: tmp_path / "user-data")
+    monkeypatch.setattr(data, "user_data_folder", lambda dataset="mnist": tmp_path / "user-data")
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = build_window(store=store)
     window.show()
@@ -228,7 +228,7 @@ def test_gui_download_failure_is_a_message(qtbot, server, tmp_path, monkeypatch,
     server.behaviour["train-images-idx3-ubyte.gz"] = "404"
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
-    monkeypatch.setattr(data, "user_data_folder", lambda: tmp_path / "user-data")
+    monkeypatch.setattr(data, "user_data_folder", lambda dataset="mnist": tmp_path / "user-data")
     window = build_window(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     window.show()
     with qtbot.waitSignal(window.controller.downloadFailed, timeout=60_000):
@@ -257,3 +257,77 @@ def test_only_verified_bytes_reach_the_data_folder(server, tmp_path, mnist_dir):
     pair = data.load_folder(folder)
     assert pair.train.n_samples == 60000 and pair.n_classes == 10
     np.testing.assert_array_equal(np.bincount(pair.train.labels)[:3], [5923, 6742, 5958])
+
+
+# Fashion-MNIST: its files are not on this machine, so the loopback server has only
+# MNIST's. Served as Fashion-MNIST they must fail its checksums; the path that succeeds is
+# tested with the Fashion-MNIST source given MNIST's checksums (the real bytes, verified,
+# into Fashion-MNIST's own folder, with its class names).
+
+
+def test_fashion_mnist_refuses_files_that_are_not_it(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(data.platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    with pytest.raises(DownloadError) as caught:
+        download.download(mirror=server.url, source=download.FASHION_MNIST)
+    message = str(caught.value)
+    assert message == ("train-images-idx3-ubyte.gz: could not be downloaded (checksum mismatch "
+                       "(the file is corrupt or not Fashion-MNIST))")
+    assert listing(tmp_path / "user" / "fashion-mnist") == []  # nothing unverified kept
+    assert not (tmp_path / "user" / "mnist").exists()
+    assert caught.value.by_hand.startswith("Get train-images-idx3-ubyte.gz, ")
+    assert download.FASHION_MNIST.mirrors[0] in caught.value.by_hand
+    done = subprocess.run([sys.executable, "-m", "app", "download", "--dataset", "fashion-mnist",
+                           "--to", str(tmp_path / "cli"), "--mirror", server.url],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    error = done.stderr.strip().splitlines()[-1]
+    assert "not Fashion-MNIST" in error and download.FASHION_MNIST.mirrors[0] in error
+
+
+def test_a_second_data_set_gets_its_own_folder_and_class_names(server, tmp_path, monkeypatch):
+    import dataclasses
+
+    monkeypatch.setattr(data.platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    source = dataclasses.replace(download.FASHION_MNIST, files=download.MNIST.files)
+    server.behaviour["t10k-labels-idx1-ubyte.gz"] = "corrupt"
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download.download(mirror=server.url, source=source)
+    server.behaviour.clear()
+    folder, fetched = download.download(mirror=server.url, source=source)
+    assert fetched and folder == tmp_path / "user" / "fashion-mnist"
+    assert (folder / data.CLASSES_TXT).read_text().splitlines()[0] == "T-shirt/top"
+    pair = data.load_folder(folder)
+    assert pair.class_names == download.FASHION_MNIST.class_names
+    assert download.cache_is_valid(folder, source)
+    assert not download.cache_is_valid(folder, download.FASHION_MNIST)  # not its real bytes
+    # Without its class names the cache is incomplete: they come back, nothing is fetched.
+    (folder / data.CLASSES_TXT).unlink()
+    server.requests.clear()
+    download.download(mirror=server.url, source=source)
+    assert server.requests == [] and data.load_folder(folder).class_names[-1] == "Ankle boot"
+    assert not (tmp_path / "user" / "mnist").exists()  # MNIST's folder is another one
+
+
+def test_gui_offers_both_data_sets(qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QPushButton
+
+    from app.gui import build_window
+
+    monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
+    monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
+    monkeypatch.setattr(data.platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    window = build_window(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.show()
+    assert window.findChild(QAction, "downloadAction").text().startswith("&Download MNIST (11 MB)")
+    fashion = window.findChild(QAction, "downloadFashionAction")
+    assert fashion.text() == "Download &Fashion-MNIST (30 MB)…"
+    assert window.findChild(QPushButton, "emptyDownloadFashionButton").isVisible()
+    with qtbot.waitSignal(window.controller.downloadFailed, timeout=60_000):
+        fashion.trigger()
+        assert window.download_dialog.windowTitle() == "Download Fashion-MNIST"
+    assert "not Fashion-MNIST" in window.last_message
+    assert download.FASHION_MNIST.mirrors[0] in window.last_message
+    assert window.pages.currentWidget() is window.empty
+    window.close()

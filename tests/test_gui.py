@@ -13,7 +13,7 @@ import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from compute.training import PRESETS, Settings
 from ui.control_panel import CUSTOM, ControlPanel
@@ -221,10 +221,11 @@ def test_save_load_and_export_through_the_menu(qtbot, studio, tmp_path, monkeypa
 
     picture = tmp_path / "curves.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(picture), ""))
+    monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, label, items, *a: (items[2], True))
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(type(studio.save_action), "exportPngAction").trigger()
-    with Image.open(picture) as image:
-        assert image.width > 200 and image.height > 200
+    with Image.open(picture) as image:  # 3x the plots' size on screen
+        assert image.width == 3 * studio.plots.loss_plot.width() and image.height > 600
 
 
 def test_loading_a_bad_parameter_file_shows_an_error(qtbot, studio, tmp_path, monkeypatch):
@@ -254,7 +255,7 @@ def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
 
 def test_empty_state_says_how_to_get_data(qtbot, tmp_path, store, monkeypatch, no_qt_leaks):
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing-here"))
-    monkeypatch.setattr("compute.data.user_data_folder", lambda: tmp_path / "nor-here")
+    monkeypatch.setattr("compute.data.user_data_folder", lambda dataset="mnist": tmp_path / "nor-here")
     window = build_window(store=store)
     window.show()
     assert window.pages.currentWidget() is window.empty
@@ -629,13 +630,33 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     QApplication.sendEvent(plot.viewport(), QEvent(QEvent.Type.Leave))
     assert not studio.plots.readout.isVisible()
 
-    # The exported picture is the two plots, nothing else.
+    # Each run has its own marker, in the legend too, at a few of its points.
+    from ui.curve_plots import MARKERS, MARKS_PER_CURVE
+
+    curves = [studio.plots._curves[run.id] for run in (first, second)]
+    assert [c.sample.opts["symbol"] for c in curves] == list(MARKERS[:2])
+    for c in curves:
+        marks = c.marks["test_loss"].getData()[0]
+        assert c.marks["test_loss"].opts["symbol"] == c.sample.opts["symbol"]
+        assert c.stride == max(1, round(60000 / 5000 / MARKS_PER_CURVE))  # 1 epoch, a point each 5,000
+        assert len(marks) == len(range(0, c.count, c.stride))
+
+    # The exported picture is the two plots, nothing else, at the size chosen.
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "curves.png"), ""))
-    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
-        studio.export_png()
-    picture = QImage(str(tmp_path / "curves.png"))
-    assert picture.height() == plot.height() + studio.plots.accuracy_plot.height()
-    assert picture.width() == plot.width()
+    offered = []
+
+    def choose(parent, title, label, items, *args):
+        offered.extend(items)
+        return items[choice], True
+
+    for choice, scale in ((0, 1), (1, 2)):
+        with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+            monkeypatch.setattr(QInputDialog, "getItem", choose)
+            studio.export_png()
+        picture = QImage(str(tmp_path / "curves.png"))
+        assert picture.height() == scale * (plot.height() + studio.plots.accuracy_plot.height())
+        assert picture.width() == scale * plot.width()
+    assert offered[0].endswith("(as on screen)") and "(2×, for slides)" in offered[1]
     assert second.name == "seed-sgd1"
 
 

@@ -127,8 +127,9 @@ def test_predict_command(tmp_path, mnist):
     assert "broken.png: not an image" in done.stderr and "Traceback" not in done.stderr
     results = json.loads(done.stdout)
     assert [r["digit"] for r in results[:3]] == mnist.test.labels[:3].tolist()
+    assert [r["class"] for r in results[:3]] == [str(label) for label in mnist.test.labels[:3]]
     assert all(abs(sum(r["probabilities"]) - 1) < 1e-4 for r in results[:3])
-    assert results[3] == {"file": str(blank), "digit": None, "probabilities": None}
+    assert results[3] == {"file": str(blank), "digit": None, "class": None, "probabilities": None}
     human = subprocess.run([sys.executable, "-m", "app", "predict", str(files[0])],
                            capture_output=True, text=True, timeout=300)
     assert human.returncode == 0 and human.stdout.startswith(f"{files[0]}: 7 (")

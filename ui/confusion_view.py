@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
                                QVBoxLayout, QWidget)
 
 from compute import analysis
+from compute.classes import names_or_numbers
 from compute.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
@@ -31,13 +32,14 @@ class Gallery(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.setSpacing(4)
 
-    def show_examples(self, images, labels, predicted, confidence):
+    def show_examples(self, images, labels, predicted, confidence, names):
+        """Thumbnails captioned "true → predicted  confidence", classes by ``names``."""
         self.clear()
         for image, label, guess, sure in zip(images, labels, predicted, confidence):
             side = int(np.sqrt(image.size))
             gray = (np.clip(image.reshape(side, side), 0, 1) * 255).astype(np.uint8)
             icon = QIcon(pixmap_from_array(np.kron(gray, np.ones((THUMBNAIL, THUMBNAIL), np.uint8))))
-            self.addItem(QListWidgetItem(icon, f"{label} → {guess}  {sure:.0%}"))
+            self.addItem(QListWidgetItem(icon, f"{names[label]} → {names[guess]}  {sure:.0%}"))
 
 
 class ConfusionView(QWidget):
@@ -67,12 +69,16 @@ class ConfusionView(QWidget):
         layout.addWidget(self.gallery_caption)
         layout.addWidget(self.gallery, 2)
         self.confusion = None
+        self.names = ()
         self.normalised.toggled.connect(lambda _: self._fill())
         self.table.cellClicked.connect(self._clicked)
         self.mistakes.clicked.connect(self.mistakesWanted)
 
-    def set_confusion(self, confusion, title=""):
+    def set_confusion(self, confusion, title="", names=()):
+        """Show ``confusion`` (K, K) of the run ``title``, its classes called ``names``
+        (their numbers when not given)."""
         self.confusion = None if confusion is None else np.asarray(confusion)
+        self.names = names_or_numbers(names, 0 if confusion is None else self.confusion.shape[0])
         accuracy = (np.trace(self.confusion) / self.confusion.sum()) if self.confusion is not None else 0
         self.caption.setText(f"{title}: test accuracy {accuracy:.4f} (rows: true class, columns: "
                              "predicted; last row precision, last column recall)"
@@ -92,7 +98,7 @@ class ConfusionView(QWidget):
         precision, recall = analysis.precision_recall(self.confusion)
         self.table.setRowCount(K + 1)
         self.table.setColumnCount(K + 1)
-        names = [str(k) for k in range(K)]
+        names = list(self.names)
         self.table.setHorizontalHeaderLabels(names + ["recall"])
         self.table.setVerticalHeaderLabels(names + ["precision"])
         for t in range(K):
@@ -112,10 +118,10 @@ class ConfusionView(QWidget):
 
     def _clicked(self, row, column):
         if self.confusion is not None and row < self.confusion.shape[0] and column < self.confusion.shape[0]:
-            self.gallery_caption.setText(f"True {row}, predicted {column}: "
+            self.gallery_caption.setText(f"True {self.names[row]}, predicted {self.names[column]}: "
                                          f"{self.confusion[row, column]} test images, most confident first")
             self.cellChosen.emit(row, column)
 
     def show_examples(self, caption, images, labels, predicted, confidence):
         self.gallery_caption.setText(caption)
-        self.gallery.show_examples(images, labels, predicted, confidence)
+        self.gallery.show_examples(images, labels, predicted, confidence, self.names)

@@ -1,7 +1,7 @@
 """Live log-loss and accuracy plots of every visible run.
 
-Each run gets its curves once (train solid, test dashed, in the run's colour) and a
-growing numpy buffer; new points are copied into the buffer and ``setData`` is called
+Each run gets its curves once (train solid, test dashed, in the run's colour, with the
+run's marker every few points) and a growing numpy buffer; new points are copied into the buffer and ``setData`` is called
 from a short single-shot timer, so a burst of points costs one redraw.
 
 A redraw must stay cheap for the GUI thread: most of one was painting the axes (their
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, Qt, QTimer
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
@@ -27,6 +27,11 @@ FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
           "train_accuracy", "test_accuracy")
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
 LINE_WIDTH = 2  # px: 1-px lines in similar colours were hard to tell apart
+#: Each run's marker (by its number), so runs are told apart without their colours too:
+#: filled on the train curve, hollow on the test curve, about MARKS_PER_CURVE of them.
+MARKERS = ("o", "s", "t", "d", "star", "x", "t1", "p")
+MARKS_PER_CURVE = 6
+MARKER_SIZE = 8
 
 
 class _TickGrid(pg.UIGraphicsItem):
@@ -99,12 +104,24 @@ class _RunCurves:
         color = pg.mkColor(run.color)
         solid = pg.mkPen(color, width=LINE_WIDTH)
         dashed = pg.mkPen(color, width=LINE_WIDTH, style=Qt.PenStyle.DashLine)
+        self.marker = MARKERS[(run.id - 1) % len(MARKERS)]
+        marks = {"symbol": self.marker, "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen(color, width=1.5)}
+        filled, hollow = {**marks, "symbolBrush": color}, {**marks, "symbolBrush": "w"}
         self.items = {
             "train_loss": loss_plot.plot(pen=solid),
             "test_loss": loss_plot.plot(pen=dashed),
             "train_accuracy": accuracy_plot.plot(pen=solid),
             "test_accuracy": accuracy_plot.plot(pen=dashed),
         }
+        self.marks = {
+            "train_loss": loss_plot.plot(pen=None, **filled),
+            "test_loss": loss_plot.plot(pen=None, **hollow),
+            "train_accuracy": accuracy_plot.plot(pen=None, **filled),
+            "test_accuracy": accuracy_plot.plot(pen=None, **hollow),
+        }
+        #: What the legend shows for the run: its line and its marker.
+        self.sample = pg.PlotDataItem(pen=solid, **filled)
+        self.stride = None  # marks every stride-th point: fixed once the run's length is known
 
     def take_new_points(self):
         points = self.run.points
@@ -123,14 +140,23 @@ class _RunCurves:
     def redraw(self, x_field, plot):
         """Give the curves of ``plot`` ("loss" or "accuracy") their data up to now."""
         x = self.column(x_field)
+        if self.stride is None and self.run.total_samples:  # fixed, so marks never slide
+            expected = self.run.total_samples / self.run.settings.eval_every
+            self.stride = max(1, round(expected / MARKS_PER_CURVE))
+        marked = slice(0, None, self.stride or 1)
         for name, item in self.items.items():
             if plot in name:
-                item.setData(x, self.column(name))
+                y = self.column(name)
+                item.setData(x, y)
                 item.setVisible(self.run.visible)
+                self.marks[name].setData(x[marked], y[marked])
+                self.marks[name].setVisible(self.run.visible)
 
     def remove(self, loss_plot, accuracy_plot):
-        for name, item in self.items.items():
-            (loss_plot if "loss" in name else accuracy_plot).removeItem(item)
+        for name in self.items:
+            plot = loss_plot if "loss" in name else accuracy_plot
+            plot.removeItem(self.items[name])
+            plot.removeItem(self.marks[name])
 
 
 class CurvePlots(QWidget):
@@ -160,9 +186,11 @@ class CurvePlots(QWidget):
         # which line is which set. Both are in an exported picture.
         self._run_legend = self.loss_plot.getPlotItem().legend
         sets = self.accuracy_plot.getPlotItem().legend
-        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH)), "train")
-        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH, style=Qt.PenStyle.DashLine)),
-                     "test")
+        grey = {"symbol": "o", "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen("#555", width=1.5)}
+        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH), symbolBrush="#555", **grey),
+                     "train")
+        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH, style=Qt.PenStyle.DashLine),
+                                     symbolBrush="w", **grey), "test")
         self._legend_names = {}  # run id -> the name its legend entry shows
         self.accuracy_plot.setXLink(self.loss_plot)
         self._crosshairs = []
@@ -240,7 +268,7 @@ class CurvePlots(QWidget):
         if curves is not None:
             curves.remove(self.loss_plot, self.accuracy_plot)
             if self._legend_names.pop(run.id, None) is not None:
-                self._run_legend.removeItem(curves.items["train_loss"])
+                self._run_legend.removeItem(curves.sample)
         self._dirty.discard(run.id)
         self._accuracy_dirty.discard(run.id)
 
@@ -252,10 +280,10 @@ class CurvePlots(QWidget):
         if shown == wanted:
             return
         if shown is not None:
-            self._run_legend.removeItem(curves.items["train_loss"])
+            self._run_legend.removeItem(curves.sample)
             del self._legend_names[run.id]
         if wanted is not None:
-            self._run_legend.addItem(curves.items["train_loss"], wanted)
+            self._run_legend.addItem(curves.sample, wanted)
             self._legend_names[run.id] = wanted
 
     def legend_names(self):
@@ -273,22 +301,27 @@ class CurvePlots(QWidget):
         for line in self._crosshairs:
             line.setVisible(False)
 
-    def picture(self):
-        """PNG bytes of the two plots with their legends: no controls, crosshair or readout."""
+    def picture(self, scale=1):
+        """PNG bytes of the two plots with their legends, ``scale`` times their size on
+        screen (drawn again at that size, not enlarged): no controls, crosshair or readout."""
         self.flush()
         crosshairs = [line.isVisible() for line in self._crosshairs]
         for line in self._crosshairs:
             line.setVisible(False)
-        shots = [plot.grab() for plot in (self.loss_plot, self.accuracy_plot)]
-        for line, visible in zip(self._crosshairs, crosshairs):
-            line.setVisible(visible)
-        image = QImage(max(s.width() for s in shots), sum(s.height() for s in shots),
+        plots = (self.loss_plot, self.accuracy_plot)
+        width = max(plot.width() for plot in plots)
+        image = QImage(round(width * scale), round(sum(plot.height() for plot in plots) * scale),
                        QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
-        painter.drawPixmap(0, 0, shots[0])
-        painter.drawPixmap(0, shots[0].height(), shots[1])
+        painter.scale(scale, scale)
+        top = 0
+        for plot in plots:
+            plot.render(painter, QRectF(0, top, plot.width(), plot.height()), plot.viewport().rect())
+            top += plot.height()
         painter.end()
+        for line, visible in zip(self._crosshairs, crosshairs):
+            line.setVisible(visible)
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")

@@ -98,6 +98,11 @@ class DrawTab(QWidget):
         run = self._runs.get(key)
         return run.model if run is not None else None
 
+    def current_class_names(self):
+        """What the chosen model calls its classes (the bundled model's: digits)."""
+        run = self._runs.get(self.model_box.currentData())
+        return run.class_names if run is not None else ()
+
     def choose_run(self, run):
         self.model_box.setCurrentIndex(self.model_box.findData(run.id))
 
@@ -149,7 +154,7 @@ class DrawTab(QWidget):
         if probabilities is None:
             self.view.show_empty("no ink found")
             return
-        self.view.show_prediction(prepared.pixels, probabilities)
+        self.view.show_prediction(prepared.pixels, probabilities, self.current_class_names())
         self.status.setText("")
 
     def open_picture(self, path):

@@ -80,7 +80,7 @@ class InsightsTab(QWidget):
         model = self.run.model if self.run is not None else None
         title = self.run.name if self.run is not None else ""
         if self.views.currentWidget() is self.weights:
-            self.weights.set_model(model, title)
+            self.weights.set_model(model, title, self.run.class_names if self.run is not None else ())
         elif self.views.currentWidget() is self.confusion:
             self._evaluate(model)
         self._refresh_cost()
@@ -116,14 +116,16 @@ class InsightsTab(QWidget):
     def _evaluated(self, result):
         generation, evaluation = result
         if generation == self._generation and self.run is not None:
-            self.confusion.set_confusion(evaluation.confusion, self.run.name)
+            self.confusion.set_confusion(evaluation.confusion, self.run.name, self.run.class_names)
 
     def _gallery(self, true_class, predicted_class):
         data = self.data
         if self.run is None or data is None:
             return
+        names = self.run.class_names
         caption = ("Most confident mistakes" if true_class is None else
-                   f"True {true_class}, predicted {predicted_class}, most confident first")
+                   f"True {names[true_class]}, predicted {names[predicted_class]}, "
+                   "most confident first")
         run_in_background(_examples, self._generation, self.run.model, data.test, true_class,
                           predicted_class, on_result=lambda result: self._show_examples(caption, result),
                           on_error=self._say)

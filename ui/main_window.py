@@ -9,11 +9,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from compute import data as data_files
+from compute import download as download_sources
 from compute.runs import RunStatus
 from compute.settings import COURSE_EXPERIMENTS as EXPERIMENTS
 from compute.settings import Settings, preset
@@ -48,13 +49,18 @@ class EmptyState(QWidget):
         self.text = QLabel(objectName="emptyStateText")
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setWordWrap(True)
-        self.download_button = QPushButton("Download MNIST (11 MB)", objectName="emptyDownloadButton")
-        self.download_button.clicked.connect(download)
+        self.download_button = QPushButton(f"Download {download_sources.MNIST.label()}",
+                                           objectName="emptyDownloadButton")
+        self.download_button.clicked.connect(lambda: download("mnist"))
+        self.fashion_button = QPushButton(f"Download {download_sources.FASHION_MNIST.label()}",
+                                          objectName="emptyDownloadFashionButton")
+        self.fashion_button.clicked.connect(lambda: download("fashion-mnist"))
         self.button = QPushButton("Open data folder…", objectName="emptyOpenButton")
         self.button.clicked.connect(open_folder)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.download_button)
+        buttons.addWidget(self.fashion_button)
         buttons.addWidget(self.button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -68,7 +74,8 @@ class EmptyState(QWidget):
         where = " or ".join(str(f) for f in data_files.default_folders())
         self.text.setText(
             (f"<p style='color:#b00020'>{problem}</p>" if problem else "")
-            + "<h2>No data yet</h2><p>Download MNIST (verified, kept for next time), or open "
+            + "<h2>No data yet</h2><p>Download MNIST's digits or Fashion-MNIST's clothes "
+            "(verified, kept for next time), or open "
             "a folder holding it as <code>mnist_traindata.hdf5</code> + "
             "<code>mnist_testdata.hdf5</code> or the four IDX files,<br>or set "
             "<code>SOFTMAX_LAB_DATA</code> to such a folder and restart.</p>"
@@ -89,7 +96,7 @@ class MainWindow(QMainWindow):
     -------
     startRequested(Settings), pauseRequested(), stopRequested()
     openFolderRequested(str), openFilesRequested(str, str)
-    downloadRequested(), downloadCancelRequested()
+    downloadRequested(str), downloadCancelRequested()
     saveDataRequested(str)
         A folder for the course HDF5 files of the open data.
     loadParamsRequested(str), saveParamsRequested(Run, str)
@@ -112,7 +119,7 @@ class MainWindow(QMainWindow):
     stopRequested = Signal()
     openFolderRequested = Signal(str)
     openFilesRequested = Signal(str, str)
-    downloadRequested = Signal()
+    downloadRequested = Signal(str)
     downloadCancelRequested = Signal()
     saveDataRequested = Signal(str)
     loadParamsRequested = Signal(str)
@@ -136,6 +143,7 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self._dialog = None
         self.download_dialog = None
+        self._downloading = ""
 
         self.controls = ControlPanel()
         self.data_label = QLabel("no data", objectName="dataLabel")
@@ -210,7 +218,10 @@ class MainWindow(QMainWindow):
                      "openFolderAction")
         self._action(file_menu, "Open HDF5 &files…", self.open_data_files, name="openFilesAction")
         self.recent_menu = file_menu.addMenu("Open &recent")
-        self._action(file_menu, "&Download MNIST (11 MB)…", self.download_data, name="downloadAction")
+        self._action(file_menu, f"&Download {download_sources.MNIST.label()}…",
+                     lambda: self.download_data("mnist"), name="downloadAction")
+        self._action(file_menu, f"Download &{download_sources.FASHION_MNIST.label()}…",
+                     lambda: self.download_data("fashion-mnist"), name="downloadFashionAction")
         self.save_data_action = self._action(file_menu, "Save data as course &HDF5…", self.save_data_hdf5,
                                              name="saveDataAction")
         file_menu.addSeparator()
@@ -285,20 +296,23 @@ class MainWindow(QMainWindow):
     def data_loading(self, what):
         self.statusBar().showMessage(f"Loading {what}…")
 
-    def download_data(self):
-        """Fetch MNIST with a progress dialog that can cancel it."""
+    def download_data(self, dataset="mnist"):
+        """Fetch a data set (``"mnist"``, ``"fashion-mnist"``) with a progress dialog that
+        can cancel it."""
         if self.download_dialog is not None:
             return
-        self.download_dialog = QProgressDialog("Downloading MNIST…", "Cancel", 0, 1000, self)
+        title = download_sources.SOURCES[dataset].title
+        self.download_dialog = QProgressDialog(f"Downloading {title}…", "Cancel", 0, 1000, self)
         self.download_dialog.setObjectName("downloadDialog")
-        self.download_dialog.setWindowTitle("Download MNIST")
+        self.download_dialog.setWindowTitle(f"Download {title}")
         self.download_dialog.setMinimumDuration(0)
         self.download_dialog.setAutoClose(False)
         self.download_dialog.setAutoReset(False)
         self.download_dialog.canceled.connect(self.downloadCancelRequested)
         self.download_dialog.show()
         self._download_started = time.perf_counter()
-        self.downloadRequested.emit()
+        self._downloading = title
+        self.downloadRequested.emit(dataset)
 
     def download_progress(self, progress):
         if self.download_dialog is None:
@@ -313,7 +327,7 @@ class MainWindow(QMainWindow):
 
     def download_done(self, folder):
         self._close_download_dialog()
-        self.statusBar().showMessage(f"MNIST downloaded and verified in {folder}", 10000)
+        self.statusBar().showMessage(f"{self._downloading} downloaded and verified in {folder}", 10000)
 
     def download_failed(self, text):
         self._close_download_dialog()
@@ -324,6 +338,7 @@ class MainWindow(QMainWindow):
             self.download_dialog.canceled.disconnect()  # closing emits "canceled" too
             self.download_dialog.close()
             self.download_dialog = None
+        self._downloading = ""
 
     def save_data_hdf5(self):
         if self.data is None:
@@ -491,10 +506,18 @@ class MainWindow(QMainWindow):
             self.exportCsvRequested.emit(run, path)
 
     def export_png(self):
+        """Save both plots with their legends as a PNG, at the size on screen or 2x or 3x
+        (drawn again at that size: sharp lines and text for slides and print)."""
         path = self._ask_save_file("Export plots", "curves.png", "PNG (*.png)")
         if not path:
             return
-        self.exportPngRequested.emit(self.plots.picture(), path)
+        width = max(self.plots.loss_plot.width(), self.plots.accuracy_plot.width())
+        height = self.plots.loss_plot.height() + self.plots.accuracy_plot.height()
+        sizes = {f"{width * k} × {height * k} px{note}": k
+                 for k, note in ((1, " (as on screen)"), (2, " (2×, for slides)"), (3, " (3×, for print)"))}
+        choice, ok = QInputDialog.getItem(self, "Export plots", "Picture size:", list(sizes), 0, False)
+        if ok:
+            self.exportPngRequested.emit(self.plots.picture(sizes[choice]), path)
 
     def export_report(self):
         """Write the selected run's report folder (curves, weights, confusion, files)."""

@@ -1,12 +1,15 @@
 """What the model makes of the drawing: the digit, the class probabilities, and the
 28x28 picture it was given."""
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from compute.classes import names_or_numbers
 from compute.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
@@ -52,16 +55,20 @@ class PredictionView(QWidget):
         self.bars.setOpts(x=[], height=[])
         self.preview.setPixmap(QPixmap())
 
-    def show_prediction(self, pixels, probabilities):
-        """Show a prediction: the 28x28 input and the K class probabilities."""
+    def show_prediction(self, pixels, probabilities, names=()):
+        """Show a prediction: the 28x28 input and the K class probabilities, the classes
+        called ``names`` (their numbers when not given)."""
         self.probabilities = np.asarray(probabilities)
-        best = int(self.probabilities.argmax())
-        self.digit.setText(f"<span style='font-size:64pt; font-weight:bold'>{best}</span><br>"
-                           f"<span style='font-size:12pt'>{self.probabilities[best]:.1%} sure</span>")
         K = len(self.probabilities)
+        names = names_or_numbers(names, K)
+        best = int(self.probabilities.argmax())
+        size = 64 if len(names[best]) <= 2 else 22  # a digit large; "Ankle boot" fits
+        self.digit.setText(f"<span style='font-size:{size}pt; font-weight:bold'>{html.escape(names[best])}"
+                           f"</span><br><span style='font-size:12pt'>{self.probabilities[best]:.1%} "
+                           "sure</span>")
         brushes = ["#d62728" if k == best else "#1f77b4" for k in range(K)]
         self.bars.setOpts(x=np.arange(K), height=self.probabilities, brushes=brushes)
-        self.bars_plot.getAxis("bottom").setTicks([[(k, str(k)) for k in range(K)]])
+        self.bars_plot.getAxis("bottom").setTicks([list(enumerate(names))])
         gray = (np.clip(pixels, 0, 1) * 255).astype(np.uint8)
         self.preview.setPixmap(pixmap_from_array(gray).scaled(
             self.preview.size(), Qt.AspectRatioMode.KeepAspectRatio,

@@ -9,6 +9,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from compute import analysis
+from compute.classes import captions, names_or_numbers
 
 from .qt_images import pixmap_from_array
 
@@ -23,6 +24,7 @@ class _Tiles(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.pictures = []  # one QPixmap per class, a pixel per feature
+        self.captions = []  # what each picture is called
 
     def tile_rects(self):
         """Where each class's picture goes, as QRects (also for tests)."""
@@ -41,10 +43,10 @@ class _Tiles(QWidget):
     def paintEvent(self, event):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)  # sharp pixels
-        for k, (rect, picture) in enumerate(zip(self.tile_rects(), self.pictures)):
+        for rect, picture, caption in zip(self.tile_rects(), self.pictures, self.captions):
             painter.drawPixmap(rect, picture)
-            painter.drawText(QRect(rect.left(), rect.bottom() + 2, rect.width(), CAPTION_PX - 4),
-                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, f"class {k}")
+            painter.drawText(QRect(rect.left() - 4, rect.bottom() + 2, rect.width() + 8, CAPTION_PX - 4),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, caption)
         painter.end()
 
 
@@ -66,12 +68,14 @@ class WeightsView(QWidget):
         layout.addWidget(self.pages, 1)
         self.limit = None
 
-    def set_model(self, model, title=""):
-        """Show ``model``'s weights (or clear the view for None)."""
+    def set_model(self, model, title="", names=()):
+        """Show ``model``'s weights (or clear the view for None), its classes called
+        ``names`` (their numbers when not given)."""
         if model is None:
             self.caption.setText("Select a run to see its weights.")
-            self._show_tiles(np.zeros((0, 1, 1)))
+            self._show_tiles(np.zeros((0, 1, 1)), ())
             return
+        names = names_or_numbers(names, model.n_classes)
         images = analysis.weight_images(model)
         self.limit = float(np.abs(model.weights).max()) or 1.0
         self.caption.setText(f"{title}: weights per class, shared scale ±{self.limit:.3g} "
@@ -80,12 +84,13 @@ class WeightsView(QWidget):
             self.pages.setCurrentWidget(self.lines)
             self.lines.clear()
             for k, row in enumerate(model.weights):
-                self.lines.plot(row, pen=pg.intColor(k, hues=model.n_classes), name=str(k))
+                self.lines.plot(row, pen=pg.intColor(k, hues=model.n_classes), name=names[k])
             return
         self.pages.setCurrentWidget(self.tiles)
-        self._show_tiles(images)
+        self._show_tiles(images, captions(names))
 
-    def _show_tiles(self, images):
+    def _show_tiles(self, images, captions):
         colored = analysis.diverging_rgb(images, self.limit) if len(images) else []
         self.tiles.pictures = [pixmap_from_array(tile) for tile in colored]
+        self.tiles.captions = list(captions)
         self.tiles.update()
