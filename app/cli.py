@@ -49,8 +49,50 @@ def _add_data_options(parser, train=True):
     group.add_argument("--test", metavar="F", help="test file (course HDF5 schema)")
 
 
-def build_parser():
+def _add_setting_options(parser, sweep=False):
+    """The settings' options of ``train``; for ``sweep`` each takes a comma list of values
+    (numbers also a log range low:high:count), kept as text for compute.sweep to parse."""
     from compute.settings import INITS, OPTIMIZERS, PRESETS, SCHEDULES
+
+    def option(name, kind, metavar, help=None, choices=None):
+        if sweep:
+            listed = f"one or more of {', '.join(choices)}, comma-separated" if choices else (
+                "values: a comma list, or low:high:count on a log scale")
+            parser.add_argument(name, metavar=metavar if choices is None else "A,B",
+                                help=f"{help + '; ' if help else ''}{listed}")
+        else:
+            parser.add_argument(name, type=kind, metavar=metavar, help=help, choices=choices)
+
+    parser.add_argument("--preset", choices=list(PRESETS),
+                        help="start from a preset; the options below override it")
+    option("--optimizer", str, None, choices=list(OPTIMIZERS))
+    option("--batch-size", _batch_size, "N|full")
+    option("--learning-rate", float, "X")
+    option("--epochs", int, "E")
+    option("--eval-every", int, "N", help="a point every N samples (default 5000)")
+    option("--seed", _whole(0), "S")
+    option("--l2", float, "X", help="L2 weight decay")
+    option("--schedule", str, None, help="learning-rate schedule (formulas in the README)",
+           choices=list(SCHEDULES))
+    option("--step-factor", float, "F", help="step schedule: multiply the rate by F at each step "
+                                             "(default 0.5)")
+    option("--step-epochs", float, "E", help="step schedule: a step every E epochs, fractions "
+                                             "allowed (default: a third of the run)")
+    option("--inverse-decay", float, "K", help="inverse schedule: rate / (1 + K * epoch) (default 1)")
+    extras = parser.add_argument_group("optimizer settings (defaults: the optimizer's usual ones)")
+    parser, outer = extras, parser
+    option("--momentum", float, "M", help="momentum, nesterov (default 0.9)")
+    option("--beta1", float, "B", help="adam (default 0.9)")
+    option("--beta2", float, "B", help="adam (default 0.999)")
+    option("--epsilon", float, "E", help="adagrad, rmsprop, adam (default 1e-8)")
+    option("--rho", float, "R", help="rmsprop (default 0.99)")
+    parser = outer
+    parser.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
+    option("--init", str, None, help="initial weights", choices=list(INITS))
+
+
+def build_parser():
+    from compute.settings import PRESETS
 
     parser = argparse.ArgumentParser(
         prog="softmax-lab",
@@ -64,38 +106,28 @@ def build_parser():
     train = commands.add_parser("train", help="train a model and report its curves",
                                 description="Train softmax regression; a progress bar runs on stderr.")
     _add_data_options(train)
-    train.add_argument("--preset", choices=list(PRESETS),
-                       help="start from a preset; the options below override it")
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS))
-    train.add_argument("--batch-size", type=_batch_size, metavar="N|full")
-    train.add_argument("--learning-rate", type=float, metavar="X")
-    train.add_argument("--epochs", type=int, metavar="E")
-    train.add_argument("--eval-every", type=int, metavar="N", help="a point every N samples (default 5000)")
-    train.add_argument("--seed", type=_whole(0), metavar="S")
-    train.add_argument("--l2", type=float, metavar="X", help="L2 weight decay")
-    train.add_argument("--schedule", choices=list(SCHEDULES),
-                       help="learning-rate schedule (formulas in the README)")
-    train.add_argument("--step-factor", type=float, metavar="F",
-                       help="step schedule: multiply the rate by F at each step (default 0.5)")
-    train.add_argument("--step-epochs", type=float, metavar="E",
-                       help="step schedule: a step every E epochs, fractions allowed "
-                            "(default: a third of the run)")
-    train.add_argument("--inverse-decay", type=float, metavar="K",
-                       help="inverse schedule: rate / (1 + K * epoch) (default 1)")
-    extras = train.add_argument_group("optimizer settings (defaults: the optimizer's usual ones)")
-    extras.add_argument("--momentum", type=float, metavar="M", help="momentum, nesterov (default 0.9)")
-    extras.add_argument("--beta1", type=float, metavar="B", help="adam (default 0.9)")
-    extras.add_argument("--beta2", type=float, metavar="B", help="adam (default 0.999)")
-    extras.add_argument("--epsilon", type=float, metavar="E", help="adagrad, rmsprop, adam (default 1e-8)")
-    extras.add_argument("--rho", type=float, metavar="R", help="rmsprop (default 0.99)")
-    train.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
-    train.add_argument("--init", choices=list(INITS), help="initial weights")
+    _add_setting_options(train)
     train.add_argument("--save", metavar="PARAMS.hdf5", help="save the parameters (course schema)")
     train.add_argument("--metrics", metavar="CURVE.csv", help="write every point as CSV")
     train.add_argument("--report", metavar="DIR",
                        help="write a report folder: curves, weights, confusion, points, settings, parameters")
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sweep = commands.add_parser(
+        "sweep", help="train many settings at once and rank them",
+        description="Train every combination of the values given (e.g. --learning-rate "
+                    "1e-3:1:8 --batch-size 50,100), in one pass over the data for settings that "
+                    "share a batch size, seed and length; print them ranked by final test loss.")
+    _add_data_options(sweep)
+    _add_setting_options(sweep, sweep=True)
+    sweep.add_argument("--csv", metavar="FILE", help="write the ranked table as CSV")
+    sweep.add_argument("--save-best", metavar="PARAMS.hdf5",
+                       help="save the best model's parameters (course schema)")
+    sweep.add_argument("--metrics", metavar="DIR", help="write each run's points as CSV into a new folder")
+    sweep.add_argument("--json", action="store_true",
+                       help="print one JSON object: runs (best first) and train_seconds")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     course = commands.add_parser(
         "assignment", help="the course assignment's four experiments, in one report folder",
@@ -254,12 +286,7 @@ def _train(args):
     if args.report:
         _write_report(args.report, training, pair)
     last = training.points[-1]
-    result = {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
-              "test_loss": last.test_loss, "test_accuracy": last.test_accuracy,
-              "samples_seen": training.samples_seen, "updates": training.updates,
-              "epochs": training.epoch, "train_seconds": training.train_seconds,
-              "eval_seconds": training.eval_seconds, "settings": settings.as_dict(),
-              "diverged": status == EXIT_DIVERGED}
+    result = _result(training, status == EXIT_DIVERGED)
     if args.json:
         print(json.dumps(result))
     else:
@@ -269,6 +296,133 @@ def _train(args):
         print(f"{training.samples_seen:,} samples, {training.updates:,} updates, "
               f"{training.train_seconds:.3f} s training + {training.eval_seconds:.3f} s evaluating")
     return status
+
+
+def _result(training, diverged):
+    """What ``train --json`` says of a run (and ``sweep --json`` of each of its runs)."""
+    last = training.points[-1]
+    return {"train_loss": last.train_loss, "train_accuracy": last.train_accuracy,
+            "test_loss": last.test_loss, "test_accuracy": last.test_accuracy,
+            "samples_seen": training.samples_seen, "updates": training.updates,
+            "epochs": training.epoch, "train_seconds": training.train_seconds,
+            "eval_seconds": training.eval_seconds, "settings": training.settings.as_dict(),
+            "diverged": diverged}
+
+
+#: The settings ``sweep`` takes values for, by option.
+SWEEP_OPTIONS = ("batch_size", *SETTING_OPTIONS)
+
+
+def _sweep(args):
+    from compute.errors import DataError
+    from compute.files import check_new_folder, check_output_file
+    from compute.settings import Settings, preset
+    from compute.sweep import expand, parse_values
+
+    if (args.train is None) != (args.test is None):
+        raise DataError("--train and --test go together; name both files, or use --data DIR")
+    if args.data and args.train:
+        raise DataError("--data and --train/--test name the data twice; give one or the other")
+    base = preset(args.preset) if args.preset else Settings()
+    if args.no_shuffle:
+        base = replace(base, shuffle=False)
+    given = {name: parse_values(name, getattr(args, name)) for name in SWEEP_OPTIONS
+             if getattr(args, name) is not None}
+    # One value is a setting like train's; several are what the sweep compares.
+    base = replace(base, **{name: values[0] for name, values in given.items() if len(values) == 1})
+    swept = {name: values for name, values in given.items() if len(values) > 1}
+    members = expand(base, swept)
+    inputs = {Path(p).resolve() for p in (args.train, args.test) if p}
+    for target in (args.csv, args.save_best):
+        if target:
+            check_output_file(target, inputs)
+    if args.metrics:
+        check_new_folder(Path(args.metrics).resolve())
+
+    from tqdm import tqdm
+
+    from compute import data, params
+    from compute.export import write_points_csv
+    from compute.files import atomic_folder, file_stem
+    from compute.sweep import groups, member_name, run_groups
+
+    pair = data.load(args.data, getattr(args, "train", None), args.test)
+    settings_list = [settings for settings, _ in members]
+    names = [member_name(values) for _, values in members]
+    total = sum(s.epochs * pair.train.n_samples for s in settings_list)
+    bar = tqdm(total=total, unit="samples", unit_scale=True, disable=args.quiet, file=sys.stderr,
+               dynamic_ncols=True, leave=False, desc=f"{len(members)} models")
+    started = []  # the groups so far: the bar counts their members' samples
+
+    def on_point(member, point):
+        bar.update(sum(m.training.samples_seen for g in started for m in g.members) - bar.n)
+
+    try:
+        results, seconds = run_groups(pair, settings_list, on_point=on_point, on_group=started.append)
+    finally:
+        bar.close()
+    rows = [{"name": name, **_result(member.training, member.diverged)}
+            for name, member in zip(names, results) if member.points]
+    rows.sort(key=lambda row: (row["diverged"], row["test_loss"]))
+    best = rows[0] if rows and not rows[0]["diverged"] else None
+    if args.csv:
+        _write_sweep_csv(args.csv, rows, list(swept))
+    if args.save_best and best is not None:
+        evaluated = results[names.index(best["name"])].training.evaluated
+        params.save(args.save_best, evaluated.model, evaluated.metadata())
+    if args.metrics:
+        with atomic_folder(Path(args.metrics).resolve()) as staging:
+            for name, member in zip(names, results):
+                if member.points:
+                    write_points_csv(staging / f"{file_stem(name)}.csv", member.points)
+    if args.json:
+        print(json.dumps({"runs": rows, "train_seconds": seconds}))
+    else:
+        print(_sweep_table(rows, list(swept)))
+        print(f"{len(rows)} models on {pair.describe()}: {seconds:.3f} s of training in "
+              f"{len(groups(settings_list))} pass(es) over the data")
+    return 0 if best is not None else EXIT_DIVERGED
+
+
+def _sweep_columns(swept):
+    return [*swept, "test_loss", "test_accuracy", "train_loss", "train_accuracy", "train_seconds"]
+
+
+def _shown(value):
+    if value is None:
+        return "full"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _sweep_table(rows, swept):
+    """The ranked table: best first, marked with *; diverged runs last."""
+    columns = _sweep_columns(swept)
+    header = ["", "run", *(name.replace("_", " ") for name in columns)]
+    body = []
+    for i, row in enumerate(rows):
+        mark = "*" if i == 0 and not row["diverged"] else ""
+        cells = [_shown(row["settings"][c]) if c in swept else
+                 ("diverged" if row["diverged"] and c == "test_loss" else _shown(row[c])) for c in columns]
+        body.append([mark, row["name"], *cells])
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+    return "\n".join("  ".join(str(cell).rjust(width) if i > 1 else str(cell).ljust(width)
+                               for i, (cell, width) in enumerate(zip(line, widths)))
+                     for line in [header, *body])
+
+
+def _write_sweep_csv(path, rows, swept):
+    import csv
+
+    from compute.files import atomic_write
+
+    columns = _sweep_columns(swept)
+    with atomic_write(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["rank", "run", *columns, "diverged"])
+        for rank, row in enumerate(rows, start=1):
+            writer.writerow([rank, row["name"],
+                             *(row["settings"][c] if c in swept else row[c] for c in columns),
+                             row["diverged"]])
 
 
 def _assignment(args):
@@ -520,7 +674,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": _train, "assignment": _assignment, "evaluate": _evaluate, "bench": _bench,
-                "predict": _predict,
+                "predict": _predict, "sweep": _sweep,
                 "download": _download, "cache": _cache, "gui": _gui, "install-desktop": _install_desktop,
                 None: _gui}
     try:

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +12,13 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def file_stem(name):
+    """A run's name as a file name's stem: no extension it came with, no spaces or
+    characters a file system could mind ("Run 7" -> "Run-7", "p.hdf5" -> "p")."""
+    stem = re.sub(r"\.(hdf5|h5|csv|png)$", "", name.strip(), flags=re.IGNORECASE)
+    return re.sub(r"[^A-Za-z0-9._()-]+", "-", stem).strip("-.") or "run"
 
 
 class FileWriteError(OSError):

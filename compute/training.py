@@ -263,22 +263,30 @@ class Training:
     def _train_chunk(self, order, position, point_at):
         """Train from ``position`` in the epoch up to a point, the epoch end or a time budget."""
         train = self.data.train
-        n, batch = train.n_samples, self.batch_size
-        batches_to_point = max(1, -(-(point_at - position) // batch))
-        batches = max(1, min(batches_to_point, self._chunk_rows // batch))
-        stop = min(n, position + batches * batch)
-        n_updates = -(-(stop - position) // batch)
-        rates = self._rates(self.samples_seen, n_updates)
+        stop = self._chunk_end(position, point_at)
+        rates = self._rates(self.samples_seen, -(-(stop - position) // self.batch_size))
         started = time.perf_counter()
         kernels.train_batches(self._state, self._optimizer, train.rows, train.labels,
-                              self.n_classes, order[position:stop], batch, rates)
+                              self.n_classes, order[position:stop], self.batch_size, rates)
         elapsed = time.perf_counter() - started
-        self.train_seconds += elapsed
-        self.samples_seen += stop - position
-        self.learning_rate = float(rates[-1])
         self._adapt_chunk(stop - position, elapsed)
-        self._check_finite()
+        self._chunk_trained(stop - position, rates, elapsed)
         return stop
+
+    def _chunk_end(self, position, point_at):
+        """Where the chunk of mini-batches from ``position`` stops: at the batch that
+        reaches the next point (``point_at``), the epoch's end, or the time budget."""
+        batch = self.batch_size
+        batches_to_point = max(1, -(-(point_at - position) // batch))
+        batches = max(1, min(batches_to_point, self._chunk_rows // batch))
+        return min(self.data.train.n_samples, position + batches * batch)
+
+    def _chunk_trained(self, rows, rates, elapsed):
+        """Account for a chunk of ``rows`` trained at ``rates`` in ``elapsed`` seconds."""
+        self.train_seconds += elapsed
+        self.samples_seen += rows
+        self.learning_rate = float(rates[-1])
+        self._check_finite()
 
     def _full_batch_update(self):
         train = self.data.train

@@ -105,14 +105,16 @@ def test_bench_runs_and_reports_ratios(mnist_dir):
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     for key in ("minibatch_epoch_vs_stream", "batch1_speedup_vs_seed", "full_batch_step_vs_stream",
-                "evaluation_vs_stream", "best_seconds_to_92_5"):
+                "evaluation_vs_stream", "best_seconds_to_92_5", "sweep_8_vs_one_run"):
         assert key in report["ratios"]
+    assert report["figures_ms"]["sweep_8_ms"] > report["figures_ms"]["sweep_one_run_ms"] > 0
     assert report["ratios"]["batch1_speedup_vs_seed"] > 1
     from compute.benchmark import format_report
 
     text = format_report(report)  # what `bench` prints without --json
     assert "what was timed" in text and "course numpy" in text and "faster" in text
     assert "one epoch of SGD, batch 1" in text and "MISSED" not in text
+    assert "sweep: 8 learning rates, batch 100, 3 epochs" in text
 
 
 def test_no_command_prints_help_or_opens_gui():

@@ -3,7 +3,6 @@ for, and shows what it is told. It holds no training logic and knows no controll
 ``app.gui`` connects the two."""
 
 import json
-import re
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, Q
                                QVBoxLayout, QWidget)
 
 from compute import data as data_files
+from compute.files import file_stem
 from compute import download as download_sources
 from compute.runs import RunStatus
 from compute.settings import COURSE_EXPERIMENTS as EXPERIMENTS
@@ -28,12 +28,6 @@ from .runs_table import RunsTable
 
 HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
 
-
-def file_stem(name):
-    """A run's name as a file name's stem: no extension it came with, no spaces or
-    characters a file system could mind ("Run 7" -> "Run-7", "p.hdf5" -> "p")."""
-    stem = re.sub(r"\.(hdf5|h5|csv|png)$", "", name.strip(), flags=re.IGNORECASE)
-    return re.sub(r"[^A-Za-z0-9._()-]+", "-", stem).strip("-.") or "run"
 
 MAX_RECENT = 8
 #: Shown while the kernels compile for longer than PREPARING_NOTICE_MS (a first start).

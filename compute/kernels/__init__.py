@@ -23,13 +23,14 @@ from .layout import (LEVELS_8BIT, Scan, SparseRows, concatenate_rows, padded_cla
 from .llvm import LANES
 from .optimizers import OPTIMIZERS, Optimizer
 from .._jit import thread_count
-from .public import (PARAMETER_DTYPES, TRAINING_DTYPE, TrainingState, evaluate_sums,
-                     gradient_sum, optimizer_step, probabilities, train_batches, warm_up)
+from .public import (PARAMETER_DTYPES, TRAINING_DTYPE, SweepState, TrainingState, evaluate_sums,
+                     gradient_sum, optimizer_step, probabilities, train_batches, train_sweep,
+                     warm_up)
 
 __all__ = [
     "BLOCK_ROWS", "LANES", "LEVELS_8BIT", "OPTIMIZERS", "PARAMETER_DTYPES", "TRAINING_DTYPE",
-    "Optimizer", "Scan", "SparseRows", "TrainingState", "concatenate_rows", "evaluate_sums",
+    "Optimizer", "Scan", "SparseRows", "SweepState", "TrainingState", "concatenate_rows", "evaluate_sums",
     "gradient_sum", "scan_rows",
     "optimizer_step", "padded_classes", "probabilities", "sparse_rows", "thread_count",
-    "train_batches", "value_range", "warm_up",
+    "train_batches", "train_sweep", "value_range", "warm_up",
 ]

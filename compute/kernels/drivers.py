@@ -11,6 +11,8 @@ from numba import prange
 from .._jit import jit
 from .cores import (PREFETCH_AHEAD, add_outer, columns, log_softmax_loss, prefetch_row,
                     row_logits, softmax_delta)
+from .layout import value
+from .llvm import LANES, lane_buffer
 from .optimizers import L2, SGD, optimizer_step
 
 #: Rows per block in the parallel kernels: the unit of determinism and of work split.
@@ -126,3 +128,125 @@ def probabilities(P, indptr, indices, values, levels, n_classes, out):
         _, _, log_norm = log_softmax_loss(z, n_classes, 0)
         for k in range(n_classes):
             out[row, k] = np.exp(z[k] - log_norm)
+
+
+# ------------------------------------------------------------------------ sweeps
+
+#: Models that share one pass over a row in a sweep. Alone, a row's logits are a chain
+#: of dependent multiply-adds (each waits for the one before); four models' chains
+#: interleave, so the CPU does four models' sums in about the time of one.
+SWEEP_GROUP = 4
+
+
+@jit(reassociate=False)
+def _row_logits_four(Ps, m0, m1, m2, m3, indices, values, levels, start, stop, bias_row,
+                     z0, z1, z2, z3):
+    """``z_r = x P[m_r]`` for four models at once: per model, exactly the operations of
+    the one-model core in the same order (so the same bits)."""
+    a0 = lane_buffer(Ps.dtype)
+    a1 = lane_buffer(Ps.dtype)
+    a2 = lane_buffer(Ps.dtype)
+    a3 = lane_buffer(Ps.dtype)
+    for k in range(LANES):
+        a0[k] = Ps[m0, bias_row, k]
+        a1[k] = Ps[m1, bias_row, k]
+        a2[k] = Ps[m2, bias_row, k]
+        a3[k] = Ps[m3, bias_row, k]
+    for q in range(stop - start):
+        p = np.uint64(start + q)
+        j = np.uint64(indices[p])
+        v = Ps.dtype.type(value(values, levels, p))
+        for k in range(LANES):
+            a0[k] += v * Ps[m0, j, k]
+            a1[k] += v * Ps[m1, j, k]
+            a2[k] += v * Ps[m2, j, k]
+            a3[k] += v * Ps[m3, j, k]
+    for k in range(LANES):
+        z0[k] = a0[k]
+        z1[k] = a1[k]
+        z2[k] = a2[k]
+        z3[k] = a3[k]
+
+
+@jit
+def _sweep_group(Ps, Gs, states, steps, models, n_models, indptr, indices, values, levels,
+                 labels, n_classes, order, batch_size, learning_rates, optimizers, settings,
+                 direct, deltas, z):
+    """:func:`train_batches` for up to four models (``models``, padded with repeats of
+    the last) over the same rows: one forward pass over each row for all of them.
+
+    Each model's arithmetic is that of :func:`train_batches` in the same order; only the
+    forward passes are shared (a padded slot's logits go to scratch and are dropped).
+    """
+    bias_row = Ps.shape[1] - 1
+    stop = order.shape[0]
+    for r in range(n_models):
+        Gs[models[r]][:] = 0.0
+    u = 0
+    for a in range(0, stop, batch_size):
+        e = min(a + batch_size, stop)
+        share = 1.0 / (e - a)
+        for r in range(n_models):
+            steps[models[r]] += 1
+        for i in range(a, e):
+            row = order[i]
+            if i + PREFETCH_AHEAD < stop:
+                prefetch_row(indptr, indices, values, order[i + PREFETCH_AHEAD])
+            start, end = indptr[row], indptr[row + 1]
+            out0 = deltas[0, i - a] if direct[models[0]] and n_models > 0 else z[0]
+            out1 = deltas[1, i - a] if direct[models[1]] and n_models > 1 else z[1]
+            out2 = deltas[2, i - a] if direct[models[2]] and n_models > 2 else z[2]
+            out3 = deltas[3, i - a] if direct[models[3]] and n_models > 3 else z[3]
+            _row_logits_four(Ps, models[0], models[1], models[2], models[3], indices, values,
+                             levels, start, end, bias_row, out0, out1, out2, out3)
+            for r in range(n_models):
+                m = models[r]
+                delta = deltas[r, i - a] if direct[m] else z[r]
+                softmax_delta(delta, n_classes, labels[row])
+                if not direct[m]:
+                    add_outer(Gs[m], indices, values, levels, start, end, bias_row, delta, share)
+        for r in range(n_models):
+            m = models[r]
+            rate = learning_rates[m, u]
+            if direct[m]:
+                for i in range(a, e):
+                    row = order[i]
+                    add_outer(Ps[m], indices, values, levels, indptr[row], indptr[row + 1],
+                              bias_row, deltas[r, i - a], -rate * share)
+            else:
+                optimizer_step(Ps[m], Gs[m], states[m], steps[m], rate, optimizers[m], settings[m])
+        u += 1
+
+
+@jit(parallel=True)
+def train_sweep(Ps, Gs, states, steps, indptr, indices, values, levels, labels, n_classes,
+                order, batch_size, learning_rates, optimizers, settings, direct, deltas, z):
+    """:func:`train_batches` for every model of ``Ps`` (M, d + 1, 16) over the same rows,
+    four models a pass over each row, the groups of four split over threads.
+
+    ``learning_rates`` (M, updates), ``optimizers`` (M,), ``settings`` (M, S) and
+    ``direct`` (M,) are each model's; ``steps`` (M,) their update counts, advanced in
+    place. ``deltas`` (groups, 4, batch, 16) and ``z`` (groups, 4, 16) are scratch.
+    """
+    M = Ps.shape[0]
+    n_groups = (M + SWEEP_GROUP - 1) // SWEEP_GROUP
+    for g in prange(n_groups):
+        first = g * SWEEP_GROUP
+        n_models = min(SWEEP_GROUP, M - first)
+        models = np.empty(SWEEP_GROUP, np.int64)
+        for r in range(SWEEP_GROUP):
+            models[r] = first + min(r, n_models - 1)
+        _sweep_group(Ps, Gs, states, steps, models, n_models, indptr, indices, values, levels,
+                     labels, n_classes, order, batch_size, learning_rates, optimizers, settings,
+                     direct, deltas[g], z[g])
+
+
+@jit(parallel=True)
+def train_sweep_each(Ps, Gs, states, steps, indptr, indices, values, levels, labels, n_classes,
+                     order, batch_size, learning_rates, optimizers, settings):
+    """:func:`train_sweep` for models with more than 16 classes: each model its own
+    passes (the wide cores keep 64 classes' sums in registers already), split over threads."""
+    for m in prange(Ps.shape[0]):
+        steps[m] = train_batches(Ps[m], Gs[m], states[m], steps[m], indptr, indices, values,
+                                 levels, labels, n_classes, order, batch_size,
+                                 learning_rates[m], optimizers[m], settings[m])

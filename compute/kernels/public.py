@@ -13,7 +13,7 @@ from .._jit import PARALLEL_LOCK
 from . import drivers
 from .drivers import BLOCK_ROWS
 from .layout import LANES, WIDE_LANES, SparseRows, padded_classes, sparse_rows_serial
-from .optimizers import Optimizer
+from .optimizers import L2, SGD, Optimizer
 from .optimizers import optimizer_step as _optimizer_step
 
 #: Precision of the parameters while training (measured on MNIST: a shuffled
@@ -125,6 +125,86 @@ def train_batches(state, optimizer, rows, labels, n_classes, order, batch_size, 
         kernel_view(P), kernel_view(state.gradient), kernel_view(state.moments), state.updates,
         rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes, order, batch_size,
         np.asarray(learning_rates, dtype=np.float64), code, settings)
+
+
+@dataclass(eq=False)
+class SweepState:
+    """Several models' :class:`TrainingState` in stacked arrays, trained together by
+    :func:`train_sweep`: model ``m`` is ``parameters[m]``, ``gradient[m]``, ``moments[m]``
+    and ``updates[m]``. Make one with :meth:`stack`.
+    """
+
+    parameters: np.ndarray
+    gradient: np.ndarray
+    moments: np.ndarray
+    updates: np.ndarray
+
+    @classmethod
+    def stack(cls, states):
+        """Copy ``states`` (TrainingState, same shape and precision) into one sweep state."""
+        first = states[0].parameters
+        for state in states:
+            _check_params(state.parameters)
+            if state.parameters.shape != first.shape or state.parameters.dtype != first.dtype:
+                raise ValueError("models trained together need parameters of one shape and precision")
+        return cls(np.stack([s.parameters for s in states]), np.stack([s.gradient for s in states]),
+                   np.stack([s.moments for s in states]),
+                   np.array([s.updates for s in states], dtype=np.int64))
+
+    def member(self, m):
+        """Model ``m`` as a :class:`TrainingState` whose arrays are views into this one."""
+        return TrainingState(self.parameters[m], self.gradient[m], self.moments[m], int(self.updates[m]))
+
+
+def train_sweep(sweep, optimizers, rows, labels, n_classes, order, batch_size, learning_rates):
+    """:func:`train_batches` for every model of ``sweep`` over the same rows, in place.
+
+    Each model ends exactly (bit for bit) as it would trained alone on these rows; four
+    models share each pass over a row, and groups of four run on separate threads.
+
+    Parameters
+    ----------
+    sweep : SweepState
+    optimizers : list of Optimizer
+        One per model.
+    learning_rates : ndarray of float64, shape (models, updates)
+    rows, labels, n_classes, order, batch_size
+        As for :func:`train_batches`.
+    """
+    P = sweep.parameters
+    M = P.shape[0]
+    _check_rows(rows, labels, n_classes, P[0])
+    if len(optimizers) != M:
+        raise ValueError(f"need {M} optimizers, got {len(optimizers)}")
+    for optimizer in optimizers:
+        _check_optimizer(optimizer)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.asarray(order)
+    if order.dtype != np.int64 or order.ndim != 1:
+        raise ValueError("order must be a 1-D int64 array of row numbers")
+    n_updates = -(-order.shape[0] // batch_size)
+    rates = np.ascontiguousarray(learning_rates, dtype=np.float64)
+    if rates.shape != (M, n_updates):
+        raise ValueError(f"need ({M}, {n_updates}) learning rates, got {rates.shape}")
+    arguments = [optimizer.kernel_arguments() for optimizer in optimizers]
+    codes = np.array([code for code, _ in arguments], dtype=np.int64)
+    settings = np.stack([values for _, values in arguments])
+    data = (rows.indptr, rows.indices, rows.values, rows.levels, labels, n_classes, order, batch_size)
+    with PARALLEL_LOCK:
+        if P.shape[2] == LANES:
+            # Plain SGD without L2 takes the direct step, as in train_batches.
+            direct = (codes == SGD) & (settings[:, L2] == 0.0)
+            groups = -(-M // drivers.SWEEP_GROUP)
+            batch = min(batch_size, order.shape[0]) if direct.any() else 0
+            deltas = np.empty((groups, drivers.SWEEP_GROUP, batch, LANES), P.dtype)
+            z = np.empty((groups, drivers.SWEEP_GROUP, LANES), P.dtype)
+            drivers.train_sweep(P, sweep.gradient, sweep.moments, sweep.updates, *data, rates,
+                                codes, settings, direct, deltas, z)
+        else:
+            drivers.train_sweep_each(kernel_view(P), kernel_view(sweep.gradient),
+                                     kernel_view(sweep.moments), sweep.updates, *data, rates,
+                                     codes, settings)
 
 
 def optimizer_step(state, optimizer, learning_rate):
