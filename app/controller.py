@@ -11,6 +11,7 @@ message (never mixed). Every background job goes through
 
 import threading
 import time
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from compute import download, metrics, params
 from compute._jit import CoresBesideGui, leave_one_core
 from compute.export import write_points_csv
 from compute.files import atomic_write
-from compute.runs import PALETTE, Run, RunStatus
-from compute.settings import COURSE_EXPERIMENTS, preset
+from compute import sweep as sweeps
+from compute.runs import PALETTE, Run, RunStatus, SweepGroup, ramp_colour
+from compute.settings import COURSE_EXPERIMENTS, SettingsError, preset
 from compute.training import Point, Settings, Snapshot, Training, TrainingDiverged, frozen_model
 from ui.background import run_in_background
 
@@ -56,6 +58,9 @@ class RunController(QObject):
         The active run advanced; at most every PROGRESS_SECONDS, and once more when it ends.
     busyChanged(bool)
         A run started or ended.
+    sweepAdded(object), sweepChanged(object)
+        A sweep (:class:`compute.runs.SweepGroup`) began (its runs were added just before),
+        or its members have new points or ended.
     fileWritten(str)
         A file or folder the user asked for was written (its path).
     message(str)
@@ -75,6 +80,8 @@ class RunController(QObject):
     pointsAdded = Signal(object)
     progress = Signal(object)
     busyChanged = Signal(bool)
+    sweepAdded = Signal(object)
+    sweepChanged = Signal(object)
     fileWritten = Signal(str)
     message = Signal(str)
 
@@ -89,6 +96,8 @@ class RunController(QObject):
         self._loader = None
         self._last_progress = 0.0
         self._download_cancel = None
+        self._sweeps = count(1)
+        self._sweep = None  # the SweepGroup training, if any
 
     def _tell(self, error):
         self.message.emit(describe(error))
@@ -200,6 +209,91 @@ class RunController(QObject):
         self._worker.resumed.connect(lambda: self._set_status(run, RunStatus.RUNNING))
         self._worker.start()
         return run
+
+    def start_sweep(self, base, setting, values):
+        """Train ``base`` with each of ``values`` for ``setting`` (a setting's name), as one
+        sweep: its members are runs (named after their value, coloured along a ramp) that
+        train together, in one pass over the data where they can share it. Returns the
+        :class:`SweepGroup`, or None when refused (with a message)."""
+        if self._refused():
+            return None
+        try:
+            members = sweeps.expand(base, {setting: list(values)})
+        except SettingsError as error:
+            self.message.emit(str(error))
+            return None
+        group = SweepGroup(f"sweep {next(self._sweeps)}", setting, list(values))
+        for i, (settings, swept) in enumerate(members):
+            run = self._new_run(settings, name=f"{group.name}: {sweeps.member_name(swept)}")
+            run.color = ramp_colour(i / max(len(members) - 1, 1))
+            run.sweep = group
+            group.runs.append(run)
+        self.runs.extend(group.runs)
+        for run in group.runs:
+            self.runAdded.emit(run)
+        self.sweepAdded.emit(group)
+        self._sweep = group
+        self._active = group.runs[0]
+        self.busyChanged.emit(True)
+        self._worker = run_in_background(
+            _drive_sweep, self.data, [run.settings for run in group.runs], start=False,
+            on_yield=lambda news: self._on_sweep_news(group, news),
+            on_result=lambda _: self._sweep_ended(group, RunStatus.FINISHED),
+            on_error=lambda error: self._sweep_failed(group, error))
+        self._worker.aborted.connect(lambda: self._sweep_ended(group, RunStatus.STOPPED))
+        self._worker.paused.connect(lambda: self._sweep_paused(group, True))
+        self._worker.resumed.connect(lambda: self._sweep_paused(group, False))
+        self._worker.start()
+        return group
+
+    def _on_sweep_news(self, group, news):
+        if group is not self._sweep:
+            return
+        runs = group.runs
+        for i in news.started:
+            self._set_status(runs[i], RunStatus.RUNNING)
+        for i, snapshot in news.snapshots:
+            if runs[i].publish(snapshot):
+                self.pointsAdded.emit(runs[i])
+        for i, message in news.diverged:
+            runs[i].status, runs[i].message = RunStatus.DIVERGED, message
+            self.runChanged.emit(runs[i])
+        for i in news.finished:
+            runs[i].status = RunStatus.FINISHED
+            self.runChanged.emit(runs[i])
+        running = [run for run in runs if run.status == RunStatus.RUNNING]
+        if running:
+            self._active = running[0]
+        now = time.perf_counter()
+        if news.snapshots or news.finished or now - self._last_progress >= PROGRESS_SECONDS:
+            self._last_progress = now
+            self.progress.emit(self._active)
+            self.sweepChanged.emit(group)
+
+    def _sweep_paused(self, group, paused):
+        for run in group.runs:
+            if run.status in ((RunStatus.RUNNING,) if paused else (RunStatus.PAUSED,)):
+                self._set_status(run, RunStatus.PAUSED if paused else RunStatus.RUNNING)
+
+    def _sweep_ended(self, group, status, message=""):
+        if group is not self._sweep:
+            return
+        for run in group.runs:
+            if not run.status.ended:
+                run.status, run.message = status, message
+                self.runChanged.emit(run)
+        active = self._active
+        self._sweep = self._active = self._worker = None
+        self.progress.emit(active)
+        self.busyChanged.emit(False)
+        self.sweepChanged.emit(group)
+        best = sweeps_best(group)
+        if best is not None and status == RunStatus.FINISHED:
+            self.message.emit(f"{group.name} done: best {best.name}, test loss {best.last.test_loss:.4f}")
+
+    def _sweep_failed(self, group, error):
+        self._sweep_ended(group, RunStatus.FAILED, describe(error))
+        self.message.emit(f"{group.name}: {describe(error)}")
 
     def _refused(self):
         """Whether a run cannot start now; if so, the user is told why."""
@@ -425,6 +519,50 @@ def _drive(training):
             yield training.snapshot()
     except RuntimeError as error:
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
+
+
+@dataclass
+class SweepNews:
+    """What a sweep's worker reports at a yield, by member index: members that started
+    training, new snapshots (each with a point, or the first training member's progress),
+    members that diverged (with the message) and members that finished."""
+
+    started: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)
+    diverged: list = field(default_factory=list)
+    finished: list = field(default_factory=list)
+
+
+def _drive_sweep(pair, settings_list):
+    """Worker body: the sweep's groups in turn (:func:`compute.sweep.groups`), reporting
+    :class:`SweepNews` at each of the engine's yields."""
+    cores = CoresBesideGui()
+    try:
+        for indices in sweeps.groups(settings_list):
+            group = sweeps.Sweep(pair, [settings_list[i] for i in indices])
+            yield SweepNews(started=list(indices))
+            reported = set()
+            for events in group.steps():
+                cores.update()
+                news = SweepNews(snapshots=[(indices[group.members.index(member)], member.training.evaluated)
+                                            for member, _ in events or ()])
+                for j, member in enumerate(group.members):
+                    if member.error and j not in reported:
+                        reported.add(j)
+                        news.diverged.append((indices[j], member.error))
+                running = [j for j, member in enumerate(group.members) if not member.error]
+                if not events and running:  # progress between points: the first member's
+                    news.snapshots.append((indices[running[0]], group.members[running[0]].training.snapshot()))
+                yield news
+            yield SweepNews(finished=[indices[j] for j, m in enumerate(group.members) if not m.error])
+    except RuntimeError as error:
+        raise WorkerFailed(f"{type(error).__name__}: {error}") from error
+
+
+def sweeps_best(group):
+    """The member of ``group`` with the lowest final test loss (not diverged), or None."""
+    done = [run for run in group.runs if run.last is not None and run.status != RunStatus.DIVERGED]
+    return min(done, key=lambda run: run.last.test_loss, default=None)
 
 
 def _prepare_kernels(pair):

@@ -46,6 +46,7 @@ def wire(controller, window):
             (w.exportPngRequested, lambda content, path: c.export_bytes(content, path)),
             (w.exportReportRequested, c.write_report),
             (w.courseExperimentsRequested, c.run_course_experiments),
+            (w.sweepRequested, c.start_sweep),
             (w.exportAssignmentRequested, c.write_assignment),
             (w.closing, c.shutdown),
             (w.runs.renamed, c.rename),
@@ -66,6 +67,8 @@ def wire(controller, window):
             (c.pointsAdded, w.points_added),
             (c.progress, w.show_progress),
             (c.busyChanged, w.set_busy),
+            (c.sweepAdded, w.sweep_added),
+            (c.sweepChanged, w.sweep_changed),
             (c.fileWritten, w.file_written),
             (c.message, w.show_message)):
         news.connect(show)

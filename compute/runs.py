@@ -17,6 +17,35 @@ from .training import Settings, Snapshot
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
 
 
+#: A sweep's members take colours along this ramp (the "plasma" map without its pale end,
+#: which vanishes on white): first member dark blue, last orange.
+RAMP = ("#0d0887", "#7e03a8", "#cc4778", "#f89540")
+
+
+def ramp_colour(t):
+    """The colour at ``t`` in [0, 1] along :data:`RAMP`, as "#rrggbb"."""
+    t = min(max(float(t), 0.0), 1.0) * (len(RAMP) - 1)
+    i = min(int(t), len(RAMP) - 2)
+    a, b = RAMP[i], RAMP[i + 1]
+    mix = [round(int(a[k:k + 2], 16) * (1 - (t - i)) + int(b[k:k + 2], 16) * (t - i)) for k in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in mix)
+
+
+@dataclass(eq=False)
+class SweepGroup:
+    """The runs of one sweep: the setting it varies, its values, and its member runs
+    (in the order of the values)."""
+
+    name: str
+    setting: str
+    values: list
+    runs: list = field(default_factory=list)
+
+    @property
+    def active(self):
+        return any(run.active for run in self.runs)
+
+
 class RunStatus(str, enum.Enum):
     """Where a run is in its life (the value is what the run list shows)."""
 
@@ -65,6 +94,8 @@ class Run:
         The file of a loaded run.
     visible : bool
         Its curves are drawn.
+    sweep : SweepGroup or None
+        The sweep the run is a member of.
     """
 
     id: int
@@ -78,6 +109,7 @@ class Run:
     message: str = ""
     source: str = ""
     visible: bool = True
+    sweep: SweepGroup = None
 
     def publish(self, snapshot):
         """Take a newer snapshot; returns True when it brought a new point."""

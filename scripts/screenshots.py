@@ -2,7 +2,8 @@
 
 Run under Xvfb (``xvfb-run -s "-screen 0 1400x900x24" python scripts/screenshots.py DATA OUT``).
 It starts three runs one after another (the course's comparison of full-batch GD,
-batch-1 SGD and mini-batch SGD), waits for each, and saves the window as PNG.
+batch-1 SGD and mini-batch SGD), waits for each, and saves the window as PNG; then the
+other tabs, and a sweep of 8 learning rates.
 """
 
 import sys
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 import compute.kernels  # noqa: F401
 from compute.training import PRESETS
 from app.gui import build_window
+from compute.sweep import parse_values
 
 import dataclasses
 
@@ -22,6 +24,9 @@ import dataclasses
 RUNS = [PRESETS["seed-sgd1"], PRESETS["seed-minibatch100"],
         dataclasses.replace(PRESETS["best"], epochs=1, eval_every=5000)]
 
+
+#: The README's sweep: 8 learning rates over 3 epochs of the course's mini-batch run.
+SWEEP = "1e-3:1:8"
 
 TWO = [(0.3, 0.32), (0.42, 0.2), (0.6, 0.2), (0.7, 0.32), (0.65, 0.5), (0.45, 0.68),
        (0.3, 0.82), (0.75, 0.8)]
@@ -88,10 +93,23 @@ def main(data_folder, out_folder):
         window.tabs.setCurrentWidget(window.draw)
         app.processEvents()
         draw(window.draw.canvas, TWO)
-        QTimer.singleShot(800, finish)
+        QTimer.singleShot(800, sweep)
+
+    def sweep():
+        window.grab().save(str(out / "draw.png"))
+        window.tabs.setCurrentWidget(window.pages)
+        base = dataclasses.replace(PRESETS["seed-minibatch100"], epochs=3)
+        window.controls.set_settings(base)
+        window.controller.start_sweep(base, "learning_rate", parse_values("learning_rate", SWEEP))
+        QTimer.singleShot(500, finish)
 
     def finish():
-        window.grab().save(str(out / "draw.png"))
+        if window.controller.busy:
+            QTimer.singleShot(200, finish)
+            return
+        window.plots.flush()
+        app.processEvents()
+        window.grab().save(str(out / "sweep.png"))
         window.close()
 
     QTimer.singleShot(500, next_step)

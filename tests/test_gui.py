@@ -449,6 +449,13 @@ def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
     assert sum(len(names) for names in groups.values()) > 60
     shown_later = groups.pop("While shown")
     assert shown_later == ["messageBox", "downloadDialog", "aboutBox"]  # each found by a test that opens it
+    sweep_form = groups.pop("Sweep form (`sweepDialog`)")
+    studio.sweep_button.click()
+    dialog = studio.findChild(QWidget, "sweepDialog")
+    assert dialog is not None and dialog.isVisible()
+    for name in sweep_form:
+        assert len(dialog.findChildren(QWidget, name)) == 1, name
+    dialog.reject()
     for names in groups.values():
         for name in names:
             found = studio.findChildren(QObject, name)

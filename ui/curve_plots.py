@@ -32,6 +32,8 @@ LINE_WIDTH = 2  # px: 1-px lines in similar colours were hard to tell apart
 MARKERS = ("o", "s", "t", "d", "star", "x", "t1", "p")
 MARKS_PER_CURVE = 6
 MARKER_SIZE = 8
+#: A sweep with more members than this names only its first and last in the legend.
+SWEEP_LEGEND_RUNS = 4
 
 
 class _TickGrid(pg.UIGraphicsItem):
@@ -102,8 +104,12 @@ class _RunCurves:
         self.count = 0
         self.buffer = np.empty((len(FIELDS), 64))
         color = pg.mkColor(run.color)
-        solid = pg.mkPen(color, width=LINE_WIDTH)
-        dashed = pg.mkPen(color, width=LINE_WIDTH, style=Qt.PenStyle.DashLine)
+        # A sweep's members: thin lines along their colour ramp, no markers (there may be
+        # dozens; the ramp orders them).
+        thin = run.sweep is not None
+        width = 1 if thin else LINE_WIDTH
+        solid = pg.mkPen(color, width=width)
+        dashed = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
         self.marker = MARKERS[(run.id - 1) % len(MARKERS)]
         marks = {"symbol": self.marker, "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen(color, width=1.5)}
         filled, hollow = {**marks, "symbolBrush": color}, {**marks, "symbolBrush": "w"}
@@ -113,14 +119,14 @@ class _RunCurves:
             "train_accuracy": accuracy_plot.plot(pen=solid),
             "test_accuracy": accuracy_plot.plot(pen=dashed),
         }
-        self.marks = {
+        self.marks = {} if thin else {
             "train_loss": loss_plot.plot(pen=None, **filled),
             "test_loss": loss_plot.plot(pen=None, **hollow),
             "train_accuracy": accuracy_plot.plot(pen=None, **filled),
             "test_accuracy": accuracy_plot.plot(pen=None, **hollow),
         }
         #: What the legend shows for the run: its line and its marker.
-        self.sample = pg.PlotDataItem(pen=solid, **filled)
+        self.sample = pg.PlotDataItem(pen=solid) if thin else pg.PlotDataItem(pen=solid, **filled)
         self.stride = None  # marks every stride-th point: fixed once the run's length is known
 
     def take_new_points(self):
@@ -149,14 +155,16 @@ class _RunCurves:
                 y = self.column(name)
                 item.setData(x, y)
                 item.setVisible(self.run.visible)
-                self.marks[name].setData(x[marked], y[marked])
-                self.marks[name].setVisible(self.run.visible)
+                if name in self.marks:
+                    self.marks[name].setData(x[marked], y[marked])
+                    self.marks[name].setVisible(self.run.visible)
 
     def remove(self, loss_plot, accuracy_plot):
         for name in self.items:
             plot = loss_plot if "loss" in name else accuracy_plot
             plot.removeItem(self.items[name])
-            plot.removeItem(self.marks[name])
+            if name in self.marks:
+                plot.removeItem(self.marks[name])
 
 
 class CurvePlots(QWidget):
@@ -230,6 +238,7 @@ class CurvePlots(QWidget):
         layout.addWidget(self.accuracy_plot, 1)
 
         self._curves = {}
+        self._bands = {}  # sweep over seeds -> its band items
         self._dirty = set()
         self._x_extent = None
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
@@ -277,6 +286,9 @@ class CurvePlots(QWidget):
         run = curves.run
         shown = self._legend_names.get(run.id)
         wanted = run.name if run.visible else None
+        group = run.sweep
+        if group is not None and len(group.runs) > SWEEP_LEGEND_RUNS and run not in (group.runs[0], group.runs[-1]):
+            wanted = None  # a long sweep: its ramp's two ends are named, the rest in between
         if shown == wanted:
             return
         if shown is not None:
@@ -285,6 +297,43 @@ class CurvePlots(QWidget):
         if wanted is not None:
             self._run_legend.addItem(curves.sample, wanted)
             self._legend_names[run.id] = wanted
+
+    def update_band(self, group):
+        """For a sweep over seeds: the test curves' mean +- one standard deviation across
+        its members, as a shaded band with the mean drawn over it (up to the points all
+        members have)."""
+        if group.setting != "seed":
+            return
+        runs = [run for run in group.runs if run.points]
+        count = min((len(run.points) for run in runs), default=0)
+        bands = self._bands.get(id(group))
+        if bands is None:
+            colour = pg.mkColor(group.runs[len(group.runs) // 2].color)
+            shade = pg.mkColor(colour)
+            shade.setAlpha(60)
+            bands = {}
+            for name, plot in (("test_loss", self.loss_plot), ("test_accuracy", self.accuracy_plot)):
+                low, high = pg.PlotDataItem(), pg.PlotDataItem()
+                fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(shade))
+                mean = plot.plot(pen=pg.mkPen(colour, width=LINE_WIDTH + 1))
+                plot.addItem(fill)
+                bands[name] = (low, high, fill, mean)
+            self._bands[id(group)] = bands
+        if len(runs) < 2 or count == 0:
+            return
+        x = np.array([getattr(point, self.x_field) for point in runs[0].points[:count]])
+        for name, (low, high, _, mean) in bands.items():
+            values = np.array([[getattr(point, name) for point in run.points[:count]] for run in runs])
+            middle, spread = values.mean(axis=0), values.std(axis=0)
+            low.setData(x, middle - spread)
+            high.setData(x, middle + spread)
+            mean.setData(x, middle)
+
+    def band_values(self, group):
+        """(x, mean, std) of the test loss band of ``group`` as drawn (for tests)."""
+        low, high, _, mean = self._bands[id(group)]["test_loss"]
+        x, middle = mean.getData()
+        return x, middle, (high.getData()[1] - low.getData()[1]) / 2
 
     def legend_names(self):
         """The run names the legend shows, in order (for tests and automation)."""

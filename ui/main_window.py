@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -25,6 +25,7 @@ from .draw_tab import DrawTab
 from .insights_tab import InsightsTab
 from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
+from .sweep_panel import SweepDialog, SweepPlot
 
 HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
 
@@ -91,6 +92,9 @@ class MainWindow(QMainWindow):
     startRequested(Settings), pauseRequested(), stopRequested()
     openFolderRequested(str), openFilesRequested(str, str)
     downloadRequested(str), downloadCancelRequested()
+        Fetch a data set ("mnist", "fashion-mnist"), or stop fetching it.
+    sweepRequested(object, str, list)
+        Train a sweep: the base settings, the setting to vary, its values.
     saveDataRequested(str)
         A folder for the course HDF5 files of the open data.
     loadParamsRequested(str), saveParamsRequested(Run, str)
@@ -114,6 +118,7 @@ class MainWindow(QMainWindow):
     openFolderRequested = Signal(str)
     openFilesRequested = Signal(str, str)
     downloadRequested = Signal(str)
+    sweepRequested = Signal(object, str, list)
     downloadCancelRequested = Signal()
     saveDataRequested = Signal(str)
     loadParamsRequested = Signal(str)
@@ -145,9 +150,13 @@ class MainWindow(QMainWindow):
         self.start_button = QPushButton("Start", objectName="startButton")
         self.pause_button = QPushButton("Pause", objectName="pauseButton")
         self.stop_button = QPushButton("Stop", objectName="stopButton")
-        buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button):
-            buttons.addWidget(button)
+        self.sweep_button = QPushButton("Sweep…", objectName="sweepButton")
+        self.sweep_button.setToolTip("Train the settings above with several values of one of them "
+                                     "at once (learning rates, batch sizes…), and compare where each ends")
+        buttons = QGridLayout()  # two rows: the window stays as narrow as before
+        for i, button in enumerate((self.start_button, self.sweep_button, self.pause_button,
+                                    self.stop_button)):
+            buttons.addWidget(button, i // 2, i % 2)
         side = QWidget(objectName="sidePanel")
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(QLabel("<b>Data</b>"))
@@ -159,11 +168,17 @@ class MainWindow(QMainWindow):
 
         self.plots = CurvePlots()
         self.runs = RunsTable()
+        self.sweep_plot = SweepPlot()
+        self.sweep_plot.setVisible(False)  # until there is a sweep
+        self.sweep_plot.setMinimumHeight(140)
+        self.sweep_dialog = None
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plots)
+        right.addWidget(self.sweep_plot)
         right.addWidget(self.runs)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 1)
+        right.setStretchFactor(2, 1)
         self.runs.setMinimumHeight(150)
         studio = QSplitter(Qt.Orientation.Horizontal)
         studio.addWidget(side)
@@ -266,6 +281,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self):
         self.start_button.clicked.connect(self.start_run)
+        self.sweep_button.clicked.connect(self.open_sweep)
         self.pause_button.clicked.connect(self.pauseRequested)
         self.stop_button.clicked.connect(self.stopRequested)
         self.controls.settingsChanged.connect(self._update_buttons)
@@ -415,6 +431,31 @@ class MainWindow(QMainWindow):
                 self.progress.setVisible(False)  # a stopped run's 11% would stay there, stale
                 self._show_final_status(run)
 
+    def open_sweep(self):
+        """The sweep form, for the settings in the form now; starting it asks the controller."""
+        if self.sweep_dialog is not None:
+            self.sweep_dialog.raise_()
+            return
+        self.sweep_dialog = SweepDialog(self.controls.settings(), self)
+        self.sweep_dialog.sweepRequested.connect(self.sweepRequested)
+        self.sweep_dialog.finished.connect(self._sweep_dialog_closed)
+        self.sweep_dialog.open()
+
+    def _sweep_dialog_closed(self):
+        self.sweep_dialog.deleteLater()
+        self.sweep_dialog = None
+
+    def sweep_added(self, group):
+        """A sweep began: its plot shows and follows it."""
+        self.sweep_plot.setVisible(True)
+        self.sweep_plot.set_group(group)
+
+    def sweep_changed(self, group):
+        self.runs.update_sweep(group)
+        self.plots.update_band(group)
+        if self.sweep_plot.group is group:
+            self.sweep_plot.refresh()
+
     def run_removed(self, run):
         self.runs.remove_run(run)
         self.plots.remove_run(run)
@@ -456,6 +497,7 @@ class MainWindow(QMainWindow):
         problem = self.controls.problem_text()
         can_start = have_data and not busy and not problem
         self.start_button.setEnabled(can_start)
+        self.sweep_button.setEnabled(can_start)
         self.start_action.setEnabled(can_start)
         self.start_button.setToolTip(problem or ("" if have_data else "Open a data set first"))
         self.pause_button.setEnabled(busy)

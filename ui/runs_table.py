@@ -1,10 +1,11 @@
-"""The run list: one row per run, ticked to overlay its curves, renamed in place."""
+"""The run list: one row per run, ticked to overlay its curves, renamed in place; a
+sweep's runs under a row of their own that folds them away (click it)."""
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from compute.runs import RunStatus
+from compute.runs import RunStatus, SweepGroup
 
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
@@ -36,24 +37,73 @@ class RunsTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self._runs = []
+        self._runs = []  # what each row shows: a Run, or a SweepGroup's heading
+        self._folded = set()  # sweeps whose runs are hidden
         self._updating = False
         self.itemChanged.connect(self._item_changed)
+        self.cellClicked.connect(self._clicked)
         self.itemSelectionChanged.connect(lambda: self.selectedRunChanged.emit(self.selected_run()))
         delete = QShortcut(QKeySequence.StandardKey.Delete, self)
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self._delete_selected)
 
     def add_run(self, run):
+        if run.sweep is not None and run.sweep not in self._runs:
+            self._runs.append(run.sweep)
+            self.insertRow(self.rowCount())
+            self.setSpan(self.rowCount() - 1, 0, 1, len(COLUMNS))
+            self.update_sweep(run.sweep)
         self._runs.append(run)
         self.insertRow(self.rowCount())
         self.update_run(run)
-        self.selectRow(self.rowCount() - 1)
+        if run.sweep is None:
+            self.selectRow(self.rowCount() - 1)
 
     def remove_run(self, run):
         row = self._runs.index(run)
         self._runs.pop(row)
         self.removeRow(row)
+        group = run.sweep
+        if group is not None and not any(getattr(r, "sweep", None) is group for r in self._runs):
+            row = self._runs.index(group)  # its last run went: the heading goes too
+            self._runs.pop(row)
+            self.removeRow(row)
+
+    def update_sweep(self, group):
+        """The heading of ``group``: what it varies, how far it is, its best run so far."""
+        row = self._runs.index(group)
+        done = [run for run in group.runs if run.last is not None and run.status != RunStatus.DIVERGED]
+        best = min(done, key=lambda run: run.last.test_loss, default=None)
+        arrow = "▸" if group in self._folded else "▾"
+        text = (f"{arrow} {group.name}: {group.setting.replace('_', ' ')}, {len(group.runs)} values"
+                + (f", best so far {best.name.split(': ', 1)[-1]} (test loss {best.last.test_loss:.4f})"
+                   if best else "") + ("  (click to fold)" if group not in self._folded else ""))
+        item = self.item(row, 0)
+        self._updating = True
+        try:
+            if item is None:
+                item = QTableWidgetItem()
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                self.setItem(row, 0, item)
+            item.setText(text)
+        finally:
+            self._updating = False
+
+    def fold(self, group, folded):
+        """Hide (``folded``) or show the runs of ``group``."""
+        (self._folded.add if folded else self._folded.discard)(group)
+        for row, entry in enumerate(self._runs):
+            if getattr(entry, "sweep", None) is group:
+                self.setRowHidden(row, folded)
+        self.update_sweep(group)
+
+    def _clicked(self, row, column):
+        entry = self._runs[row]
+        if isinstance(entry, SweepGroup):
+            self.fold(entry, entry not in self._folded)
 
     def update_run(self, run):
         row = self._runs.index(run)
@@ -92,19 +142,22 @@ class RunsTable(QTableWidget):
 
     def selected_run(self):
         rows = self.selectionModel().selectedRows()
-        return self._runs[rows[0].row()] if rows else None
+        entry = self._runs[rows[0].row()] if rows else None
+        return None if isinstance(entry, SweepGroup) else entry
 
     def run_at(self, row):
         return self._runs[row]
 
     def all_runs(self):
-        """The runs listed, top to bottom."""
-        return list(self._runs)
+        """The runs listed, top to bottom (not the sweeps' headings)."""
+        return [entry for entry in self._runs if not isinstance(entry, SweepGroup)]
 
     def _item_changed(self, item):
         if self._updating or item.column() != 0:
             return
         run = self._runs[item.row()]
+        if isinstance(run, SweepGroup):
+            return
         visible = item.checkState() == Qt.CheckState.Checked
         if visible != run.visible:
             self.visibilityToggled.emit(run, visible)
