@@ -287,9 +287,6 @@ class RunController(QObject):
         self.progress.emit(active)
         self.busyChanged.emit(False)
         self.sweepChanged.emit(group)
-        best = sweeps_best(group)
-        if best is not None and status == RunStatus.FINISHED:
-            self.message.emit(f"{group.name} done: best {best.name}, test loss {best.last.test_loss:.4f}")
 
     def _sweep_failed(self, group, error):
         self._sweep_ended(group, RunStatus.FAILED, describe(error))
@@ -557,12 +554,6 @@ def _drive_sweep(pair, settings_list):
             yield SweepNews(finished=[indices[j] for j, m in enumerate(group.members) if not m.error])
     except RuntimeError as error:
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
-
-
-def sweeps_best(group):
-    """The member of ``group`` with the lowest final test loss (not diverged), or None."""
-    done = [run for run in group.runs if run.last is not None and run.status != RunStatus.DIVERGED]
-    return min(done, key=lambda run: run.last.test_loss, default=None)
 
 
 def _prepare_kernels(pair):

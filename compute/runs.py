@@ -46,6 +46,12 @@ class SweepGroup:
         return any(run.active for run in self.runs)
 
 
+def sweeps_best(group):
+    """The member of ``group`` with the lowest final test loss (not diverged), or None."""
+    done = [run for run in group.runs if run.last is not None and run.status != RunStatus.DIVERGED]
+    return min(done, key=lambda run: run.last.test_loss, default=None)
+
+
 class RunStatus(str, enum.Enum):
     """Where a run is in its life (the value is what the run list shows)."""
 

@@ -1,6 +1,7 @@
 """Measure the studio while it trains: event-loop gaps and throughput against headless.
 
     python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000] [--busy 2] [--size 1024x700]
+                                           [--sweep 1e-3:1:8]
 
 Runs the same settings headless (the engine alone, in this process) and in the real
 window (offscreen unless DISPLAY is set), and prints: the longest gap between two ticks
@@ -23,6 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import compute.kernels  # noqa: E402,F401  (numba settings first)
 from compute import data  # noqa: E402
+from compute.sweep import Sweep, parse_values  # noqa: E402
 from compute.training import PRESETS, Training  # noqa: E402
 
 
@@ -42,6 +44,8 @@ def main():
     parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1024x700")
     parser.add_argument("--busy", type=int, default=0, metavar="N",
                         help="run N CPU-bound processes beside the measurement")
+    parser.add_argument("--sweep", metavar="VALUES",
+                        help="train a sweep of these learning rates (e.g. 1e-3:1:8) instead of one run")
     args = parser.parse_args()
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
     try:
@@ -59,10 +63,18 @@ def measure(args):
                                    eval_every=args.eval_every)
 
     pair = data.load_folder(args.data)
-    headless = Training(pair, settings)
-    headless.run()
-    headless_rate = headless.samples_seen / headless.train_seconds
-    headless_wall = headless.train_seconds + headless.eval_seconds
+    rates = parse_values("learning_rate", args.sweep) if args.sweep else None
+    if rates:
+        headless = Sweep(pair, [dataclasses.replace(settings, learning_rate=r) for r in rates])
+        started = time.perf_counter()
+        headless.run()
+        headless_wall = time.perf_counter() - started
+        headless_rate = headless.samples_seen / headless.train_seconds
+    else:
+        headless = Training(pair, settings)
+        headless.run()
+        headless_rate = headless.samples_seen / headless.train_seconds
+        headless_wall = headless.train_seconds + headless.eval_seconds
 
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
@@ -95,7 +107,10 @@ def measure(args):
         ticks.clear()
         cpu.clear()
         timer.start()
-        state["run"] = window.controller.start(settings)
+        if rates:
+            state["run"] = window.controller.start_sweep(settings, "learning_rate", rates).runs[0]
+        else:
+            state["run"] = window.controller.start(settings)
         if args.views:
             window.runs.selectRow(0)
             window.tabs.setCurrentWidget(window.insights)

@@ -51,6 +51,10 @@ def test_a_four_model_sweep_fills_the_plot_and_the_run_list(qtbot, studio, mnist
                                           "sweep 1: lr 2"]
     assert all(run.status == RunStatus.FINISHED and len(run.points) == 4 for run in runs)
     assert len({run.color for run in runs}) == 4
+    # The end is news, not a warning: the best in the status bar, no message box.
+    assert studio.statusBar().currentMessage().startswith("sweep 1 ended: best sweep 1: lr ")
+    box = studio.findChild(QDialog, "messageBox")
+    assert box is None or not box.isVisible()
     heading = studio.runs.item(0, 0).text()
     assert heading.startswith("▾ sweep 1: learning rate, 4 values, best so far")
     plot = studio.findChild(type(studio.sweep_plot), "sweepPlot")

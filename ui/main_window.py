@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QInputDial
 from compute import data as data_files
 from compute.files import file_stem
 from compute import download as download_sources
-from compute.runs import RunStatus
+from compute.runs import RunStatus, sweeps_best
 from compute.settings import COURSE_EXPERIMENTS as EXPERIMENTS
 from compute.settings import Settings, preset
 
@@ -453,6 +453,11 @@ class MainWindow(QMainWindow):
     def sweep_changed(self, group):
         self.runs.update_sweep(group)
         self.plots.update_band(group)
+        if not group.active:  # the end: the best in the status bar, as a run's result is
+            best = sweeps_best(group)
+            self.statusBar().showMessage(
+                f"{group.name} ended: best {best.name}, test loss {best.last.test_loss:.4f}, "
+                f"test accuracy {best.last.test_accuracy:.4f}" if best else f"{group.name} ended")
         if self.sweep_plot.group is group:
             self.sweep_plot.refresh()
 

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from compute.runs import RunStatus, SweepGroup
+from compute.runs import RunStatus, SweepGroup, sweeps_best
 
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
@@ -72,8 +72,7 @@ class RunsTable(QTableWidget):
     def update_sweep(self, group):
         """The heading of ``group``: what it varies, how far it is, its best run so far."""
         row = self._runs.index(group)
-        done = [run for run in group.runs if run.last is not None and run.status != RunStatus.DIVERGED]
-        best = min(done, key=lambda run: run.last.test_loss, default=None)
+        best = sweeps_best(group)
         arrow = "▸" if group in self._folded else "▾"
         text = (f"{arrow} {group.name}: {group.setting.replace('_', ' ')}, {len(group.runs)} values"
                 + (f", best so far {best.name.split(': ', 1)[-1]} (test loss {best.last.test_loss:.4f})"
