@@ -200,3 +200,23 @@ def test_sweep_bad_input_is_one_line(mnist_dir, args, words):
     done = softmax_lab("sweep", "--data", mnist_dir, *args)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("softmax-lab: error:") and words in done.stderr
+
+
+def test_the_sweep_kernel_checks_its_arguments(small):
+    from compute import kernels
+
+    train = small.train
+    states = [kernels.TrainingState.start(np.zeros((785, 16), np.float32)) for _ in range(3)]
+    sweep = kernels.SweepState.stack(states)
+    order = np.arange(10, dtype=np.int64)
+    sgd = kernels.Optimizer("sgd")
+    with pytest.raises(ValueError, match="need 3 optimizers, got 2"):
+        kernels.train_sweep(sweep, [sgd, sgd], train.rows, train.labels, 10, order, 5, np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"need \(3, 2\) learning rates, got \(3, 3\)"):
+        kernels.train_sweep(sweep, [sgd] * 3, train.rows, train.labels, 10, order, 5, np.ones((3, 3)))
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        kernels.train_sweep(sweep, [sgd] * 3, train.rows, train.labels, 10, order, 0, np.ones((3, 2)))
+    with pytest.raises(ValueError, match="one shape and precision"):
+        kernels.SweepState.stack([states[0], kernels.TrainingState.start(np.zeros((785, 16)))])
+    member = sweep.member(1)
+    assert np.shares_memory(member.parameters, sweep.parameters) and member.updates == 0

@@ -93,6 +93,16 @@ class TrainingState:
                    np.zeros((2,) + parameters.shape, parameters.dtype))
 
 
+def _checked_order(order, batch_size):
+    """``order`` as an array, checked, and the number of updates its batches make."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.asarray(order)
+    if order.dtype != np.int64 or order.ndim != 1:
+        raise ValueError("order must be a 1-D int64 array of row numbers")
+    return order, -(-order.shape[0] // batch_size)
+
+
 def train_batches(state, optimizer, rows, labels, n_classes, order, batch_size, learning_rates):
     """Train on the rows ``order`` in batches of ``batch_size``, one update each, in place.
 
@@ -112,12 +122,7 @@ def train_batches(state, optimizer, rows, labels, n_classes, order, batch_size, 
     P = state.parameters
     _check_rows(rows, labels, n_classes, P)
     _check_optimizer(optimizer)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    order = np.asarray(order)
-    if order.dtype != np.int64 or order.ndim != 1:
-        raise ValueError("order must be a 1-D int64 array of row numbers")
-    n_updates = -(-order.shape[0] // batch_size)
+    order, n_updates = _checked_order(order, batch_size)
     if np.shape(learning_rates) != (n_updates,):
         raise ValueError(f"need {n_updates} learning rates, got {np.shape(learning_rates)}")
     code, settings = optimizer.kernel_arguments()
@@ -178,12 +183,7 @@ def train_sweep(sweep, optimizers, rows, labels, n_classes, order, batch_size, l
         raise ValueError(f"need {M} optimizers, got {len(optimizers)}")
     for optimizer in optimizers:
         _check_optimizer(optimizer)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    order = np.asarray(order)
-    if order.dtype != np.int64 or order.ndim != 1:
-        raise ValueError("order must be a 1-D int64 array of row numbers")
-    n_updates = -(-order.shape[0] // batch_size)
+    order, n_updates = _checked_order(order, batch_size)
     rates = np.ascontiguousarray(learning_rates, dtype=np.float64)
     if rates.shape != (M, n_updates):
         raise ValueError(f"need ({M}, {n_updates}) learning rates, got {rates.shape}")
