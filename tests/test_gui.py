@@ -664,6 +664,21 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
         assert picture.height() == scale * (plot.height() + studio.plots.accuracy_plot.height())
         assert picture.width() == scale * plot.width()
     assert offered[0].endswith("(as on screen)") and "(2×, for slides)" in offered[1]
+    # Or as SVG: vectors, the legend's names as text, no size to choose.
+    import xml.etree.ElementTree as ET
+
+    vector = tmp_path / "curves.svg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(vector), ""))
+    offered.clear()
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.export_png()
+    assert offered == []
+    root = ET.parse(vector).getroot()
+    assert root.tag.endswith("svg") and root.get("viewBox") == (
+        f"0 0 {plot.width()} {plot.height() + studio.plots.accuracy_plot.height()}")
+    texts = "".join(root.itertext())
+    assert "seed-sgd1" in texts and "mine" in texts and "log-loss" in texts
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 20  # curves, markers
     assert second.name == "seed-sgd1"
 
 

@@ -17,8 +17,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
@@ -94,6 +95,14 @@ def _short_count(value):
 
 #: Ticks of a log x axis (positions in log10, as pyqtgraph wants): 1, 2 and 5 of each decade.
 LOG_TICKS = [(math.log10(m * 10.0**e), _short_count(m * 10.0**e)) for e in range(-3, 9) for m in (1, 2, 5)]
+
+
+def _bytes_of(write):
+    """What ``write(device)`` writes into an in-memory device, as bytes."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    write(buffer)
+    return bytes(buffer.data())
 
 
 class _RunCurves:
@@ -353,28 +362,53 @@ class CurvePlots(QWidget):
     def picture(self, scale=1):
         """PNG bytes of the two plots with their legends, ``scale`` times their size on
         screen (drawn again at that size, not enlarged): no controls, crosshair or readout."""
+        width, height = self._picture_size()
+        image = QImage(round(width * scale), round(height * scale), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        self._paint_plots(image, scale)
+        return _bytes_of(lambda device: image.save(device, "PNG"))
+
+    def svg(self):
+        """SVG bytes of the two plots with their legends, as :meth:`picture` draws them:
+        lines, text and markers as vectors, for papers and slides."""
+        width, height = self._picture_size()
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        generator = QSvgGenerator()
+        generator.setOutputDevice(buffer)
+        generator.setSize(QSize(width, height))
+        generator.setViewBox(QRect(0, 0, width, height))
+        generator.setTitle("Softmax Lab: log-loss and accuracy")
+        # Markers come from a cache of small pictures, blurred in an SVG: drawn as shapes here.
+        scatters = [item.scatter for curves in self._curves.values() for item in curves.marks.values()]
+        for scatter in scatters:
+            scatter.opts["useCache"] = False
+        try:
+            self._paint_plots(generator, 1)
+        finally:
+            for scatter in scatters:
+                scatter.opts["useCache"] = True
+        return bytes(buffer.data())
+
+    def _picture_size(self):
+        plots = (self.loss_plot, self.accuracy_plot)
+        return max(plot.width() for plot in plots), sum(plot.height() for plot in plots)
+
+    def _paint_plots(self, device, scale):
+        """Draw both plots, one above the other, onto ``device`` (crosshairs hidden)."""
         self.flush()
         crosshairs = [line.isVisible() for line in self._crosshairs]
         for line in self._crosshairs:
             line.setVisible(False)
-        plots = (self.loss_plot, self.accuracy_plot)
-        width = max(plot.width() for plot in plots)
-        image = QImage(round(width * scale), round(sum(plot.height() for plot in plots) * scale),
-                       QImage.Format.Format_RGB32)
-        image.fill(QColor("white"))
-        painter = QPainter(image)
+        painter = QPainter(device)
         painter.scale(scale, scale)
         top = 0
-        for plot in plots:
+        for plot in (self.loss_plot, self.accuracy_plot):
             plot.render(painter, QRectF(0, top, plot.width(), plot.height()), plot.viewport().rect())
             top += plot.height()
         painter.end()
         for line, visible in zip(self._crosshairs, crosshairs):
             line.setVisible(visible)
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        return bytes(buffer.data())
 
     def point_count(self, run):
         """Points of ``run`` drawn so far (for tests and the status bar)."""

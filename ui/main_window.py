@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
                                         "saveParamsAction")
         self.csv_action = self._action(file_menu, "Export curves as &CSV…", self.export_csv,
                                        name="exportCsvAction")
-        self.png_action = self._action(file_menu, "Export plots as &PNG…", self.export_png,
+        self.png_action = self._action(file_menu, "Export plots as &PNG or SVG…", self.export_png,
                                        name="exportPngAction")
         self.report_action = self._action(file_menu, "Export run &report…", self.export_report,
                                           name="exportReportAction")
@@ -548,9 +548,12 @@ class MainWindow(QMainWindow):
 
     def export_png(self):
         """Save both plots with their legends as a PNG, at the size on screen or 2x or 3x
-        (drawn again at that size: sharp lines and text for slides and print)."""
-        path = self._ask_save_file("Export plots", "curves.png", "PNG (*.png)")
+        (drawn again at that size: sharp lines and text for slides and print), or as SVG."""
+        path = self._ask_save_file("Export plots", "curves.png", "PNG (*.png);;SVG (*.svg)")
         if not path:
+            return
+        if path.lower().endswith(".svg"):
+            self.exportPngRequested.emit(self.plots.svg(), path)
             return
         width = max(self.plots.loss_plot.width(), self.plots.accuracy_plot.width())
         height = self.plots.loss_plot.height() + self.plots.accuracy_plot.height()
