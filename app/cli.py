@@ -107,6 +107,9 @@ def build_parser():
                                 description="Train softmax regression; a progress bar runs on stderr.")
     _add_data_options(train)
     _add_setting_options(train)
+    train.add_argument("--init-from", metavar="PARAMS.hdf5",
+                       help="start from these parameters (a file saved here or by the course's "
+                            "code) instead of --init; their shape must fit the data")
     train.add_argument("--save", metavar="PARAMS.hdf5", help="save the parameters (course schema)")
     train.add_argument("--metrics", metavar="CURVE.csv", help="write every point as CSV")
     train.add_argument("--report", metavar="DIR",
@@ -243,7 +246,13 @@ def _train(args):
     from compute.training import Training, TrainingDiverged
 
     pair = data.load(args.data, getattr(args, "train", None), args.test)
-    training = Training(pair, settings)
+    start = None
+    if args.init_from:
+        start, _ = params.load(args.init_from, n_features=pair.n_features)
+        if start.n_classes != pair.n_classes:
+            raise DataError(f"{args.init_from}: has {start.n_classes} classes but the data has "
+                            f"{pair.n_classes}; start from parameters trained on this kind of data")
+    training = Training(pair, settings, model=start)
     status = 0
     # tqdm's own rate would count evaluation and start-up too: the bar shows the training
     # rate (samples per second of training) and the newest point instead.

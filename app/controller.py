@@ -183,12 +183,13 @@ class RunController(QObject):
 
     # ---------------------------------------------------------------- runs
 
-    def start(self, settings, name=None):
-        """Start training a new run; returns it, or None when refused (with a message)."""
+    def start(self, settings, name=None, model=None):
+        """Start training a new run (from ``model``'s parameters when given, else from the
+        settings' initialisation); returns it, or None when refused (with a message)."""
         if self._refused():
             return None
         try:
-            training = Training(self.data, settings)
+            training = Training(self.data, settings, model=model)
         except ValueError as error:
             self.message.emit(str(error))
             return None
@@ -209,6 +210,14 @@ class RunController(QObject):
         self._worker.resumed.connect(lambda: self._set_status(run, RunStatus.RUNNING))
         self._worker.start()
         return run
+
+    def continue_run(self, run, settings):
+        """Train on from ``run``'s newest parameters (a finished, stopped or loaded run) with
+        ``settings``, as a new run; returns it, or None when refused."""
+        if run.model is None:
+            self.message.emit(f"{run.name} has no parameters yet.")
+            return None
+        return self.start(settings, name=f"{run.name} + {settings.short_name()}", model=run.model)
 
     def start_sweep(self, base, setting, values):
         """Train ``base`` with each of ``values`` for ``setting`` (a setting's name), as one

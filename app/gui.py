@@ -47,6 +47,7 @@ def wire(controller, window):
             (w.exportReportRequested, c.write_report),
             (w.courseExperimentsRequested, c.run_course_experiments),
             (w.sweepRequested, c.start_sweep),
+            (w.continueRequested, c.continue_run),
             (w.exportAssignmentRequested, c.write_assignment),
             (w.closing, c.shutdown),
             (w.runs.renamed, c.rename),

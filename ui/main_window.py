@@ -95,6 +95,8 @@ class MainWindow(QMainWindow):
         Fetch a data set ("mnist", "fashion-mnist"), or stop fetching it.
     sweepRequested(object, str, list)
         Train a sweep: the base settings, the setting to vary, its values.
+    continueRequested(Run, Settings)
+        Train on from a run's parameters with the settings in the form, as a new run.
     saveDataRequested(str)
         A folder for the course HDF5 files of the open data.
     loadParamsRequested(str), saveParamsRequested(Run, str)
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
     openFilesRequested = Signal(str, str)
     downloadRequested = Signal(str)
     sweepRequested = Signal(object, str, list)
+    continueRequested = Signal(object, object)
     downloadCancelRequested = Signal()
     saveDataRequested = Signal(str)
     loadParamsRequested = Signal(str)
@@ -256,6 +259,9 @@ class MainWindow(QMainWindow):
                                          [QKeySequence("F6"), QKeySequence("Ctrl+P")], "pauseAction")
         self.stop_action = self._action(run_menu, "S&top", self.stopRequested,
                                         [QKeySequence("Shift+F5"), QKeySequence("Ctrl+.")], "stopAction")
+        self.continue_action = self._action(
+            run_menu, "&Continue training the selected run", self.continue_selected,
+            name="continueAction")
         run_menu.addSeparator()
         self.course_action = self._action(run_menu, "Run the &course's experiments",
                                           self.courseExperimentsRequested, name="courseExperimentsAction")
@@ -431,6 +437,14 @@ class MainWindow(QMainWindow):
                 self.progress.setVisible(False)  # a stopped run's 11% would stay there, stale
                 self._show_final_status(run)
 
+    def continue_selected(self):
+        """Train on from the selected run (finished, stopped or loaded) with the form's settings."""
+        run = self.runs.selected_run()
+        if run is None or run.active or run.model is None:
+            self.show_message("Select a finished, stopped or loaded run in the run list first.")
+            return
+        self.continueRequested.emit(run, self.controls.settings())
+
     def open_sweep(self):
         """The sweep form, for the settings in the form now; starting it asks the controller."""
         if self.sweep_dialog is not None:
@@ -504,6 +518,8 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(can_start)
         self.sweep_button.setEnabled(can_start)
         self.start_action.setEnabled(can_start)
+        selected = self.runs.selected_run()
+        self.continue_action.setEnabled(can_start and selected is not None and not selected.active)
         self.start_button.setToolTip(problem or ("" if have_data else "Open a data set first"))
         self.pause_button.setEnabled(busy)
         self.stop_button.setEnabled(busy)
