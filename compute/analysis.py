@@ -2,6 +2,7 @@
 per-class precision and recall, the most confident mistakes, weights as images."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -164,3 +165,35 @@ def mosaic_tile_origin(k, side, columns=5, gap=2, scale=4, caption=0):
     """(top, left) pixel of class ``k``'s tile in :func:`weights_mosaic`."""
     r, c = divmod(k, columns)
     return r * (side * scale + caption + gap), c * (side * scale + gap)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a linear model read an input as it did: for its top classes, what each feature
+    contributed to the class's logit (``w_k * x``), and the bias; the logit is their sum.
+
+    Attributes
+    ----------
+    classes : tuple of int
+        The top classes, highest logit first.
+    maps : ndarray of float64, shape (top, d)
+        ``weights[k] * x`` for each of them.
+    bias : ndarray of float64, shape (top,)
+    logits : ndarray of float64, shape (top,)
+        ``maps.sum(axis=1) + bias``.
+    """
+
+    classes: tuple
+    maps: np.ndarray
+    bias: np.ndarray
+    logits: np.ndarray
+
+
+def evidence(model, x, top=3):
+    """The :class:`Evidence` for input ``x`` (d features) under ``model``."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    logits = model.weights @ x + model.bias
+    classes = tuple(int(k) for k in np.argsort(-logits, kind="stable")[:top])
+    maps = model.weights[list(classes)] * x
+    bias = model.bias[list(classes)].astype(np.float64)
+    return Evidence(classes, maps, bias, maps.sum(axis=1) + bias)

@@ -114,7 +114,7 @@ def test_switching_the_model_updates_the_prediction(qtbot, tab, mnist):
 def test_a_late_answer_for_an_old_drawing_is_dropped(qtbot, tab):
     stroke(tab.canvas, ONE[0])
     wait_for_digit(qtbot, tab)
-    stale = (tab._generation - 1, None, np.eye(10)[3])
+    stale = (tab._generation - 1, None, np.eye(10)[3], None)
     tab._show(stale)
     assert int(np.argmax(tab.view.probabilities)) == 1
 
@@ -162,3 +162,27 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
     drop(picture)  # and it still works
     qtbot.waitUntil(lambda: tab.status.text() == "", timeout=10_000)
     assert wait_for_digit(qtbot, tab) == 2
+
+
+def test_why_this_digit_the_evidence_adds_up_to_the_logits(qtbot, tab):
+    from compute import preprocess
+
+    for line in SEVEN:
+        stroke(tab.canvas, line)
+    assert wait_for_digit(qtbot, tab) == 7
+    view = tab.findChild(type(tab.evidence), "evidenceView")
+    qtbot.waitUntil(lambda: view.evidence is not None, timeout=WAIT_MS)
+    why = view.evidence
+    model = tab.current_model()
+    prepared = preprocess.to_model_input(tab.canvas.pixels())
+    logits = model.weights @ prepared.pixels.reshape(-1).astype(np.float64) + model.bias
+    assert why.classes[0] == 7 and list(why.classes) == list(np.argsort(-logits)[:3])
+    # Each map, summed with the bias, is the logit the model gave that class ...
+    np.testing.assert_allclose(why.maps.sum(axis=1) + why.bias, logits[list(why.classes)], rtol=1e-12)
+    # ... and the captions say so with the figures shown.
+    first = view.captions[0].text()
+    assert first.startswith(f"<b>7</b>: logit {logits[7]:.2f}<br>= {why.maps[0].sum():.2f} evidence")
+    assert f"{why.bias[0]:+.2f} bias" in first
+    assert not view.tiles[0].pixmap().isNull() and view.tiles[0].pixmap().width() == 84
+    tab.canvas.clear()
+    qtbot.waitUntil(lambda: view.evidence is None, timeout=WAIT_MS)

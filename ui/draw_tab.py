@@ -8,10 +8,11 @@ again is dropped.
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
-from compute import preprocess
+from compute import analysis, preprocess
 
 from .background import run_in_background
 from .digit_canvas import DigitCanvas
+from .evidence_view import EvidenceView
 from .prediction_view import PredictionView
 
 PREDICT_MS = 40
@@ -20,7 +21,8 @@ BUNDLED = "bundled"
 
 def _classify(generation, model, pixels):
     prepared, probabilities = preprocess.classify(model, pixels)
-    return generation, prepared, probabilities
+    why = None if probabilities is None else analysis.evidence(model, prepared.pixels)
+    return generation, prepared, probabilities, why
 
 
 class DrawTab(QWidget):
@@ -42,6 +44,7 @@ class DrawTab(QWidget):
         self._runs = {}
         self.canvas = DigitCanvas()
         self.view = PredictionView()
+        self.evidence = EvidenceView()
         self.model_box = QComboBox(objectName="modelCombo")
         if bundled_model is not None:
             self.model_box.addItem("Bundled weights (best preset on MNIST)", BUNDLED)
@@ -70,6 +73,7 @@ class DrawTab(QWidget):
         model_row.addWidget(self.model_box, 1)
         right.addLayout(model_row)
         right.addWidget(self.view, 1)
+        right.addWidget(self.evidence)
         right.addWidget(self.status)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
@@ -139,22 +143,26 @@ class DrawTab(QWidget):
         self._timer.stop()
         if self.canvas.is_empty:
             self.view.show_empty()
+            self.evidence.show_empty()
             return
         model = self.current_model()
         if model is None:
             self.view.show_empty("this run has no parameters yet")
+            self.evidence.show_empty()
             return
         run_in_background(_classify, self._generation, model, self.canvas.pixels(),
                           on_result=self._show, on_error=lambda error: self._say(str(error)))
 
     def _show(self, result):
-        generation, prepared, probabilities = result
+        generation, prepared, probabilities, why = result
         if generation != self._generation:
             return  # the drawing or the model changed since: a newer answer is coming
         if probabilities is None:
             self.view.show_empty("no ink found")
+            self.evidence.show_empty()
             return
         self.view.show_prediction(prepared.pixels, probabilities, self.current_class_names())
+        self.evidence.show_evidence(why, self.current_class_names())
         self.status.setText("")
 
     def open_picture(self, path):
@@ -166,3 +174,4 @@ class DrawTab(QWidget):
     def _say(self, text):
         self.status.setText(text)
         self.view.show_empty("cannot classify")
+        self.evidence.show_empty()
