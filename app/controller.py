@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from compute import data as data_files
-from compute import download, metrics, params
+from compute import download, metrics, my_digits, params
 from compute._jit import CoresBesideGui, leave_one_core
 from compute.export import write_points_csv
 from compute.files import atomic_write
@@ -58,6 +58,9 @@ class RunController(QObject):
         The active run advanced; at most every PROGRESS_SECONDS, and once more when it ends.
     busyChanged(bool)
         A run started or ended.
+    fineTuned(object, float, float, float, float)
+        A fine-tune run finished: the run, its accuracy on My digits before and after, and
+        on the test set before and after.
     sweepAdded(object), sweepChanged(object)
         A sweep (:class:`compute.runs.SweepGroup`) began (its runs were added just before),
         or its members have new points or ended.
@@ -82,6 +85,7 @@ class RunController(QObject):
     busyChanged = Signal(bool)
     sweepAdded = Signal(object)
     sweepChanged = Signal(object)
+    fineTuned = Signal(object, float, float, float, float)
     fileWritten = Signal(str)
     message = Signal(str)
 
@@ -97,6 +101,7 @@ class RunController(QObject):
         self._last_progress = 0.0
         self._download_cancel = None
         self._sweeps = count(1)
+        self._when_finished = {}  # run -> what to do once it has finished
         self._sweep = None  # the SweepGroup training, if any
 
     def _tell(self, error):
@@ -183,13 +188,14 @@ class RunController(QObject):
 
     # ---------------------------------------------------------------- runs
 
-    def start(self, settings, name=None, model=None):
+    def start(self, settings, name=None, model=None, data=None):
         """Start training a new run (from ``model``'s parameters when given, else from the
-        settings' initialisation); returns it, or None when refused (with a message)."""
+        settings' initialisation; on ``data`` when given, else the open data); returns it,
+        or None when refused (with a message)."""
         if self._refused():
             return None
         try:
-            training = Training(self.data, settings, model=model)
+            training = Training(data or self.data, settings, model=model)
         except ValueError as error:
             self.message.emit(str(error))
             return None
@@ -218,6 +224,23 @@ class RunController(QObject):
             self.message.emit(f"{run.name} has no parameters yet.")
             return None
         return self.start(settings, name=f"{run.name} + {settings.short_name()}", model=run.model)
+
+    def fine_tune(self, model, name):
+        """Train ``model`` on My digits mixed with the open data's training set, as a new
+        run "fine-tune: ``name``"; when it ends, ``fineTuned`` tells its accuracy on My
+        digits and on the test set, before and after."""
+        if self._refused():
+            return
+        run_in_background(_prepare_fine_tune, self.data, model, on_error=self._tell,
+                          on_result=lambda prepared: self._start_fine_tune(model, name, *prepared))
+
+    def _start_fine_tune(self, model, name, pair, mine, before):
+        run = self.start(FINE_TUNE, name=f"fine-tune: {name}", model=model, data=pair)
+        if run is not None:
+            self._when_finished[run] = lambda: run_in_background(
+                metrics.evaluate, run.evaluated.model, mine, on_error=self._tell,
+                on_result=lambda after: self.fineTuned.emit(
+                    run, before, after.accuracy, run.points[0].test_accuracy, run.last.test_accuracy))
 
     def start_sweep(self, base, setting, values):
         """Train ``base`` with each of ``values`` for ``setting`` (a setting's name), as one
@@ -373,6 +396,9 @@ class RunController(QObject):
             return
         run.status = status
         run.message = message
+        then = self._when_finished.pop(run, None)
+        if then is not None and status == RunStatus.FINISHED:
+            then()
         if self._active is run:
             self._active = None
             self._worker = None
@@ -525,6 +551,21 @@ def _drive(training):
             yield training.snapshot()
     except RuntimeError as error:
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
+
+
+#: How a model is fine-tuned on My digits: a few hundred small SGD steps over one pass of
+#: the mixed set (my_digits.MIX_SIZE samples).
+FINE_TUNE = Settings(optimizer="sgd", batch_size=20, learning_rate=0.05, epochs=1, eval_every=1000)
+
+
+def _prepare_fine_tune(pair, model):
+    """Worker body: the mixed training data, My digits as a data set, and ``model``'s
+    accuracy on them before the fine-tune."""
+    digits = my_digits.load()
+    mixed = my_digits.mixed(pair, digits)
+    mine = my_digits.as_dataset(digits, pair.n_classes)
+    metrics.check_fits(model, mine)
+    return mixed, mine, metrics.evaluate(model, mine).accuracy
 
 
 @dataclass

@@ -48,6 +48,7 @@ def wire(controller, window):
             (w.courseExperimentsRequested, c.run_course_experiments),
             (w.sweepRequested, c.start_sweep),
             (w.continueRequested, c.continue_run),
+            (w.fineTuneRequested, c.fine_tune),
             (w.exportAssignmentRequested, c.write_assignment),
             (w.closing, c.shutdown),
             (w.runs.renamed, c.rename),
@@ -69,6 +70,7 @@ def wire(controller, window):
             (c.progress, w.show_progress),
             (c.busyChanged, w.set_busy),
             (c.sweepAdded, w.sweep_added),
+            (c.fineTuned, w.fine_tuned),
             (c.sweepChanged, w.sweep_changed),
             (c.fileWritten, w.file_written),
             (c.message, w.show_message)):

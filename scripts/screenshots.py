@@ -6,8 +6,13 @@ batch-1 SGD and mini-batch SGD), waits for each, and saves the window as PNG; th
 other tabs, and a sweep of 8 learning rates.
 """
 
+import os
 import sys
+import tempfile
 from pathlib import Path
+
+# My digits taught here go to a throwaway user data folder, not the real user's.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="softmax-lab-screenshots-")
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -27,6 +32,9 @@ RUNS = [PRESETS["seed-sgd1"], PRESETS["seed-minibatch100"],
 
 #: The README's sweep: 8 learning rates over 3 epochs of the course's mini-batch run.
 SWEEP = "1e-3:1:8"
+
+#: A one with a long flag and no base: the bundled model reads it as a 9.
+FLAGGED_ONE = [(0.3, 0.35), (0.55, 0.15), (0.55, 0.85)]
 
 TWO = [(0.3, 0.32), (0.42, 0.2), (0.6, 0.2), (0.7, 0.32), (0.65, 0.5), (0.45, 0.68),
        (0.3, 0.82), (0.75, 0.8)]
@@ -110,6 +118,25 @@ def main(data_folder, out_folder):
         window.plots.flush()
         app.processEvents()
         window.grab().save(str(out / "sweep.png"))
+        # Teaching: a one with a long flag, which the bundled model reads as a 9, taught as
+        # a 1 three times, then a fine-tune.
+        window.tabs.setCurrentWidget(window.draw)
+        window.draw.model_box.setCurrentIndex(0)
+        window.draw.canvas.clear()
+        app.processEvents()
+        draw(window.draw.canvas, FLAGGED_ONE)
+        QTimer.singleShot(1500, teach)
+
+    def teach():
+        window.grab().save(str(out / "misread.png"))
+        window.draw.teach_label.setCurrentIndex(1)
+        for _ in range(3):
+            window.draw.teach()
+        window.controller.fineTuned.connect(lambda *_: QTimer.singleShot(1500, taught))
+        QTimer.singleShot(1500, window.draw.fine_tune)
+
+    def taught():
+        window.grab().save(str(out / "teach.png"))
         window.close()
 
     QTimer.singleShot(500, next_step)

@@ -77,3 +77,10 @@ def no_unanswered_dialogs(monkeypatch):
                          (QInputDialog, ("getItem", "getText", "getInt", "getDouble"))):
         for name in names:
             monkeypatch.setattr(owner, name, unanswered)
+
+
+@pytest.fixture(autouse=True)
+def own_user_data(monkeypatch, tmp_path_factory):
+    """Each test keeps what the application stores for its user (My digits, downloads)
+    in a folder of its own, never the real user's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))

@@ -183,6 +183,6 @@ def test_why_this_digit_the_evidence_adds_up_to_the_logits(qtbot, tab):
     first = view.captions[0].text()
     assert first.startswith(f"<b>7</b>: logit {logits[7]:.2f}<br>= {why.maps[0].sum():.2f} evidence")
     assert f"{why.bias[0]:+.2f} bias" in first
-    assert not view.tiles[0].pixmap().isNull() and view.tiles[0].pixmap().width() == 84
+    assert not view.tiles[0].pixmap().isNull() and view.tiles[0].pixmap().width() == 70
     tab.canvas.clear()
     qtbot.waitUntil(lambda: view.evidence is None, timeout=WAIT_MS)

@@ -5,10 +5,13 @@ a generation number, and one that comes back after the drawing or the model chan
 again is dropped.
 """
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
-from compute import analysis, preprocess
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox,
+                               QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from compute import analysis, my_digits, preprocess
+from compute.classes import names_or_numbers
 
 from .background import run_in_background
 from .digit_canvas import DigitCanvas
@@ -17,6 +20,12 @@ from .prediction_view import PredictionView
 
 PREDICT_MS = 40
 BUNDLED = "bundled"
+
+
+def _export(digits, n_classes, path):
+    from compute import data
+
+    data.write_course_hdf5(path, digits.X, digits.labels, n_classes)
 
 
 def _classify(generation, model, pixels):
@@ -36,7 +45,13 @@ class DrawTab(QWidget):
 
     Runs to choose from arrive by :meth:`add_run`; their models are read from their
     newest snapshot, never from arrays a kernel is writing.
+
+    Teaching: the drawing's model input, with the label chosen, goes to My digits (a
+    course-schema file in the user data folder); ``fineTuneRequested(model, name)`` asks
+    for the chosen model to be fine-tuned on them.
     """
+
+    fineTuneRequested = Signal(object, str)
 
     def __init__(self, bundled_model=None, parent=None):
         super().__init__(parent)
@@ -56,6 +71,28 @@ class DrawTab(QWidget):
         undo = QPushButton("Undo (Ctrl+Z)", objectName="undoButton")
         self.status = QLabel(objectName="drawStatus")
         self.status.setWordWrap(True)
+        self.teach_label = QComboBox(objectName="teachLabelCombo")
+        self.teach_label.setToolTip("what the drawing really is")
+        self.teach_button = QPushButton("Add to My digits", objectName="teachButton")
+        self.teach_button.setToolTip("keep the drawing's 28x28 model input with this label")
+        self.fine_tune_button = QPushButton("Fine-tune", objectName="fineTuneButton")
+        self.fine_tune_button.setToolTip(
+            f"train the chosen model a few hundred steps on My digits ({my_digits.MIX_SHARE:.0%} of "
+            "the samples) mixed with the training set, as a new run")
+        self.count = QLabel(objectName="myDigitsCount")
+        self.count.setWordWrap(True)
+        self.fine_tune_result = QLabel(objectName="fineTuneResult")
+        self.fine_tune_result.setWordWrap(True)
+        manage = QToolButton(objectName="myDigitsMenuButton")
+        manage.setText("My digits")
+        manage.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(manage)
+        for text, slot, name in (("Export…", self.export_my_digits, "myDigitsExportAction"),
+                                 ("Import…", self.import_my_digits, "myDigitsImportAction"),
+                                 ("Clear…", self.clear_my_digits, "myDigitsClearAction")):
+            menu.addAction(text, slot).setObjectName(name)
+        manage.setMenu(menu)
+        self.my_digits = my_digits.MyDigits.empty()
 
         tools = QHBoxLayout()
         tools.addWidget(QLabel("Brush"))
@@ -74,6 +111,15 @@ class DrawTab(QWidget):
         right.addLayout(model_row)
         right.addWidget(self.view, 1)
         right.addWidget(self.evidence)
+        teach = QHBoxLayout()
+        teach.addWidget(QLabel("It is"))
+        teach.addWidget(self.teach_label)
+        teach.addWidget(self.teach_button)
+        teach.addWidget(self.fine_tune_button)
+        teach.addWidget(manage)
+        right.addLayout(teach)
+        right.addWidget(self.count)
+        right.addWidget(self.fine_tune_result)
         right.addWidget(self.status)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 3)
@@ -85,10 +131,18 @@ class DrawTab(QWidget):
         self._timer.timeout.connect(self.predict_now)
         self.canvas.changed.connect(self._invalidate)
         self.canvas.fileDropped.connect(self.open_picture)
-        self.model_box.currentIndexChanged.connect(lambda _: self._invalidate())
+        self.model_box.currentIndexChanged.connect(lambda _: self._model_changed())
+        self.teach_button.clicked.connect(self.teach)
+        self.fine_tune_button.clicked.connect(self.fine_tune)
+        self._prepared = None  # the model input of the prediction on show
         self.width_box.valueChanged.connect(lambda value: setattr(self.canvas, "brush_width", float(value)))
         clear.clicked.connect(self.canvas.clear)
         undo.clicked.connect(self.canvas.undo)
+        self._fill_labels()
+        # Read in a worker: reading checks the file with compiled kernels (a first start
+        # would compile them on the GUI thread).
+        run_in_background(my_digits.load, on_result=self._digits_changed,
+                          on_error=lambda error: self._say(str(error)))
 
     # ------------------------------------------------------------ models
 
@@ -132,6 +186,85 @@ class DrawTab(QWidget):
         if self.model_box.currentData() == run.id and not self.canvas.is_empty:
             self._invalidate()  # the selected run trained on: its answer may change
 
+    # ------------------------------------------------------------ teaching
+
+    def _model_changed(self):
+        self._invalidate()
+        self._fill_labels()
+
+    def _fill_labels(self):
+        """The label chooser lists the chosen model's classes."""
+        model = self.current_model()
+        names = names_or_numbers(self.current_class_names(), model.n_classes if model else 10)
+        if [self.teach_label.itemText(i) for i in range(self.teach_label.count())] != list(names):
+            keep = self.teach_label.currentIndex()
+            self.teach_label.clear()
+            self.teach_label.addItems(list(names))
+            self.teach_label.setCurrentIndex(max(keep, 0) if keep < len(names) else 0)
+        self._show_count()
+
+    def _show_count(self):
+        n = self.teach_label.count() or 10
+        counts = self.my_digits.counts(n) if len(self.my_digits) else [0] * n
+        names = [self.teach_label.itemText(i) for i in range(self.teach_label.count())]
+        per_class = ", ".join(f"{name}: {c}" for name, c in zip(names, counts) if c)
+        self.count.setText(f"My digits: {len(self.my_digits)}" + (f" ({per_class})" if per_class else ""))
+        self.count.setToolTip(f"kept in {my_digits.default_path()} (course HDF5: also usable as "
+                              "--train/--test data on the command line)")
+        self.fine_tune_button.setEnabled(len(self.my_digits) > 0)
+        self.teach_button.setEnabled(self._prepared is not None)
+
+    def teach(self):
+        """Add the drawing's model input, labelled as chosen, to My digits (in a worker)."""
+        if self._prepared is None:
+            self._say("Draw something first: the model's input is what is kept.")
+            return
+        label, n_classes = self.teach_label.currentIndex(), self.teach_label.count()
+        run_in_background(my_digits.add, self._prepared.pixels, label, n_classes,
+                          on_result=self._digits_changed, on_error=lambda error: self._say(str(error)))
+
+    def _digits_changed(self, digits):
+        self.my_digits = digits
+        self._show_count()
+
+    def fine_tune(self):
+        model = self.current_model()
+        if model is None or not len(self.my_digits):
+            self._say("Add drawings to My digits first, then fine-tune a model on them.")
+            return
+        self.fine_tune_result.setText("Fine-tuning… (a new run in the run list)")
+        self.fineTuneRequested.emit(model, self.model_box.currentText())
+
+    def show_fine_tune(self, run, mine_before, mine_after, test_before, test_after):
+        """A fine-tune ended: what it did on My digits and on the test set; its model is
+        chosen, so the drawing is read by it."""
+        self.fine_tune_result.setText(
+            f"{run.name}: My digits {mine_before:.0%} → {mine_after:.0%} correct, "
+            f"test set {test_before:.2%} → {test_after:.2%}")
+        self.choose_run(run)
+
+    def export_my_digits(self):
+        path = QFileDialog.getSaveFileName(self, "Export My digits", str(Path.home() / "my_digits.hdf5"),
+                                           "HDF5 (*.hdf5 *.h5)")[0]
+        if path:
+            run_in_background(_export, self.my_digits, self.teach_label.count() or 10, path,
+                              on_result=lambda _: self._say(f"My digits written to {path}"),
+                              on_error=lambda error: self._say(str(error)))
+
+    def import_my_digits(self):
+        path = QFileDialog.getOpenFileName(self, "Import digits (course HDF5)", str(Path.home()),
+                                           "HDF5 (*.hdf5 *.h5)")[0]
+        if path:
+            run_in_background(my_digits.import_file, path, self.teach_label.count() or 10,
+                              on_result=self._digits_changed, on_error=lambda error: self._say(str(error)))
+
+    def clear_my_digits(self):
+        answer = QMessageBox.question(self, "Clear My digits",
+                                      f"Forget all {len(self.my_digits)} of My digits?")
+        if answer == QMessageBox.StandardButton.Yes:
+            run_in_background(lambda: (my_digits.clear(), my_digits.load())[1],
+                              on_result=self._digits_changed, on_error=lambda error: self._say(str(error)))
+
     # ------------------------------------------------------------ predicting
 
     def _invalidate(self):
@@ -144,6 +277,8 @@ class DrawTab(QWidget):
         if self.canvas.is_empty:
             self.view.show_empty()
             self.evidence.show_empty()
+            self._prepared = None
+            self.teach_button.setEnabled(False)
             return
         model = self.current_model()
         if model is None:
@@ -157,6 +292,8 @@ class DrawTab(QWidget):
         generation, prepared, probabilities, why = result
         if generation != self._generation:
             return  # the drawing or the model changed since: a newer answer is coming
+        self._prepared = None if probabilities is None else prepared
+        self.teach_button.setEnabled(self._prepared is not None)
         if probabilities is None:
             self.view.show_empty("no ink found")
             self.evidence.show_empty()

@@ -11,7 +11,7 @@ from compute import analysis
 
 from .qt_images import pixmap_from_array
 
-TILE_PX = 84  # 3 screen pixels per input pixel
+TILE_PX = 70  # 2.5 screen pixels per input pixel
 
 
 class EvidenceView(QWidget):
@@ -21,7 +21,7 @@ class EvidenceView(QWidget):
         super().__init__(parent)
         self.setObjectName("evidenceView")
         self.top = top
-        self.title = QLabel("<b>Why:</b> each pixel's evidence (weight × pixel) for the top classes")
+        self.title = QLabel("<b>Why:</b> evidence per pixel (weight × pixel), top classes")
         self.title.setWordWrap(True)
         self.tiles = [QLabel() for _ in range(top)]
         self.captions = [QLabel() for _ in range(top)]

@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         Train a sweep: the base settings, the setting to vary, its values.
     continueRequested(Run, Settings)
         Train on from a run's parameters with the settings in the form, as a new run.
+    fineTuneRequested(Model, str)
+        Fine-tune a model (named) on My digits mixed with the training set.
     saveDataRequested(str)
         A folder for the course HDF5 files of the open data.
     loadParamsRequested(str), saveParamsRequested(Run, str)
@@ -122,6 +124,7 @@ class MainWindow(QMainWindow):
     downloadRequested = Signal(str)
     sweepRequested = Signal(object, str, list)
     continueRequested = Signal(object, object)
+    fineTuneRequested = Signal(object, str)
     downloadCancelRequested = Signal()
     saveDataRequested = Signal(str)
     loadParamsRequested = Signal(str)
@@ -288,6 +291,7 @@ class MainWindow(QMainWindow):
     def _wire(self):
         self.start_button.clicked.connect(self.start_run)
         self.sweep_button.clicked.connect(self.open_sweep)
+        self.draw.fineTuneRequested.connect(self.fineTuneRequested)
         self.pause_button.clicked.connect(self.pauseRequested)
         self.stop_button.clicked.connect(self.stopRequested)
         self.controls.settingsChanged.connect(self._update_buttons)
@@ -444,6 +448,10 @@ class MainWindow(QMainWindow):
             self.show_message("Select a finished, stopped or loaded run in the run list first.")
             return
         self.continueRequested.emit(run, self.controls.settings())
+
+    def fine_tuned(self, run, mine_before, mine_after, test_before, test_after):
+        """A fine-tune on My digits ended: the Draw tab shows what it did."""
+        self.draw.show_fine_tune(run, mine_before, mine_after, test_before, test_after)
 
     def open_sweep(self):
         """The sweep form, for the settings in the form now; starting it asks the controller."""
