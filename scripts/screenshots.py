@@ -18,7 +18,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 import compute.kernels  # noqa: F401
-from compute.training import PRESETS
+from compute.training import PRESETS, Settings
 from app.gui import build_window
 from compute.sweep import parse_values
 
@@ -137,6 +137,16 @@ def main(data_folder, out_folder):
 
     def taught():
         window.grab().save(str(out / "teach.png"))
+        # One Adam step of batch 16 on a copy of the mini-batch run.
+        window.runs.selectRow(1)
+        window.tabs.setCurrentWidget(window.step_view)
+        window.controls.set_settings(Settings(optimizer="adam", batch_size=16, learning_rate=0.01))
+        window.step_view.reset()
+        window.step_view.take(1)
+        QTimer.singleShot(3000, stepped)
+
+    def stepped():
+        window.grab().save(str(out / "step.png"))
         window.close()
 
     QTimer.singleShot(500, next_step)

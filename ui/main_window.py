@@ -25,6 +25,7 @@ from .draw_tab import DrawTab
 from .insights_tab import InsightsTab
 from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
+from .step_view import StepView
 from .sweep_panel import SweepDialog, SweepPlot
 
 HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
@@ -195,10 +196,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
         self.draw = DrawTab(bundled_model)
+        self.step_view = StepView(self.controls.settings, bundled_model)
         self.insights = InsightsTab()
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.pages, "Train")
         self.tabs.addTab(self.insights, "Inside the model")
+        self.tabs.addTab(self.step_view, "Step by step")
         self.tabs.addTab(self.draw, "Draw a digit")
         self.setCentralWidget(self.tabs)
 
@@ -297,6 +300,7 @@ class MainWindow(QMainWindow):
         self.controls.settingsChanged.connect(self._update_buttons)
         self.runs.selectedRunChanged.connect(lambda _: self._update_buttons())
         self.runs.selectedRunChanged.connect(self.insights.set_run)
+        self.runs.selectedRunChanged.connect(self.step_view.set_run)
 
     # ------------------------------------------------------------ data
 
@@ -372,6 +376,7 @@ class MainWindow(QMainWindow):
     def data_loaded(self, pair):
         self.data = pair
         self.insights.set_data(pair)
+        self.step_view.set_data(pair)
         source = Path(pair.train.source).resolve().parent
         self.data_label.setText(f"{source}<br>{pair.describe()}")
         self.data_label.setToolTip(f"{pair.train.source}\n{pair.test.source}")

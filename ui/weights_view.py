@@ -17,28 +17,39 @@ COLUMNS = 5
 CAPTION_PX = 22  # room for a tile's class name under it
 
 
-class _Tiles(QWidget):
-    """The classes' weight images in a grid, as large as the widget allows (pixels stay
-    square and sharp); drawn in one paint, so it never pushes the window's size."""
+class Tiles(QWidget):
+    """Pictures (one per class) in a grid of ``columns``, as large as the widget allows
+    (pixels stay square and sharp), each with a caption; drawn in one paint, so it never
+    pushes the window's size."""
 
-    def __init__(self, parent=None):
+    def __init__(self, columns=COLUMNS, parent=None):
         super().__init__(parent)
+        self.columns = columns
         self.pictures = []  # one QPixmap per class, a pixel per feature
         self.captions = []  # what each picture is called
+
+    def show_images(self, images, captions, limit=None):
+        """Show (n, h, w) ``images`` on one diverging scale (±``limit``, default their
+        largest magnitude), captioned."""
+        colored = analysis.diverging_rgb(images, limit) if len(images) else []
+        self.pictures = [pixmap_from_array(tile) for tile in colored]
+        self.captions = list(captions)
+        self.update()
 
     def tile_rects(self):
         """Where each class's picture goes, as QRects (also for tests)."""
         count = len(self.pictures)
         if not count:
             return []
-        columns = min(COLUMNS, count)
-        rows = -(-count // COLUMNS)
+        columns = min(self.columns, count)
+        rows = -(-count // self.columns)
         gap = 8
         side = max(8, min((self.width() - gap * (columns + 1)) // columns,
                           (self.height() - rows * (CAPTION_PX + gap)) // rows))
         left = (self.width() - columns * side - (columns - 1) * gap) // 2
-        return [QRect(left + (k % COLUMNS) * (side + gap), gap + (k // COLUMNS) * (side + CAPTION_PX + gap),
-                      side, side) for k in range(count)]
+        return [QRect(left + (k % self.columns) * (side + gap),
+                      gap + (k // self.columns) * (side + CAPTION_PX + gap), side, side)
+                for k in range(count)]
 
     def paintEvent(self, event):
         painter = QPainter(self)
@@ -55,7 +66,7 @@ class WeightsView(QWidget):
         super().__init__(parent)
         self.setObjectName("weightsView")
         self.caption = QLabel("Select a run to see its weights.")
-        self.tiles = _Tiles()
+        self.tiles = Tiles()
         self.lines = pg.PlotWidget()
         self.lines.setObjectName("weightLines")
         self.lines.setLabel("bottom", "feature")
@@ -73,7 +84,7 @@ class WeightsView(QWidget):
         ``names`` (their numbers when not given)."""
         if model is None:
             self.caption.setText("Select a run to see its weights.")
-            self._show_tiles(np.zeros((0, 1, 1)), ())
+            self.tiles.show_images(np.zeros((0, 1, 1)), ())
             return
         names = names_or_numbers(names, model.n_classes)
         images = analysis.weight_images(model)
@@ -87,10 +98,4 @@ class WeightsView(QWidget):
                 self.lines.plot(row, pen=pg.intColor(k, hues=model.n_classes), name=names[k])
             return
         self.pages.setCurrentWidget(self.tiles)
-        self._show_tiles(images, captions(names))
-
-    def _show_tiles(self, images, captions):
-        colored = analysis.diverging_rgb(images, self.limit) if len(images) else []
-        self.tiles.pictures = [pixmap_from_array(tile) for tile in colored]
-        self.tiles.captions = list(captions)
-        self.tiles.update()
+        self.tiles.show_images(images, captions(names), self.limit)
