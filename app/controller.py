@@ -287,6 +287,8 @@ class RunController(QObject):
         for i, snapshot in news.snapshots:
             if runs[i].publish(snapshot):
                 self.pointsAdded.emit(runs[i])
+        if news.progress is not None:
+            runs[news.progress[0]].publish(news.progress[1])
         for i, message in news.diverged:
             runs[i].status, runs[i].message = RunStatus.DIVERGED, message
             self.runChanged.emit(runs[i])
@@ -300,7 +302,8 @@ class RunController(QObject):
         if news.snapshots or news.finished or now - self._last_progress >= PROGRESS_SECONDS:
             self._last_progress = now
             self.progress.emit(self._active)
-            self.sweepChanged.emit(group)
+        if news.snapshots or news.started or news.diverged or news.finished:
+            self.sweepChanged.emit(group)  # points or statuses: not mere progress
 
     def _sweep_paused(self, group, paused):
         for run in group.runs:
@@ -571,13 +574,14 @@ def _prepare_fine_tune(pair, model):
 @dataclass
 class SweepNews:
     """What a sweep's worker reports at a yield, by member index: members that started
-    training, new snapshots (each with a point, or the first training member's progress),
-    members that diverged (with the message) and members that finished."""
+    training, new snapshots with points, members that diverged (with the message), members
+    that finished, and between points the first training member's progress snapshot."""
 
     started: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)
     diverged: list = field(default_factory=list)
     finished: list = field(default_factory=list)
+    progress: tuple = None
 
 
 def _drive_sweep(pair, settings_list):
@@ -599,7 +603,7 @@ def _drive_sweep(pair, settings_list):
                         news.diverged.append((indices[j], member.error))
                 running = [j for j, member in enumerate(group.members) if not member.error]
                 if not events and running:  # progress between points: the first member's
-                    news.snapshots.append((indices[running[0]], group.members[running[0]].training.snapshot()))
+                    news.progress = (indices[running[0]], group.members[running[0]].training.snapshot())
                 yield news
             yield SweepNews(finished=[indices[j] for j, m in enumerate(group.members) if not m.error])
     except RuntimeError as error:
