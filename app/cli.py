@@ -54,14 +54,14 @@ def _add_setting_options(parser, sweep=False):
     (numbers also a log range low:high:count), kept as text for compute.sweep to parse."""
     from compute.settings import INITS, OPTIMIZERS, PRESETS, SCHEDULES
 
-    def option(name, kind, metavar, help=None, choices=None):
+    def option(name, kind, metavar, help=None, choices=None, group=parser):
         if sweep:
             listed = f"one or more of {', '.join(choices)}, comma-separated" if choices else (
                 "values: a comma list, or low:high:count on a log scale")
-            parser.add_argument(name, metavar=metavar if choices is None else "A,B",
-                                help=f"{help + '; ' if help else ''}{listed}")
+            group.add_argument(name, metavar=metavar if choices is None else "A,B",
+                               help=f"{help + '; ' if help else ''}{listed}")
         else:
-            parser.add_argument(name, type=kind, metavar=metavar, help=help, choices=choices)
+            group.add_argument(name, type=kind, metavar=metavar, help=help, choices=choices)
 
     parser.add_argument("--preset", choices=list(PRESETS),
                         help="start from a preset; the options below override it")
@@ -80,13 +80,11 @@ def _add_setting_options(parser, sweep=False):
                                              "allowed (default: a third of the run)")
     option("--inverse-decay", float, "K", help="inverse schedule: rate / (1 + K * epoch) (default 1)")
     extras = parser.add_argument_group("optimizer settings (defaults: the optimizer's usual ones)")
-    parser, outer = extras, parser
-    option("--momentum", float, "M", help="momentum, nesterov (default 0.9)")
-    option("--beta1", float, "B", help="adam (default 0.9)")
-    option("--beta2", float, "B", help="adam (default 0.999)")
-    option("--epsilon", float, "E", help="adagrad, rmsprop, adam (default 1e-8)")
-    option("--rho", float, "R", help="rmsprop (default 0.99)")
-    parser = outer
+    option("--momentum", float, "M", help="momentum, nesterov (default 0.9)", group=extras)
+    option("--beta1", float, "B", help="adam (default 0.9)", group=extras)
+    option("--beta2", float, "B", help="adam (default 0.999)", group=extras)
+    option("--epsilon", float, "E", help="adagrad, rmsprop, adam (default 1e-8)", group=extras)
+    option("--rho", float, "R", help="rmsprop (default 0.99)", group=extras)
     parser.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
     option("--init", str, None, help="initial weights", choices=list(INITS))
 
@@ -397,21 +395,17 @@ def _sweep_columns(swept):
     return [*swept, "test_loss", "test_accuracy", "train_loss", "train_accuracy", "train_seconds"]
 
 
-def _shown(value):
-    if value is None:
-        return "full"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
 def _sweep_table(rows, swept):
     """The ranked table: best first, marked with *; diverged runs last."""
+    from compute.sweep import shown
+
     columns = _sweep_columns(swept)
     header = ["", "run", *(name.replace("_", " ") for name in columns)]
     body = []
     for i, row in enumerate(rows):
         mark = "*" if i == 0 and not row["diverged"] else ""
-        cells = [_shown(row["settings"][c]) if c in swept else
-                 ("diverged" if row["diverged"] and c == "test_loss" else _shown(row[c])) for c in columns]
+        cells = [shown(row["settings"][c], 4) if c in swept else
+                 ("diverged" if row["diverged"] and c == "test_loss" else shown(row[c], 4)) for c in columns]
         body.append([mark, row["name"], *cells])
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
     return "\n".join("  ".join(str(cell).rjust(width) if i > 1 else str(cell).ljust(width)

@@ -117,13 +117,20 @@ def expand(base, swept):
     return members
 
 
+def shown(value, digits=3):
+    """A setting's value as people read it: "full" for a full batch, floats to ``digits``
+    significant figures, anything else as it is."""
+    if value is None:
+        return "full"
+    return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+
+
 def member_name(values):
     """A member's name from its swept values: "lr 0.01", "adam, lr 0.001", "b full"."""
     parts = []
     for name, value in values.items():
-        shown = "full" if value is None else (f"{value:.3g}" if isinstance(value, float) else str(value))
         short = SHORT.get(name, name.replace("_", " "))
-        parts.append(f"{short} {shown}".strip())
+        parts.append(f"{short} {shown(value)}".strip())
     return ", ".join(parts) or "sweep"
 
 
@@ -194,7 +201,6 @@ class Sweep:
         #: Wall-clock seconds of the shared training (not of evaluations).
         self.train_seconds = 0.0
         self._rng = np.random.default_rng(lead.settings.seed)  # the same order as each alone
-        self._chunk_rows = kernels.BLOCK_ROWS
         self._active = list(self.members)
         self._stack()
 
@@ -266,11 +272,8 @@ class Sweep:
         elapsed = time.perf_counter() - started
         self.train_seconds += elapsed
         self.samples_seen += stop - position
-        if elapsed > 0:  # the same time budget per chunk as a run alone
-            wanted = (stop - position) * 0.02 / elapsed
-            self._chunk_rows = int(min(max(wanted, kernels.BLOCK_ROWS), 64 * self._chunk_rows))
-        for training in (m.training for m in self._active):
-            training._chunk_rows = self._chunk_rows
+        for member in self._active:  # the same time budget per chunk as a run alone
+            member.training._adapt_chunk(stop - position, elapsed)
         ended = []
         for i, member in enumerate(self._active):
             member.training._state.updates = int(self._state.updates[i])

@@ -84,3 +84,23 @@ def own_user_data(monkeypatch, tmp_path_factory):
     """Each test keeps what the application stores for its user (My digits, downloads)
     in a folder of its own, never the real user's."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+
+
+@pytest.fixture
+def store(tmp_path):
+    """The window's settings, in a file of the test's own."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def studio(qtbot, mnist_dir, store, no_qt_leaks):
+    """The main window on real MNIST, data loaded; closed (and checked for leaks) after."""
+    from app.gui import build_window
+
+    window = build_window(mnist_dir, store=store)
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=60_000)
+    yield window
+    window.close()

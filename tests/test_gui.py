@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PIL import Image
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from compute.training import PRESETS, Settings
@@ -20,21 +20,6 @@ from ui.control_panel import CUSTOM, ControlPanel
 from app.gui import build_window
 
 WAIT_MS = 60_000
-
-
-@pytest.fixture
-def store(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-
-
-@pytest.fixture
-def studio(qtbot, mnist_dir, store, no_qt_leaks):
-    """The main window on real MNIST, data loaded; closed (and checked for leaks) after."""
-    window = build_window(mnist_dir, store=store)
-    window.show()
-    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
-    yield window
-    window.close()
 
 
 def start(qtbot, window, settings):

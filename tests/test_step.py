@@ -72,20 +72,16 @@ def test_steps_visit_the_batches_a_run_does_and_end_where_it_ends(small, optimiz
     assert wide.updates_to_next_point() == 10
 
 
-def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, mnist_dir, tmp_path, no_qt_leaks):
-    from PySide6.QtCore import QSettings
+def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
     from PySide6.QtWidgets import QPushButton, QTableWidget
 
-    from app.gui import build_window
     from compute.settings import PRESETS
+    from test_gui import start, wait_until_done
     from ui.weights_view import Tiles
 
-    window = build_window(mnist_dir, store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window.show()
-    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=60_000)
-    window.controls.set_settings(PRESETS["seed-minibatch100"])
-    window.start_button.click()
-    qtbot.waitUntil(lambda: not window.controller.busy and bool(window.controller.runs), timeout=60_000)
+    window = studio
+    start(qtbot, window, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, window)
     run = window.controller.runs[0]
     kept = run.model.weights.copy()
     window.runs.selectRow(0)
@@ -110,4 +106,3 @@ def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, mnist_dir, tmp_pat
     view.findChild(QPushButton, "stepToPointButton").click()
     qtbot.waitUntil(lambda: view.record.step > 1 and not view._busy, timeout=60_000)
     assert view.stepper.samples_seen % 5000 == 0  # at the next point
-    window.close()

@@ -3,24 +3,13 @@
 import dataclasses
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton
 
-from app.gui import build_window
 from compute.runs import RunStatus
 from compute.settings import PRESETS
 from compute.training import Training
 
 WAIT_MS = 120_000
-
-
-@pytest.fixture
-def studio(qtbot, mnist_dir, tmp_path, no_qt_leaks):
-    window = build_window(mnist_dir, store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window.show()
-    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
-    yield window
-    window.close()
 
 
 def open_form(studio, setting, values):

@@ -2,10 +2,8 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
-from app.gui import build_window
 from compute import data, my_digits
 from test_draw import stroke
 
@@ -17,14 +15,11 @@ WAIT_MS = 120_000
 
 
 @pytest.fixture
-def studio(qtbot, mnist_dir, tmp_path, no_qt_leaks):
-    window = build_window(mnist_dir, store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=WAIT_MS)
-    window.tabs.setCurrentWidget(window.draw)
-    yield window
-    window.close()
+def teaching(studio):
+    """The studio on its Draw tab, large enough for the teaching row."""
+    studio.resize(1200, 800)
+    studio.tabs.setCurrentWidget(studio.draw)
+    return studio
 
 
 def test_my_digits_file_is_course_schema_and_grows_atomically(tmp_path, mnist):
@@ -42,7 +37,8 @@ def test_my_digits_file_is_course_schema_and_grows_atomically(tmp_path, mnist):
     assert len(my_digits.load(path)) == 0
 
 
-def test_a_taught_drawing_lands_in_my_digits_and_a_fine_tune_reads_it_so(qtbot, studio):
+def test_a_taught_drawing_lands_in_my_digits_and_a_fine_tune_reads_it_so(qtbot, teaching):
+    studio = teaching
     tab = studio.draw
     stroke(tab.canvas, TWO)  # a 2, which the bundled model reads as 2 ...
     qtbot.waitUntil(lambda: tab.view.probabilities is not None, timeout=WAIT_MS)
@@ -73,7 +69,8 @@ def test_a_taught_drawing_lands_in_my_digits_and_a_fine_tune_reads_it_so(qtbot, 
                     and int(np.argmax(tab.view.probabilities)) == 7, timeout=WAIT_MS)
 
 
-def test_my_digits_export_import_and_clear(qtbot, studio, tmp_path, monkeypatch, mnist):
+def test_my_digits_export_import_and_clear(qtbot, teaching, tmp_path, monkeypatch, mnist):
+    studio = teaching
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 

@@ -193,8 +193,10 @@ class DrawTab(QWidget):
         self._fill_labels()
 
     def _fill_labels(self):
-        """The label chooser lists the chosen model's classes."""
-        model = self.current_model()
+        """The label chooser lists the chosen model's classes (the bundled model's are the
+        ten digits: it is not read from its file for that)."""
+        run = self._runs.get(self.model_box.currentData())
+        model = run.model if run is not None else None
         names = names_or_numbers(self.current_class_names(), model.n_classes if model else 10)
         if [self.teach_label.itemText(i) for i in range(self.teach_label.count())] != list(names):
             keep = self.teach_label.currentIndex()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from compute.runs import RunStatus
 from compute.settings import SettingsError
-from compute.sweep import expand, groups, parse_values
+from compute.sweep import expand, groups, parse_values, shown
 
 from .curve_plots import LOG_TICKS
 
@@ -33,12 +33,6 @@ CHOICES = (
 )
 #: Settings whose values span decades: their plot's x axis is logarithmic.
 LOG_SETTINGS = {"learning_rate", "l2", "epsilon"}
-
-
-def _shown(value):
-    if value is None:
-        return "full"
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 class SweepDialog(QDialog):
@@ -95,8 +89,8 @@ class SweepDialog(QDialog):
             self.start.setEnabled(False)
             return
         passes = len(groups([settings for settings, _ in expand(self.base, {name: values})]))
-        shown = ", ".join(_shown(v) for v in values[:6]) + (", …" if len(values) > 6 else "")
-        self.count.setText(f"{len(values)} models: {shown} · {passes} pass(es) over the data")
+        listed = ", ".join(shown(v) for v in values[:6]) + (", …" if len(values) > 6 else "")
+        self.count.setText(f"{len(values)} models: {listed} · {passes} pass(es) over the data")
         self.start.setEnabled(True)
 
     def _accept(self):
@@ -161,7 +155,7 @@ class SweepPlot(pg.PlotWidget):
             self._x = [float(v) for v in group.values]
         else:  # named values (optimizers, "full"): one slot each
             self._x = list(range(len(group.values)))
-            axis.setTicks([[(i, _shown(v)) for i, v in enumerate(group.values)]])
+            axis.setTicks([[(i, shown(v)) for i, v in enumerate(group.values)]])
         self.refresh()
 
     def refresh(self):
