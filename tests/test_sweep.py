@@ -4,10 +4,11 @@ command line (tables, JSON, files, one-line errors)."""
 import csv
 import json
 
+import numba
 import numpy as np
 import pytest
 
-from compute import params
+from compute import kernels, params
 from compute.data import DataPair, Dataset
 from compute.settings import Settings, SettingsError
 from compute.sweep import MAX_MODELS, Sweep, expand, groups, member_name, parse_values, run_groups
@@ -110,13 +111,39 @@ def test_members_equal_the_runs_alone(small, batch_size):
     assert sweep.train_seconds > 0 and not any(m.diverged for m in sweep.members)
 
 
-def test_more_than_16_classes_take_the_wide_kernels(small):
-    """Real images, labels spread over 20 classes (MNIST's, plus 10 for every other row)."""
-    def twenty(dataset):
-        labels = (dataset.labels + 10 * (np.arange(dataset.n_samples) % 2)).astype(np.int32)
-        return Dataset(dataset.name, dataset.source, dataset.rows, labels, 20)
+def relabelled(data, n_classes):
+    """Real images, labels spread over ``n_classes`` classes (MNIST's, plus
+    ``n_classes - 10`` for every other row)."""
+    def spread(dataset):
+        labels = (dataset.labels + (n_classes - 10) * (np.arange(dataset.n_samples) % 2)).astype(np.int32)
+        return Dataset(dataset.name, dataset.source, dataset.rows, labels, n_classes)
+    return DataPair(spread(data.train), spread(data.test))
 
-    data = DataPair(twenty(small.train), twenty(small.test))
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("n_classes", [10, 16])
+def test_members_equal_the_runs_alone_however_packed(small, threads, n_classes):
+    """Models share a pack as their classes fit (4 of 10 classes, 3 of 16) and as threads
+    ask; which models share one must not change a bit of any."""
+    data = relabelled(small, n_classes)
+    base = Settings(batch_size=50, epochs=1, eval_every=3000, learning_rate=0.05)
+    settings = [Settings(**{**base.as_dict(), "learning_rate": lr}) for lr in (0.01, 0.05, 0.2, 0.5, 1.0)]
+    settings.append(Settings(**{**base.as_dict(), "optimizer": "rmsprop", "learning_rate": 0.001}))
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        packs, _ = kernels.public._packs(np.array([True] * 5 + [False]), n_classes, threads)
+        sweep = Sweep(data, settings)
+        sweep.run()
+    finally:
+        numba.set_num_threads(before)
+    assert packs.shape == {(1, 10): (3, 4), (2, 10): (3, 3), (1, 16): (3, 3), (2, 16): (3, 3)}[threads, n_classes]
+    for member, one in zip(sweep.members, settings):
+        assert_same_run(member, alone(data, one))
+
+
+def test_more_than_16_classes_take_the_wide_kernels(small):
+    data = relabelled(small, 20)
     settings = [Settings(batch_size=50, eval_every=6000, learning_rate=lr) for lr in (0.05, 0.5)]
     sweep = Sweep(data, settings)
     sweep.run()

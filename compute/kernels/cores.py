@@ -22,7 +22,7 @@ from .llvm import LANES, WIDE_LANES, lane_buffer, prefetch, wide_buffer
 # wraparound code per non-zero.
 
 
-@jit(reassociate=False)
+@jit(exact=True)
 def _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z):
     acc = lane_buffer(P.dtype)
     for k in range(LANES):
@@ -37,7 +37,7 @@ def _row_logits_lanes(P, indices, values, levels, start, stop, bias_row, z):
         z[k] = acc[k]
 
 
-@jit(reassociate=False)
+@jit(exact=True)
 def _row_logits_wide(P, group, indices, values, levels, start, stop, bias_row, z):
     acc = wide_buffer(P.dtype)
     for k in range(WIDE_LANES):
@@ -53,7 +53,7 @@ def _row_logits_wide(P, group, indices, values, levels, start, stop, bias_row, z
         z[col + k] = acc[k]
 
 
-@jit(reassociate=False)
+@jit(exact=True)
 def _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, scale):
     step = lane_buffer(M.dtype)
     for k in range(LANES):
@@ -68,7 +68,7 @@ def _add_outer_lanes(M, indices, values, levels, start, stop, bias_row, delta, s
         M[bias_row, k] += step[k]
 
 
-@jit(reassociate=False)
+@jit(exact=True)
 def _add_outer_wide(M, group, indices, values, levels, start, stop, bias_row, delta, scale):
     step = wide_buffer(M.dtype)
     col = group * WIDE_LANES
@@ -107,8 +107,8 @@ def add_outer(M, indices, values, levels, start, stop, bias_row, delta, scale):
 
 
 # Compiled, the choice is made by type (above, it is made by value: the same code serves
-# NUMBA_DISABLE_JIT). Inlined at numba's level (the lane cores, compiled without
-# ``reassoc``, are then inlined by LLVM with their own flags): a call that passes arrays
+# NUMBA_DISABLE_JIT). Inlined at numba's level (the lane cores, compiled exact, are
+# then inlined by LLVM with their own flags): a call that passes arrays
 # costs atomic reference-count updates, several per row.
 
 
@@ -142,7 +142,7 @@ def columns(P):
     return P.size // P.shape[0]
 
 
-@jit
+@jit(inline=True)
 def _top(z, n_classes):
     """(index, value) of the largest of the first ``n_classes`` logits (first on ties)."""
     best = 0
@@ -178,12 +178,14 @@ def log_softmax_loss(z, n_classes, label):
 TINY_PROBABILITY = 2.0**-100
 
 
-@jit
+@jit(inline=True)
 def softmax_delta(z, n_classes, label):
     """Turn logits into ``softmax(z) - onehot(label)`` in place (padding set to 0).
 
     Returns (loss, correct), with one ``exp`` per class (scalar libm calls are a large
     share of a training epoch). Probabilities below :data:`TINY_PROBABILITY` become 0.
+    Inlined, so that no call per row passes arrays (each such call updates reference
+    counts atomically), and compiled with its caller's flags.
     """
     best, top = _top(z, n_classes)
     label_logit = np.float64(z[label])
@@ -206,7 +208,7 @@ def softmax_delta(z, n_classes, label):
 PREFETCH_AHEAD = 4
 
 
-@jit
+@jit(inline=True)
 def prefetch_row(indptr, indices, values, row):
     """Bring a row's indices and values towards the cache, a cache line at a time."""
     for p in range(indptr[row], indptr[row + 1], 64 // indices.itemsize):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._jit import PARALLEL_LOCK
+from .._jit import PARALLEL_LOCK, thread_count
 from . import drivers
 from .drivers import BLOCK_ROWS
 from .layout import LANES, WIDE_LANES, SparseRows, padded_classes, sparse_rows_serial
@@ -164,8 +164,9 @@ class SweepState:
 def train_sweep(sweep, optimizers, rows, labels, n_classes, order, batch_size, learning_rates):
     """:func:`train_batches` for every model of ``sweep`` over the same rows, in place.
 
-    Each model ends exactly (bit for bit) as it would trained alone on these rows; four
-    models share each pass over a row, and groups of four run on separate threads.
+    Each model ends exactly (bit for bit) as it would trained alone on these rows. Models
+    are packed side by side (four of MNIST's 10 classes) and a pack shares each pass over
+    a row; packs run on separate threads.
 
     Parameters
     ----------
@@ -195,16 +196,31 @@ def train_sweep(sweep, optimizers, rows, labels, n_classes, order, batch_size, l
         if P.shape[2] == LANES:
             # Plain SGD without L2 takes the direct step, as in train_batches.
             direct = (codes == SGD) & (settings[:, L2] == 0.0)
-            groups = -(-M // drivers.SWEEP_GROUP)
-            batch = min(batch_size, order.shape[0]) if direct.any() else 0
-            deltas = np.empty((groups, drivers.SWEEP_GROUP, batch, LANES), P.dtype)
-            z = np.empty((groups, drivers.SWEEP_GROUP, LANES), P.dtype)
+            packs, packs_direct = _packs(direct, n_classes, thread_count())
             drivers.train_sweep(P, sweep.gradient, sweep.moments, sweep.updates, *data, rates,
-                                codes, settings, direct, deltas, z)
+                                codes, settings, packs, packs_direct)
         else:
             drivers.train_sweep_each(kernel_view(P), kernel_view(sweep.gradient),
                                      kernel_view(sweep.moments), sweep.updates, *data, rates,
                                      codes, settings)
+
+
+def _packs(direct, n_classes, threads):
+    """How :func:`drivers.train_sweep` packs the models: (packs, each pack's ``direct``).
+
+    As many models a pack as their classes fit in its columns, but no more than it
+    takes to give every thread a pack; direct and other models in separate packs.
+    """
+    fit = drivers.PACK_LANES // n_classes
+    most = max(1, min(fit, -(-direct.shape[0] // max(1, threads))))
+    rows = []
+    for kind in (True, False):
+        models = np.flatnonzero(direct == kind)
+        rows += [(models[i:i + most], kind) for i in range(0, models.shape[0], most)]
+    packs = np.full((len(rows), most), -1, dtype=np.int64)
+    for g, (models, _) in enumerate(rows):
+        packs[g, :models.shape[0]] = models
+    return packs, np.array([kind for _, kind in rows], dtype=np.bool_)
 
 
 def optimizer_step(state, optimizer, learning_rate):
