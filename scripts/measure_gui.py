@@ -132,7 +132,8 @@ def measure(args):
     print(f"gaps over 30 ms (ms after start, length, GUI thread's CPU ms in it): {long_gaps[:12]}")
     print(f"settings: {settings.describe()}, a point every {settings.eval_every} samples")
     print(f"GUI thread, 5 ms timer while training: longest gap {max(gaps):.1f} ms, "
-          f"median {statistics.median(gaps):.1f} ms, {len(gaps)} ticks")
+          f"median {statistics.median(gaps):.1f} ms, {len(gaps)} ticks, "
+          f"busy {100 * (cpu[-1] - cpu[0]) / (ticks[-1] - ticks[0]):.0f}% of the time")
     print(f"training samples/s: headless {headless_rate:,.0f}, in the GUI {gui_rate:,.0f} "
           f"({100 * gui_rate / headless_rate:.0f}% of headless)")
     print(f"wall time incl. evaluation: headless {headless_wall:.2f} s, GUI {state['wall']:.2f} s "
