@@ -207,11 +207,13 @@ def _add_outer_packed(T, indices, values, levels, start, stop, bias_row, step):
 def _move_columns(A, B, column, n_classes, to_pack):
     """Copy one model's ``n_classes`` columns between its own array ``A`` (d + 1, 16)
     and a pack ``B`` (d + 1, PACK_LANES) from ``column``: into the pack, or out of it."""
-    for j in range(A.shape[0]):
-        for k in range(n_classes):
-            if to_pack:
+    if to_pack:
+        for j in range(A.shape[0]):
+            for k in range(n_classes):
                 B[j, column + k] = A[j, k]
-            else:
+    else:
+        for j in range(A.shape[0]):
+            for k in range(n_classes):
                 A[j, k] = B[j, column + k]
 
 
