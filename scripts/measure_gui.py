@@ -1,7 +1,7 @@
 """Measure the studio while it trains: event-loop gaps and throughput against headless.
 
     python scripts/measure_gui.py DATA_DIR [--epochs 10] [--eval-every 5000] [--busy 2] [--size 1024x700]
-                                           [--sweep 1e-3:1:8]
+                                           [--sweep 1e-3:1:8] [--gui-first]
 
 Runs the same settings headless (the engine alone, in this process) and in the real
 window (offscreen unless DISPLAY is set), and prints: the longest gap between two ticks
@@ -46,6 +46,9 @@ def main():
                         help="run N CPU-bound processes beside the measurement")
     parser.add_argument("--sweep", metavar="VALUES",
                         help="train a sweep of these learning rates (e.g. 1e-3:1:8) instead of one run")
+    parser.add_argument("--gui-first", action="store_true",
+                        help="train in the window before headless (with an empty NUMBA_CACHE_DIR, "
+                             "the window meets the first compile)")
     args = parser.parse_args()
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
     try:
@@ -64,18 +67,19 @@ def measure(args):
 
     pair = data.load_folder(args.data)
     rates = parse_values("learning_rate", args.sweep) if args.sweep else None
-    if rates:
-        headless = Sweep(pair, [dataclasses.replace(settings, learning_rate=r) for r in rates])
-        started = time.perf_counter()
-        headless.run()
-        headless_wall = time.perf_counter() - started
-        headless_rate = headless.samples_seen / headless.train_seconds
-    else:
-        headless = Training(pair, settings)
-        headless.run()
-        headless_rate = headless.samples_seen / headless.train_seconds
-        headless_wall = headless.train_seconds + headless.eval_seconds
 
+    def headless():
+        if rates:
+            sweep = Sweep(pair, [dataclasses.replace(settings, learning_rate=r) for r in rates])
+            started = time.perf_counter()
+            sweep.run()
+            return sweep.samples_seen / sweep.train_seconds, time.perf_counter() - started
+        training = Training(pair, settings)
+        training.run()
+        return training.samples_seen / training.train_seconds, training.train_seconds + training.eval_seconds
+
+    if not args.gui_first:
+        headless_rate, headless_wall = headless()
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -124,6 +128,8 @@ def measure(args):
 
     QTimer.singleShot(0, begin)
     app.exec()
+    if args.gui_first:
+        headless_rate, headless_wall = headless()
     run = state["run"]
     gaps = [(b - a) * 1e3 for a, b in zip(ticks, ticks[1:])]
     gui_rate = run.samples_seen / run.train_seconds
