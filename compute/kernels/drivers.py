@@ -219,18 +219,19 @@ def _move_columns(A, B, column, n_classes, to_pack):
 
 @jit(exact=True)
 def _train_pack(Ps, Gs, states, steps, members, indptr, indices, values, levels, labels,
-                n_classes, order, batch_size, learning_rates, optimizers, settings, direct,
-                Q, Z, z):
-    """:func:`train_batches` for the models ``members`` of ``Ps``, packed in ``Q``.
+                n_classes, order, batch_size, learning_rates, optimizers, settings, direct):
+    """:func:`train_batches` for the models ``members`` of ``Ps``, packed side by side.
 
     Plain SGD without L2 (``direct``: the whole pack or none of it) steps ``Q`` itself
     after each batch's forward passes, as train_batches does. Other rules gather the
     batch's gradient in a pack too, then take each model's own optimizer step on its
-    own arrays. ``Z`` (batch, PACK_LANES) and ``z`` (16,) are scratch.
+    own arrays.
     """
     n = members.shape[0]
-    bias_row = Q.shape[0] - 1
-    Q[:] = 0.0
+    bias_row = Ps.shape[1] - 1
+    Q = np.zeros((Ps.shape[1], PACK_LANES), Ps.dtype)  # the parameters' pack
+    Z = np.empty((min(batch_size, order.shape[0]), PACK_LANES), Ps.dtype)  # logits, steps
+    z = np.empty(LANES, Ps.dtype)  # one model's logits
     for r in range(n):
         _move_columns(Ps[members[r]], Q, r * n_classes, n_classes, True)
     G = np.zeros((0 if direct else Q.shape[0], PACK_LANES), Q.dtype)  # the gradient's pack
@@ -294,17 +295,13 @@ def train_sweep(Ps, Gs, states, steps, indptr, indices, values, levels, labels, 
     (M,) and ``settings`` (M, S) are each model's; ``steps`` (M,) their update counts,
     advanced in place.
     """
-    batch = min(batch_size, order.shape[0])
     for g in prange(packs.shape[0]):
         n = 0
         while n < packs.shape[1] and packs[g, n] >= 0:
             n += 1
-        Q = np.empty((Ps.shape[1], PACK_LANES), Ps.dtype)
-        Z = np.empty((batch, PACK_LANES), Ps.dtype)
-        z = np.empty(LANES, Ps.dtype)
         _train_pack(Ps, Gs, states, steps, packs[g, :n], indptr, indices, values, levels,
                     labels, n_classes, order, batch_size, learning_rates, optimizers, settings,
-                    direct[g], Q, Z, z)
+                    direct[g])
 
 
 @jit(parallel=True)
