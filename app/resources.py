@@ -1,12 +1,18 @@
-"""Files shipped with Softmax Lab: ``resources/`` at the top of the source tree, or, after
-a non-editable install, ``<prefix>/share/softmax-lab`` (pyproject's data-files)."""
+"""Files shipped with Softmax Lab, found by one lookup in every kind of install.
 
-import sys
+``resources/`` at the top of the source tree is installed as the package
+``app._resources`` (setup.py): ``importlib.resources`` finds it in an editable install,
+a wheel in a venv or pipx, ``pip install --user`` and the standalone bundle alike.
+"""
+
+from importlib.resources import files
 from pathlib import Path
 
-_SOURCE = Path(__file__).resolve().parent.parent / "resources"
-_INSTALLED = Path(sys.prefix) / "share" / "softmax-lab"
-RESOURCES = _SOURCE if _SOURCE.is_dir() else _INSTALLED
+from app import __version__
+
+#: The folder of shipped files (a real folder in every install we make: h5py and Qt
+#: open these files by path).
+RESOURCES = Path(str(files("app._resources")))
 #: Weights trained by ``scripts/bundle_weights.sh`` (the ``best`` preset on MNIST), so
 #: that the canvas and ``softmax-lab predict`` work before any training or download.
 BUNDLED_WEIGHTS = RESOURCES / "weights" / "mnist-softmax.hdf5"
@@ -16,11 +22,6 @@ ICON_PNG = RESOURCES / "icons" / "softmax-lab.png"
 
 
 def version():
-    """The installed version of Softmax Lab."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
-
-    try:
-        return installed("softmax-lab")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
+    """Softmax Lab's version (one source: ``app.__version__``, which the package
+    metadata is built from)."""
+    return __version__

@@ -3,5 +3,3 @@
 Qt-free by contract (see ``[tool.importlinter]`` in pyproject.toml): usable from
 scripts, notebooks, the command line and the GUI alike.
 """
-
-__version__ = "0.1.0"
