@@ -176,6 +176,14 @@ def build_parser():
     gui.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (for demos and smoke tests)")
 
+    check = commands.add_parser(
+        "self-test", help="check this installation: open the studio, draw a digit, read it",
+        description="Open the studio (offscreen unless --show, with throw-away settings), draw a "
+                    "seven on the canvas, check that the bundled weights read it, open the data "
+                    "folder if one is found, and close. Exit status 0 when every check passes.")
+    check.add_argument("--data", metavar="DIR", help="data folder to open (default: as for gui)")
+    check.add_argument("--show", action="store_true", help="in a real window instead of offscreen")
+
     desktop = commands.add_parser(
         "install-desktop", help="add Softmax Lab to the desktop's application menu (this user only)",
         description="Write a freedesktop .desktop entry and the icon under $XDG_DATA_HOME "
@@ -535,9 +543,10 @@ def _cold_start(args):
     import tempfile
     import time
 
+    from app.resources import program
     from compute.errors import DataError
 
-    command = [sys.executable, "-m", "app", "train", "--preset", "seed-minibatch100", "--quiet"]
+    command = [*program(), "train", "--preset", "seed-minibatch100", "--quiet"]
     if args.data:
         command += ["--data", args.data]
     with tempfile.TemporaryDirectory(prefix="softmax-lab-cold-") as empty:
@@ -654,6 +663,12 @@ def _gui(args):
                start=getattr(args, "start", False), quit_after=getattr(args, "quit_after", None))
 
 
+def _self_test(args):
+    from app import selftest
+
+    return selftest.run(args.data, show=args.show)
+
+
 def advice(error):
     """How to fix ``error`` from the command line (the engine says only what is wrong)."""
     from compute.errors import DownloadCancelled, DownloadError, NoDataFound
@@ -679,7 +694,7 @@ def main(argv=None):
     handlers = {"train": _train, "assignment": _assignment, "evaluate": _evaluate, "bench": _bench,
                 "predict": _predict, "sweep": _sweep,
                 "download": _download, "cache": _cache, "gui": _gui, "install-desktop": _install_desktop,
-                None: _gui}
+                "self-test": _self_test, None: _gui}
     try:
         return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:

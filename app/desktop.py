@@ -5,10 +5,9 @@ removal. Written atomically; nothing outside those two files is touched."""
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from app.resources import ICON_PNG, ICON_SVG
+from app.resources import ICON_PNG, ICON_SVG, program
 from compute.files import atomic_write
 
 APP_ID = "softmax-lab"
@@ -27,12 +26,8 @@ def paths():
 
 
 def command():
-    """How the menu entry starts the app: the installed ``softmax-lab`` script beside this
-    interpreter, else this interpreter with ``-m app``."""
-    script = Path(sys.executable).with_name("softmax-lab")
-    if script.is_file():
-        return [str(script), "gui"]
-    return [sys.executable, "-m", "app", "gui"]
+    """How the menu entry starts the app."""
+    return [*program(), "gui"]
 
 
 def entry():

@@ -5,6 +5,7 @@
 a wheel in a venv or pipx, ``pip install --user`` and the standalone bundle alike.
 """
 
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,3 +26,15 @@ def version():
     """Softmax Lab's version (one source: ``app.__version__``, which the package
     metadata is built from)."""
     return __version__
+
+
+def program():
+    """The command that starts this installation of Softmax Lab: the bundle's own
+    executable, else the ``softmax-lab`` script beside this interpreter, else this
+    interpreter with ``-m app``."""
+    if getattr(sys, "frozen", False):  # the PyInstaller bundle
+        return [sys.executable]
+    script = Path(sys.executable).with_name("softmax-lab")
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-m", "app"]

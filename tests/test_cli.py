@@ -191,3 +191,20 @@ def test_version_and_a_desktop_entry_that_can_be_removed(tmp_path):
     done = softmax_lab("install-desktop", "--remove", env=env)
     assert done.returncode == 0 and "removed" in done.stdout
     assert not entry.exists() and not list((tmp_path / "icons").rglob("softmax-lab.*"))
+
+
+def test_self_test_draws_a_seven_in_the_studio_and_says_what_failed(mnist_dir, tmp_path):
+    done = softmax_lab("self-test", "--data", mnist_dir, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "read as 7" in done.stdout and "60,000 train" in done.stdout
+    assert done.stdout.strip().endswith("self-test: passed")
+    missing = tmp_path / "no-such-folder"
+    done = softmax_lab("self-test", "--data", missing, env={"QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 1
+    assert f"data: {missing}: no such folder" in done.stdout
+    assert done.stdout.strip().endswith("self-test: FAILED (data)")
+    # --show asks for a real window: without a display it says so instead of failing late.
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run([sys.executable, "-m", "app", "self-test", "--show"], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 1 and "no display" in done.stderr

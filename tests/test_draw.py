@@ -2,35 +2,17 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QImage, QMouseEvent
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from app.gui import bundled_model
+from app.selftest import mouse, stroke
 from compute.runs import Run, RunStatus
 from compute.training import PRESETS, Training
 from ui.draw_tab import DrawTab
 
 WAIT_MS = 30_000
-
-
-def mouse(widget, kind, x, y):
-    """Deliver a mouse event with the left button held (QTest's move drops buttons)."""
-    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
-    event = QMouseEvent(kind, QPointF(x, y), QPointF(x, y), Qt.MouseButton.LeftButton, buttons,
-                        Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, event)
-
-
-def stroke(canvas, points):
-    """Draw a polyline given in fractions of the canvas side."""
-    side = min(canvas.width(), canvas.height())
-    xs = [(x * side, y * side) for x, y in points]
-    mouse(canvas, QEvent.Type.MouseButtonPress, *xs[0])
-    for a, b in zip(xs, xs[1:]):
-        for t in np.linspace(0, 1, 8)[1:]:
-            mouse(canvas, QEvent.Type.MouseMove, a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]))
-    mouse(canvas, QEvent.Type.MouseButtonRelease, *xs[-1])
 
 
 SEVEN = [[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]

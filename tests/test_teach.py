@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
 from compute import data, my_digits
-from test_draw import stroke
+from app.selftest import stroke
 
 #: A 2, as fractions of the canvas side (the README's drawing).
 TWO = [(0.3, 0.32), (0.42, 0.2), (0.6, 0.2), (0.7, 0.32), (0.65, 0.5), (0.45, 0.68), (0.3, 0.82),
