@@ -197,6 +197,7 @@ def test_self_test_draws_a_seven_in_the_studio_and_says_what_failed(mnist_dir, t
     done = softmax_lab("self-test", "--data", mnist_dir, env={"QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "read as 7" in done.stdout and "60,000 train" in done.stdout
+    assert "training: best, finished, test accuracy 92." in done.stdout
     assert done.stdout.strip().endswith("self-test: passed")
     missing = tmp_path / "no-such-folder"
     done = softmax_lab("self-test", "--data", missing, env={"QT_QPA_PLATFORM": "offscreen"})

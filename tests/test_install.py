@@ -99,6 +99,7 @@ def smoke(program, env, mnist_dir, digit, work, installed=True):
     checked = run("self-test", "--data", mnist_dir)
     assert "self-test: passed" in checked.stdout
     assert "read as 7" in checked.stdout and "60,000 train" in checked.stdout
+    assert "training: best, finished, test accuracy 92." in checked.stdout
     shipped = next(line for line in checked.stdout.splitlines() if "bundled weights" in line)
     assert installed != (str(ROOT) in shipped), shipped
     desktop_home = work / "xdg-data"
