@@ -228,22 +228,14 @@ def _settings_from(args):
 
 
 def _train(args):
-    from compute.errors import DataError
-    from compute.files import check_new_folder, check_output_file
+    from compute.files import check_outputs
 
     # Arguments and outputs are checked before the engine is even imported: a mistake is
     # reported at once, never after compiling or a long run.
-    if (args.train is None) != (args.test is None):
-        raise DataError("--train and --test go together; name both files, or use --data DIR")
-    if args.data and args.train:
-        raise DataError("--data and --train/--test name the data twice; give one or the other")
     settings = _settings_from(args)
-    if args.report:
-        check_new_folder(Path(args.report).resolve())
-    inputs = {Path(p).resolve() for p in (args.train, args.test) if p}
-    for target in (args.save, args.metrics):
-        if target:
-            check_output_file(target, inputs)
+    check_outputs([("--save", args.save, False), ("--metrics", args.metrics, False),
+                   ("--report", args.report, True)],
+                  [*_data_inputs(args), *([args.init_from] if args.init_from else [])])
 
     from tqdm import tqdm
 
@@ -291,15 +283,14 @@ def _train(args):
         return status
     # Files hold the parameters of the last point, with that point's metrics.
     evaluated = training.evaluated
-    if args.metrics:
-        write_points_csv(args.metrics, training.points)
-    if args.save:
-        params.save(args.save, evaluated.model, evaluated.metadata())
-        if status:
-            print(f"softmax-lab: saved the parameters of the last point "
-                  f"({evaluated.samples_seen:,} samples) to {args.save}", file=sys.stderr)
-    if args.report:
-        _write_report(args.report, training, pair)
+    failed = _write_outputs([
+        (args.metrics, lambda: write_points_csv(args.metrics, training.points)),
+        (args.save, lambda: params.save(args.save, evaluated.model, evaluated.metadata())),
+        (args.report, lambda: _write_report(args.report, training, pair))])
+    if args.save and status and args.save not in failed:
+        print(f"softmax-lab: saved the parameters of the last point "
+              f"({evaluated.samples_seen:,} samples) to {args.save}", file=sys.stderr)
+    status = status or (EXIT_BAD_INPUT if failed else 0)
     last = training.points[-1]
     result = _result(training, status == EXIT_DIVERGED)
     if args.json:
@@ -311,6 +302,41 @@ def _train(args):
         print(f"{training.samples_seen:,} samples, {training.updates:,} updates, "
               f"{training.train_seconds:.3f} s training + {training.eval_seconds:.3f} s evaluating")
     return status
+
+
+def _data_inputs(args):
+    """Every path the data options (or, without them, the default folders) may read,
+    after checking that they name the data once."""
+    from compute.errors import DataError
+    from compute.sources import input_paths
+
+    train = getattr(args, "train", None)
+    if (train is None) != (args.test is None):
+        raise DataError("--train and --test go together; name both files, or use --data DIR")
+    if args.data and train:
+        raise DataError("--data and --train/--test name the data twice; give one or the other")
+    return input_paths(args.data, train, args.test)
+
+
+def _write_outputs(writes):
+    """Write each requested output; one that fails is reported and never stops the others.
+
+    ``writes`` holds (path or None, write): None is an output not asked for. Returns the
+    paths that could not be written."""
+    from compute.files import FileWriteError
+
+    failed = []
+    for path, write in writes:
+        if path is None:
+            continue
+        try:
+            write()
+        except (FileWriteError, OSError) as error:
+            reason = str(error) if isinstance(error, FileWriteError) else (
+                f"{path}: {error.strerror or error}")
+            print(f"softmax-lab: error: not written: {reason}", file=sys.stderr)
+            failed.append(path)
+    return failed
 
 
 def _result(training, diverged):
@@ -329,15 +355,11 @@ SWEEP_OPTIONS = ("batch_size", *SETTING_OPTIONS)
 
 
 def _sweep(args):
-    from compute.errors import DataError
-    from compute.files import check_new_folder, check_output_file
+    from compute.files import check_outputs
     from compute.settings import Settings, preset
     from compute.sweep import expand, parse_values
 
-    if (args.train is None) != (args.test is None):
-        raise DataError("--train and --test go together; name both files, or use --data DIR")
-    if args.data and args.train:
-        raise DataError("--data and --train/--test name the data twice; give one or the other")
+    inputs = _data_inputs(args)
     base = preset(args.preset) if args.preset else Settings()
     if args.no_shuffle:
         base = replace(base, shuffle=False)
@@ -347,12 +369,8 @@ def _sweep(args):
     base = replace(base, **{name: values[0] for name, values in given.items() if len(values) == 1})
     swept = {name: values for name, values in given.items() if len(values) > 1}
     members = expand(base, swept)
-    inputs = {Path(p).resolve() for p in (args.train, args.test) if p}
-    for target in (args.csv, args.save_best):
-        if target:
-            check_output_file(target, inputs)
-    if args.metrics:
-        check_new_folder(Path(args.metrics).resolve())
+    check_outputs([("--csv", args.csv, False), ("--save-best", args.save_best, False),
+                   ("--metrics", args.metrics, True)], inputs)
 
     from tqdm import tqdm
 
@@ -380,23 +398,26 @@ def _sweep(args):
             for name, member in zip(names, results) if member.points]
     rows.sort(key=lambda row: (row["diverged"], row["test_loss"]))
     best = rows[0] if rows and not rows[0]["diverged"] else None
-    if args.csv:
-        _write_sweep_csv(args.csv, rows, list(swept))
-    if args.save_best and best is not None:
+    def save_best():
         evaluated = results[names.index(best["name"])].training.evaluated
         params.save(args.save_best, evaluated.model, evaluated.metadata())
-    if args.metrics:
+
+    def write_metrics():
         with atomic_folder(Path(args.metrics).resolve()) as staging:
             for name, member in zip(names, results):
                 if member.points:
                     write_points_csv(staging / f"{file_stem(name)}.csv", member.points)
+
+    failed = _write_outputs([(args.csv, lambda: _write_sweep_csv(args.csv, rows, list(swept))),
+                             (args.save_best if best is not None else None, save_best),
+                             (args.metrics, write_metrics)])
     if args.json:
         print(json.dumps({"runs": rows, "train_seconds": seconds}))
     else:
         print(_sweep_table(rows, list(swept)))
         print(f"{len(rows)} models on {pair.describe()}: {seconds:.3f} s of training in "
               f"{len(groups(settings_list))} pass(es) over the data")
-    return 0 if best is not None else EXIT_DIVERGED
+    return EXIT_DIVERGED if best is None else EXIT_BAD_INPUT if failed else 0
 
 
 def _sweep_columns(swept):
@@ -438,14 +459,15 @@ def _write_sweep_csv(path, rows, swept):
 
 def _assignment(args):
     from compute.errors import DataError
-    from compute.files import check_new_folder
+    from compute.files import check_outputs
+    from compute.sources import input_paths
 
     if not 0 < args.target <= 1:
         raise DataError(f"--target must be an accuracy in (0, 1]; got {args.target}")
-    out = Path(args.out).resolve()
-    check_new_folder(out)
     if args.test:
         raise DataError("assignment trains as well as tests: give --data DIR (both files)")
+    check_outputs([("--out", args.out, True)], input_paths(args.data))
+    out = Path(args.out).resolve()
 
     from tqdm import tqdm
 

@@ -10,14 +10,12 @@ what is wrong and what would be right.
 
 import gzip
 import math
-import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
-import platformdirs
 
 from . import cache
 from .classes import MAX_NAME_CHARS, is_class_name, numbered_classes
@@ -25,18 +23,9 @@ from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of 
 from .files import atomic_write
 from .hdf5 import available_memory, open_datasets, require_file, row_blocks
 from .kernels import SparseRows, concatenate_rows, scan_rows, sparse_rows
+from .sources import (CLASSES_TXT, DATA_ENV, IDX_NAMES, TEST_HDF5, TRAIN_HDF5,  # noqa: F401
+                      default_folders, user_data_folder)
 
-TRAIN_HDF5 = "mnist_traindata.hdf5"
-TEST_HDF5 = "mnist_testdata.hdf5"
-IDX_NAMES = {
-    "train_images": "train-images-idx3-ubyte",
-    "train_labels": "train-labels-idx1-ubyte",
-    "test_images": "t10k-images-idx3-ubyte",
-    "test_labels": "t10k-labels-idx1-ubyte",
-}
-DATA_ENV = "SOFTMAX_LAB_DATA"
-#: A data folder may name its classes in this file, one name a line, in label order.
-CLASSES_TXT = "classes.txt"
 
 
 @dataclass
@@ -423,20 +412,6 @@ def load_folder(folder):
                      files["train_images"], files["test_images"])
     raise DataError(f"{folder}: holds neither {TRAIN_HDF5} + {TEST_HDF5} nor the four IDX "
                     f"files ({', '.join(IDX_NAMES.values())}, optionally .gz)")
-
-
-def user_data_folder(dataset="mnist"):
-    """Where Softmax Lab keeps a data set it downloaded (``"mnist"``, ``"fashion-mnist"``)."""
-    return Path(platformdirs.user_data_dir("softmax-lab", appauthor=False)) / dataset
-
-
-def default_folders():
-    """Folders looked in when no data is named: ``$SOFTMAX_LAB_DATA``, then the user's."""
-    folders = []
-    if os.environ.get(DATA_ENV):
-        folders.append(Path(os.environ[DATA_ENV]))
-    folders.append(user_data_folder())
-    return folders
 
 
 def holds_data(folder):

@@ -66,10 +66,18 @@ def atomic_write(path, mode="wb", **open_options):
         raise
 
 
+def _inode(path):
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def check_output_file(path, inputs=()):
     """Raise :class:`FileWriteError` unless a regular file may be written at ``path``: its
     folder exists and is writable, and ``path`` is not a folder, a device, a pipe or a
-    socket, nor one of the files ``inputs`` being read."""
+    socket, nor (by name, link or inode) one of the files or folders ``inputs`` read."""
     path = Path(path)
     folder = path.resolve().parent
     if not folder.is_dir():
@@ -79,8 +87,58 @@ def check_output_file(path, inputs=()):
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
         raise FileWriteError(f"{path}: is {kind}; name a file to write")
-    if path.resolve() in {Path(p).resolve() for p in inputs}:
-        raise FileWriteError(f"{path}: is an input of this command; name another file")
+    _refuse_inputs(path, inputs)
+
+
+def _refuse_inputs(path, inputs):
+    resolved, inode = path.resolve(), _inode(path)
+    for source in inputs:
+        if resolved == Path(source).resolve() or (inode is not None and inode == _inode(source)):
+            raise FileWriteError(f"{path}: is an input of this command ({source}); "
+                                 "name another file")
+
+
+def check_outputs(outputs, inputs=()):
+    """The output guard: before any work starts, refuse every output that would
+    overwrite what the user owns.
+
+    Parameters
+    ----------
+    outputs : iterable of (option, path, is_folder)
+        What the command will write: a file (``is_folder`` false), or a new folder. Options
+        whose value is None are left out; an empty name is refused.
+    inputs : iterable of path
+        Every file and folder the command reads, named or found (see
+        :func:`compute.sources.input_paths`): an output that is one of them, links to one
+        (symbolic or hard link) is refused.
+
+    Raises
+    ------
+    FileWriteError
+        One line naming the option, the path and what is wrong: an input, two options
+        naming the same path, a folder or device where a file is due, a folder that does
+        not exist or cannot be written, a new folder that is not empty.
+    """
+    inputs = list(inputs)
+    seen = {}
+    for option, path, is_folder in outputs:
+        if path is None:
+            continue
+        try:
+            if not str(path).strip():
+                raise FileWriteError(f"an empty name was given; name a new {'folder' if is_folder else 'file'}")
+            if is_folder:
+                check_new_folder(Path(path))
+                _refuse_inputs(Path(path), inputs)
+            else:
+                check_output_file(path, inputs)
+        except FileWriteError as error:
+            raise FileWriteError(f"{option}: {error}") from None
+        resolved = Path(path).resolve()
+        if resolved in seen:
+            raise FileWriteError(f"{path}: is named by both {seen[resolved]} and {option}; "
+                                 "name a different file for each")
+        seen[resolved] = option
 
 
 def check_new_folder(folder):

@@ -145,6 +145,6 @@ def test_default_folder_from_environment(monkeypatch, tmp_path, mnist_dir):
     monkeypatch.setenv(data.DATA_ENV, str(mnist_dir))
     assert data.find_default_folder() == mnist_dir
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
-    monkeypatch.setattr(data, "user_data_folder", lambda dataset="mnist": tmp_path / "none")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "none"))  # the user data folder
     with pytest.raises(DataError, match="no data found"):
         data.load()

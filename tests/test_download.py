@@ -201,7 +201,7 @@ def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
 
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
-    monkeypatch.setattr(data, "user_data_folder", lambda dataset="mnist": tmp_path / "user-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     window = build_window(store=store)
     window.show()
@@ -216,7 +216,7 @@ def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
     assert window.download_dialog is None
     assert window.pages.currentWidget() is not window.empty
     assert window.start_button.isEnabled()
-    assert (tmp_path / "user-data" / data.TRAIN_HDF5).is_file()
+    assert (tmp_path / "xdg" / "softmax-lab" / "mnist" / data.TRAIN_HDF5).is_file()
     window.close()
 
 
@@ -228,7 +228,7 @@ def test_gui_download_failure_is_a_message(qtbot, server, tmp_path, monkeypatch,
     server.behaviour["train-images-idx3-ubyte.gz"] = "404"
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
-    monkeypatch.setattr(data, "user_data_folder", lambda dataset="mnist": tmp_path / "user-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
     window = build_window(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     window.show()
     with qtbot.waitSignal(window.controller.downloadFailed, timeout=60_000):
@@ -266,14 +266,14 @@ def test_only_verified_bytes_reach_the_data_folder(server, tmp_path, mnist_dir):
 
 
 def test_fashion_mnist_refuses_files_that_are_not_it(server, tmp_path, monkeypatch):
-    monkeypatch.setattr(data.platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
     with pytest.raises(DownloadError) as caught:
         download.download(mirror=server.url, source=download.FASHION_MNIST)
     message = str(caught.value)
     assert message == ("train-images-idx3-ubyte.gz: could not be downloaded (checksum mismatch "
                        "(the file is corrupt or not Fashion-MNIST))")
-    assert listing(tmp_path / "user" / "fashion-mnist") == []  # nothing unverified kept
-    assert not (tmp_path / "user" / "mnist").exists()
+    assert listing(tmp_path / "xdg" / "softmax-lab" / "fashion-mnist") == []  # nothing unverified kept
+    assert not (tmp_path / "xdg" / "softmax-lab" / "mnist").exists()
     assert caught.value.by_hand.startswith("Get train-images-idx3-ubyte.gz, ")
     assert download.FASHION_MNIST.mirrors[0] in caught.value.by_hand
     done = subprocess.run([sys.executable, "-m", "app", "download", "--dataset", "fashion-mnist",
@@ -287,14 +287,14 @@ def test_fashion_mnist_refuses_files_that_are_not_it(server, tmp_path, monkeypat
 def test_a_second_data_set_gets_its_own_folder_and_class_names(server, tmp_path, monkeypatch):
     import dataclasses
 
-    monkeypatch.setattr(data.platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
     source = dataclasses.replace(download.FASHION_MNIST, files=download.MNIST.files)
     server.behaviour["t10k-labels-idx1-ubyte.gz"] = "corrupt"
     with pytest.raises(DownloadError, match="checksum mismatch"):
         download.download(mirror=server.url, source=source)
     server.behaviour.clear()
     folder, fetched = download.download(mirror=server.url, source=source)
-    assert fetched and folder == tmp_path / "user" / "fashion-mnist"
+    assert fetched and folder == tmp_path / "xdg" / "softmax-lab" / "fashion-mnist"
     assert (folder / data.CLASSES_TXT).read_text().splitlines()[0] == "T-shirt/top"
     pair = data.load_folder(folder)
     assert pair.class_names == download.FASHION_MNIST.class_names
@@ -305,7 +305,7 @@ def test_a_second_data_set_gets_its_own_folder_and_class_names(server, tmp_path,
     server.requests.clear()
     download.download(mirror=server.url, source=source)
     assert server.requests == [] and data.load_folder(folder).class_names[-1] == "Ankle boot"
-    assert not (tmp_path / "user" / "mnist").exists()  # MNIST's folder is another one
+    assert not (tmp_path / "xdg" / "softmax-lab" / "mnist").exists()  # MNIST's folder is another one
 
 
 def test_gui_offers_both_data_sets(qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
@@ -317,7 +317,7 @@ def test_gui_offers_both_data_sets(qtbot, server, tmp_path, monkeypatch, no_qt_l
 
     monkeypatch.setenv("SOFTMAX_LAB_MIRROR", server.url)
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing"))
-    monkeypatch.setattr(data.platformdirs, "user_data_dir", lambda *a, **k: str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
     window = build_window(store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     window.show()
     assert window.findChild(QAction, "downloadAction").text().startswith("&Download MNIST (11 MB)")

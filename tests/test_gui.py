@@ -240,7 +240,7 @@ def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
 
 def test_empty_state_says_how_to_get_data(qtbot, tmp_path, store, monkeypatch, no_qt_leaks):
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing-here"))
-    monkeypatch.setattr("compute.data.user_data_folder", lambda dataset="mnist": tmp_path / "nor-here")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "nor-here"))  # the user data folder
     window = build_window(store=store)
     window.show()
     assert window.pages.currentWidget() is window.empty

@@ -1,0 +1,168 @@
+"""The output guard, tried through the real command line: no output may overwrite an
+input of its command (named, found, linked), two outputs may not share a path, and one
+output that fails to write never stops the others.
+
+Every input here is a copy in a temporary folder (a slice of the real MNIST): as root a
+guard that failed would overwrite even read-only files, and ../shared/data must survive.
+"""
+
+import contextlib
+import io
+import os
+import subprocess
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from app.cli import EXIT_BAD_INPUT, main
+from compute.sources import CLASSES_TXT, IDX_NAMES, TEST_HDF5, TRAIN_HDF5
+
+
+def _write_idx(path, array):
+    import gzip
+
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture(scope="module")
+def owned(mnist_dir, tmp_path_factory):
+    """A user's files: a course-schema folder (with class names), an IDX folder and a
+    parameter file, each a slice of the real MNIST."""
+    root = tmp_path_factory.mktemp("owned")
+    course, idx = root / "course", root / "idx"
+    course.mkdir()
+    idx.mkdir()
+    for name, rows in ((TRAIN_HDF5, 3000), (TEST_HDF5, 500)):
+        with h5py.File(mnist_dir / name, "r") as source, h5py.File(course / name, "w") as f:
+            x, y = source["xdata"][:rows], source["ydata"][:rows]
+            f["xdata"], f["ydata"] = x, y
+        images = np.rint(x * 255).reshape(-1, 28, 28)
+        labels = np.argmax(y, axis=1)
+        kind = "train" if name == TRAIN_HDF5 else "test"
+        _write_idx(idx / f"{IDX_NAMES[kind + '_images']}.gz", images)
+        _write_idx(idx / f"{IDX_NAMES[kind + '_labels']}.gz", labels)
+    (course / CLASSES_TXT).write_text("\n".join(f"digit {k}" for k in range(10)) + "\n")
+    params = root / "start.hdf5"
+    assert cli("train", "--data", course, "--epochs", "1", "--quiet", "--save", params)[0] == 0
+    return root
+
+
+def cli(*args, env=None):
+    """Run the command line in this process; its status and what it printed on stderr."""
+    err = io.StringIO()
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            status = main([str(a) for a in args])
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return status, err.getvalue()
+
+
+def snapshot(root):
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def inputs_of(owned):
+    """(name, data options, the input path an output is aimed at, environment)."""
+    course, idx = owned / "course", owned / "idx"
+    by_folder = ["--data", course]
+    cases = [(f"course/{name}", by_folder, course / name, {}) for name in (TRAIN_HDF5, TEST_HDF5, CLASSES_TXT)]
+    cases.append(("the data folder", by_folder, course, {}))
+    cases += [(f"idx/{stem}.gz", ["--data", idx], idx / f"{stem}.gz", {}) for stem in IDX_NAMES.values()]
+    cases.append(("--train file", ["--train", course / TRAIN_HDF5, "--test", course / TEST_HDF5],
+                  course / TRAIN_HDF5, {}))
+    cases.append(("$SOFTMAX_LAB_DATA's file", [], course / TRAIN_HDF5, {"SOFTMAX_LAB_DATA": str(course)}))
+    return cases
+
+
+OUTPUTS = [("train", "--save"), ("train", "--metrics"), ("train", "--report"),
+           ("sweep", "--csv"), ("sweep", "--save-best"), ("sweep", "--metrics"),
+           ("assignment", "--out")]
+
+
+def test_no_output_flag_can_overwrite_any_input(owned):
+    before = snapshot(owned)
+    refused = 0
+    for command, flag in OUTPUTS:
+        for name, data_options, target, env in inputs_of(owned):
+            if command == "assignment" and "--train" in data_options:
+                continue  # assignment takes --data only
+            extra = ["--learning-rate", "0.1,0.5"] if command == "sweep" else []
+            extra += ["--epochs", "1"] if command != "assignment" else []
+            status, said = cli(command, *data_options, *extra, flag, target, env=env)
+            assert status == EXIT_BAD_INPUT, (command, flag, name, said)
+            assert said.count("\n") == 1 and flag in said and str(target) in said, said
+            refused += 1
+    assert snapshot(owned) == before
+    assert refused == 7 * 10 - 1
+
+
+def test_links_to_an_input_and_init_from_are_inputs_too(owned, tmp_path):
+    course = owned / "course"
+    before = snapshot(owned)
+    (tmp_path / "alias.hdf5").symlink_to(course / TRAIN_HDF5)
+    os.link(course / TEST_HDF5, tmp_path / "hard.hdf5")
+    start = owned / "start.hdf5"
+    for target in (tmp_path / "alias.hdf5", tmp_path / "hard.hdf5"):
+        status, said = cli("train", "--data", course, "--save", target)
+        assert status == EXIT_BAD_INPUT and "is an input of this command" in said, said
+    status, said = cli("train", "--data", course, "--init-from", start, "--metrics", start)
+    assert status == EXIT_BAD_INPUT and f"--metrics: {start}: is an input" in said
+    assert snapshot(owned) == before
+
+
+def test_two_outputs_cannot_share_a_path(owned, tmp_path):
+    course = owned / "course"
+    same = tmp_path / "x"
+    status, said = cli("train", "--data", course, "--metrics", same, "--save", same)
+    assert status == EXIT_BAD_INPUT and "named by both --save and --metrics" in said
+    status, said = cli("sweep", "--data", course, "--learning-rate", "0.1,0.5", "--csv", same,
+                       "--save-best", same)
+    assert status == EXIT_BAD_INPUT and "named by both --csv and --save-best" in said
+    status, said = cli("train", "--data", course, "--save", "")
+    assert status == EXIT_BAD_INPUT and "--save: an empty name was given; name a new file" in said
+    assert not same.exists()
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real file system with no room left (a 64 KiB tmpfs, filled)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI and the developers' machines are)")
+    mount = tmp_path / "full"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], check=True)
+    try:
+        with open(mount / "filler", "wb") as f:
+            with contextlib.suppress(OSError):
+                f.write(b"\0" * 128 * 1024)
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_under_one_output_loses_none_of_the_others(owned, tmp_path, full_disk):
+    course = owned / "course"
+    saved, report = tmp_path / "p.hdf5", tmp_path / "report"
+    status, said = cli("train", "--data", course, "--epochs", "1", "--metrics", full_disk / "curve.csv",
+                       "--save", saved, "--report", report)
+    assert status == EXIT_BAD_INPUT
+    assert f"not written: {full_disk / 'curve.csv'}" in said and "No space left" in said, said
+    assert not (full_disk / "curve.csv").exists() and not list(full_disk.glob(".curve*"))
+    with h5py.File(saved, "r") as f:
+        assert f["w"].shape == (10, 784)
+    assert (report / "index.html").is_file()
+    status, said = cli("sweep", "--data", course, "--epochs", "1", "--learning-rate", "0.1,0.5",
+                       "--csv", full_disk / "table.csv", "--save-best", tmp_path / "best.hdf5")
+    assert status == EXIT_BAD_INPUT and "No space left" in said
+    assert (tmp_path / "best.hdf5").is_file()
