@@ -21,7 +21,8 @@ from compute import data as data_files
 from compute import download, metrics, my_digits, params
 from compute._jit import CoresBesideGui, leave_one_core
 from compute.export import write_points_csv
-from compute.files import atomic_write
+from compute.files import FileWriteError, atomic_write, check_outputs
+from compute.sources import TEST_HDF5, TRAIN_HDF5, folder_files
 from compute import sweep as sweeps
 from compute.runs import PALETTE, Run, RunStatus, SweepGroup, ramp_colour
 from compute.settings import COURSE_EXPERIMENTS, SettingsError, preset
@@ -184,7 +185,8 @@ class RunController(QObject):
         if self.data is None:
             self.message.emit("Open a data set first.")
             return
-        self._write(data_files.save_pair, self.data, folder, written=folder)
+        self._write(data_files.save_pair, self.data, folder, written=folder,
+                    outputs=[Path(folder) / TRAIN_HDF5, Path(folder) / TEST_HDF5])
 
     # ---------------------------------------------------------------- runs
 
@@ -475,9 +477,28 @@ class RunController(QObject):
 
     # ---------------------------------------------------------------- files
 
-    def _write(self, function, *args, written):
-        """Write a file in a worker thread (saves fsync, reports evaluate): ``fileWritten``
-        with ``written`` when done, else a ``message``."""
+    def _inputs(self):
+        """Every file the studio reads, which no output may replace: the open data's files
+        (however it was opened), the bundled weights and My digits."""
+        from app.resources import BUNDLED_WEIGHTS
+
+        paths = [BUNDLED_WEIGHTS, my_digits.default_path()]
+        if self.data is not None:
+            for part in (self.data.train, self.data.test):
+                paths += [part.source, *folder_files(Path(part.source).parent)]
+        return paths
+
+    def _write(self, function, *args, written, folder=False, outputs=None):
+        """Write a file (or a new ``folder``) in a worker thread (saves fsync, reports
+        evaluate): ``fileWritten`` with ``written`` when done, else a ``message``. Refused at
+        once, with a message, when it would replace one of the studio's inputs
+        (``outputs``: the files written, when ``written`` is a folder that may exist)."""
+        targets = [(None, path, False) for path in outputs] if outputs else [(None, written, folder)]
+        try:
+            check_outputs(targets, self._inputs())
+        except FileWriteError as error:
+            self.message.emit(str(error))
+            return
         run_in_background(function, *args, on_error=self._tell,
                           on_result=lambda _: self.fileWritten.emit(str(written)))
 
@@ -508,12 +529,16 @@ class RunController(QObject):
         """Write ``content`` (a PNG, say) to ``path`` atomically, in a worker thread."""
         self._write(_write_bytes, path, content, written=path)
 
+    def export_my_digits(self, digits, n_classes, path):
+        """Write My digits to ``path`` (course schema), in a worker thread."""
+        self._write(my_digits.export, digits, n_classes, path, written=path)
+
     def write_assignment(self, runs, folder, curves_png):
         """Write the course assignment's report of ``runs`` ((name, Run) pairs, finished) in
         a worker thread (``fileWritten`` or ``message``)."""
         if self.data is None:
             return
-        self._write(_write_assignment, folder, self.data, runs, curves_png, written=folder)
+        self._write(_write_assignment, folder, self.data, runs, curves_png, written=folder, folder=True)
 
     def write_report(self, run, folder, curves_png):
         """Write ``run``'s report folder in a worker thread (``fileWritten`` or ``message``)."""
@@ -525,7 +550,7 @@ class RunController(QObject):
         points = run.points[:run.points.index(snapshot.point) + 1]
         self._write(write_report, folder, run.name, run.settings, points, snapshot.model,
                     snapshot.metadata(), self.data.test, self.data.train.n_samples, curves_png,
-                    written=folder)
+                    written=folder, folder=True)
 
 
 def _write_assignment(folder, pair, runs, curves_png):

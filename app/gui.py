@@ -49,6 +49,7 @@ def wire(controller, window):
             (w.sweepRequested, c.start_sweep),
             (w.continueRequested, c.continue_run),
             (w.fineTuneRequested, c.fine_tune),
+            (w.exportMyDigitsRequested, c.export_my_digits),
             (w.exportAssignmentRequested, c.write_assignment),
             (w.closing, c.shutdown),
             (w.runs.renamed, c.rename),

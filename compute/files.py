@@ -94,7 +94,7 @@ def _refuse_inputs(path, inputs):
     resolved, inode = path.resolve(), _inode(path)
     for source in inputs:
         if resolved == Path(source).resolve() or (inode is not None and inode == _inode(source)):
-            raise FileWriteError(f"{path}: is an input of this command ({source}); "
+            raise FileWriteError(f"{path}: is one of the inputs being read ({source}); "
                                  "name another file")
 
 
@@ -105,8 +105,9 @@ def check_outputs(outputs, inputs=()):
     Parameters
     ----------
     outputs : iterable of (option, path, is_folder)
-        What the command will write: a file (``is_folder`` false), or a new folder. Options
-        whose value is None are left out; an empty name is refused.
+        What the command will write: a file (``is_folder`` false), or a new folder.
+        ``option`` (``"--save"``; None in the studio) starts the message; outputs whose
+        path is None are left out; an empty name is refused.
     inputs : iterable of path
         Every file and folder the command reads, named or found (see
         :func:`compute.sources.input_paths`): an output that is one of them, links to one
@@ -133,7 +134,7 @@ def check_outputs(outputs, inputs=()):
             else:
                 check_output_file(path, inputs)
         except FileWriteError as error:
-            raise FileWriteError(f"{option}: {error}") from None
+            raise FileWriteError(f"{option}: {error}" if option else str(error)) from None
         resolved = Path(path).resolve()
         if resolved in seen:
             raise FileWriteError(f"{path}: is named by both {seen[resolved]} and {option}; "

@@ -102,6 +102,11 @@ def clear(path=None):
         Path(path or default_path()).unlink(missing_ok=True)
 
 
+def export(digits, n_classes, path):
+    """Write ``digits`` to ``path`` in the course schema (atomically)."""
+    data.write_course_hdf5(path, digits.X, digits.labels, n_classes)
+
+
 def as_dataset(digits, n_classes, name="My digits"):
     """My digits as a :class:`compute.data.Dataset` (to measure a model on them)."""
     return data.Dataset(name, str(default_path()), sparse_rows(digits.X), digits.labels.astype(np.int32),

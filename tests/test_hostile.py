@@ -119,7 +119,7 @@ def test_settings_and_outputs_are_checked_before_training(tmp_path, test_file, m
     if device is not None:
         refused(softmax_lab("train", *data, "--metrics", device), "null: is not a regular file")
         assert stat.S_ISCHR(os.stat(device).st_mode), "the device node is untouched"
-    refused(softmax_lab("train", *data, "--save", train), "is an input of this command")
+    refused(softmax_lab("train", *data, "--save", train), "is one of the inputs being read")
     refused(softmax_lab("train", *data, "--report", train), "already exists")
     refused(softmax_lab("train", "--data", mnist_dir, *data), "name the data twice")
 

@@ -115,9 +115,9 @@ def test_links_to_an_input_and_init_from_are_inputs_too(owned, tmp_path):
     start = owned / "start.hdf5"
     for target in (tmp_path / "alias.hdf5", tmp_path / "hard.hdf5"):
         status, said = cli("train", "--data", course, "--save", target)
-        assert status == EXIT_BAD_INPUT and "is an input of this command" in said, said
+        assert status == EXIT_BAD_INPUT and "is one of the inputs being read" in said, said
     status, said = cli("train", "--data", course, "--init-from", start, "--metrics", start)
-    assert status == EXIT_BAD_INPUT and f"--metrics: {start}: is an input" in said
+    assert status == EXIT_BAD_INPUT and f"--metrics: {start}: is one of the inputs being read" in said
     assert snapshot(owned) == before
 
 
@@ -166,3 +166,45 @@ def test_a_full_disk_under_one_output_loses_none_of_the_others(owned, tmp_path, 
                        "--csv", full_disk / "table.csv", "--save-best", tmp_path / "best.hdf5")
     assert status == EXIT_BAD_INPUT and "No space left" in said
     assert (tmp_path / "best.hdf5").is_file()
+
+
+def test_the_studio_refuses_to_write_over_its_open_data_and_my_digits(qtbot, owned, tmp_path, no_qt_leaks,
+                                                                     monkeypatch):
+    """Save parameters, Export curves and My digits > Export, aimed at the open data files,
+    each say why at once and change nothing; aimed elsewhere, they write."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.gui import build_window
+    from compute import my_digits
+    from compute.settings import preset
+
+    course = owned / "course"
+    before = snapshot(owned)
+    window = build_window(course, store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.show()
+    controller = window.controller
+    qtbot.waitUntil(lambda: controller.data is not None, timeout=60_000)
+    window.controls.set_settings(preset("seed-minibatch100"))
+    with qtbot.waitSignal(controller.busyChanged, check_params_cb=lambda busy: not busy, timeout=120_000):
+        window.start_run()
+    window.runs.selectRow(0)
+    my_digits.add(np.zeros(784, np.float32), 3, 10)
+    window.draw.my_digits = my_digits.load()
+    actions = {name: window.findChild(QAction, name)
+               for name in ("saveParamsAction", "exportCsvAction", "myDigitsExportAction")}
+    for name, action in actions.items():
+        for target in (course / TRAIN_HDF5, course / TEST_HDF5, my_digits.default_path()):
+            monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, t=target, **k: (str(t), ""))
+            window.last_message = ""
+            action.trigger()
+            qtbot.waitUntil(lambda: "is one of the inputs being read" in window.last_message, timeout=5000)
+            assert str(target) in window.last_message, (name, window.last_message)
+    assert snapshot(owned) == before
+    kept = tmp_path / "kept.hdf5"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(kept), ""))
+    with qtbot.waitSignal(controller.fileWritten, timeout=30_000):
+        actions["myDigitsExportAction"].trigger()
+    assert len(my_digits.load(kept)) == 1
+    window.close()

@@ -22,12 +22,6 @@ PREDICT_MS = 40
 BUNDLED = "bundled"
 
 
-def _export(digits, n_classes, path):
-    from compute import data
-
-    data.write_course_hdf5(path, digits.X, digits.labels, n_classes)
-
-
 def _classify(generation, model, pixels):
     prepared, probabilities = preprocess.classify(model, pixels)
     why = None if probabilities is None else analysis.evidence(model, prepared.pixels)
@@ -48,10 +42,14 @@ class DrawTab(QWidget):
 
     Teaching: the drawing's model input, with the label chosen, goes to My digits (a
     course-schema file in the user data folder); ``fineTuneRequested(model, name)`` asks
-    for the chosen model to be fine-tuned on them.
+    for the chosen model to be fine-tuned on them, ``exportMyDigitsRequested`` for them to
+    be written to a file.
     """
 
     fineTuneRequested = Signal(object, str)
+    #: Export My digits (the examples, the number of classes) to a file: the owner writes
+    #: it, after checking that it replaces nothing the studio reads.
+    exportMyDigitsRequested = Signal(object, int, str)
 
     def __init__(self, bundled_model=None, parent=None):
         super().__init__(parent)
@@ -249,9 +247,7 @@ class DrawTab(QWidget):
         path = QFileDialog.getSaveFileName(self, "Export My digits", str(Path.home() / "my_digits.hdf5"),
                                            "HDF5 (*.hdf5 *.h5)")[0]
         if path:
-            run_in_background(_export, self.my_digits, self.teach_label.count() or 10, path,
-                              on_result=lambda _: self._say(f"My digits written to {path}"),
-                              on_error=lambda error: self._say(str(error)))
+            self.exportMyDigitsRequested.emit(self.my_digits, self.teach_label.count() or 10, path)
 
     def import_my_digits(self):
         path = QFileDialog.getOpenFileName(self, "Import digits (course HDF5)", str(Path.home()),
