@@ -177,8 +177,9 @@ def _checked_labels(name, what, Y):
 # ------------------------------------------------------------------------- HDF5
 
 
-def read_hdf5(path):
-    """Read and check one course-schema HDF5 file (from the cache when it has it).
+def read_hdf5(path, cached=True):
+    """Read and check one course-schema HDF5 file (from the cache when it has it, and
+    ``cached``: a store rewritten at every change, like My digits, stays out of it).
 
     The pixels are read, checked and converted a block of rows at a time.
 
@@ -188,6 +189,8 @@ def read_hdf5(path):
         The examples, labels as int32, and the number of classes the file implies (K of
         one-hot labels, or max label + 1).
     """
+    if not cached:
+        return _convert_hdf5(path)
     return cache.cached([path], lambda: _convert_hdf5(path))
 
 

@@ -2,14 +2,26 @@
 schema HDF5 file in the user data folder (``xdata`` (N, 784) in [0, 1], one-hot
 ``ydata``), so that the command line can use it as ``--train``/``--test`` data too.
 
-Every change rewrites the file atomically: an interrupted write leaves the old file.
+A store the user owns, kept as SQLite keeps its database:
+
+* every change is a read-modify-write under a file lock (``my_digits.hdf5.lock``
+  beside it), so that two studios, or a studio and a script, never lose each other's
+  examples; the lock is the operating system's, released if the process dies;
+* every change rewrites the file atomically (a temporary file, fsync, rename): a
+  process killed mid-write leaves the last complete store;
+* every example is checked before it is kept (784 finite values in [0, 1], a label of
+  the model's classes), and the store is bounded: at most :data:`MAX_EXAMPLES`
+  examples of at most :data:`MAX_CLASSES` classes;
+* it is read as a stranger's file would be, and never through a symbolic link that
+  leads out of its folder; it never enters the converted-data cache.
 """
 
-import threading
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from . import data
 from .errors import DataError
@@ -20,9 +32,15 @@ FILE_NAME = "my_digits.hdf5"
 MIX_SHARE = 0.25
 #: Samples in a fine-tune's one pass: a few hundred steps of a small batch.
 MIX_SIZE = 6000
-#: Changes are read-modify-write of one file: one at a time (several clicks on "Add to My
-#: digits" start several workers; without it one's example was lost).
-_CHANGING = threading.Lock()
+#: The most examples the store keeps (about 63 MB of pixels; importing MNIST's whole
+#: test set fits twice over).
+MAX_EXAMPLES = 20_000
+#: The most classes an example may be labelled with (EMNIST's 62 fit).
+MAX_CLASSES = 100
+#: The pixels of an example: a 28x28 model input.
+N_PIXELS = 784
+#: How long a change waits for another process's change to finish (seconds).
+LOCK_SECONDS = 30
 
 
 def default_path():
@@ -49,57 +67,93 @@ class MyDigits:
         return np.bincount(self.labels, minlength=n_classes)[:n_classes]
 
 
+def _checked_path(path):
+    path = Path(path) if path is not None else default_path()
+    if path.is_symlink() and path.resolve().parent != path.parent.resolve():
+        raise DataError(f"{path}: is a symbolic link to {path.resolve()}, outside its folder; "
+                        "My digits are kept only in their own folder (remove the link)")
+    return path
+
+
 def load(path=None):
     """My digits from ``path`` (default :func:`default_path`); none when there is no file."""
-    path = Path(path) if path is not None else default_path()
-    if not path.is_file():
+    path = _checked_path(path)
+    if not path.exists():
         return MyDigits.empty()
-    rows, labels, _ = data.read_hdf5(path)
+    rows, labels, n_classes = data.read_hdf5(path, cached=False)
+    _check(path.name, rows.n_features, labels, n_classes)
     return MyDigits(rows.dense().astype(np.float32), labels)
 
 
-def _save(digits, n_classes, path):
-    path = Path(path)
+def _check(name, n_features, labels, n_classes):
+    if n_features != N_PIXELS:
+        raise DataError(f"{name}: has {n_features} features per example; My digits are 28x28 "
+                        f"pictures ({N_PIXELS})")
+    if len(labels) > MAX_EXAMPLES:
+        raise DataError(f"{name}: holds {len(labels):,} examples; My digits keep at most "
+                        f"{MAX_EXAMPLES:,}")
+    if n_classes > MAX_CLASSES:
+        raise DataError(f"{name}: has labels up to {n_classes - 1}; My digits take at most "
+                        f"{MAX_CLASSES} classes")
+
+
+@contextlib.contextmanager
+def _changing(path):
+    """Hold the store's file lock: one change at a time, across threads and processes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    n_classes = max(n_classes, int(digits.labels.max()) + 1 if len(digits) else 0)
-    data.write_course_hdf5(path, digits.X, digits.labels, n_classes)
+    try:
+        with FileLock(path.with_name(path.name + ".lock"), timeout=LOCK_SECONDS):
+            yield
+    except Timeout:
+        raise DataError(f"{path}: another program has been changing My digits for "
+                        f"{LOCK_SECONDS} s; try again when it is done") from None
+
+
+def _append(path, X, labels, n_classes):
+    """Add examples (already checked) to the store under its lock; the new store."""
+    with _changing(path):
+        digits = load(path)
+        if len(digits) + len(labels) > MAX_EXAMPLES:
+            raise DataError(f"{path.name}: has {len(digits):,} examples; adding {len(labels):,} "
+                            f"would pass the limit of {MAX_EXAMPLES:,} (export and clear some)")
+        digits = MyDigits(np.concatenate([digits.X, X]),
+                          np.concatenate([digits.labels, labels]).astype(np.int32))
+        n_classes = max(n_classes, int(digits.labels.max()) + 1)
+        data.write_course_hdf5(path, digits.X, digits.labels, n_classes)
+    return digits
 
 
 def add(pixels, label, n_classes, path=None):
     """Add one example (a 28x28 model input, values in [0, 1]) with ``label``; returns
     the new :class:`MyDigits`."""
-    if not 0 <= label < n_classes:
+    if not 0 < n_classes <= MAX_CLASSES or not 0 <= label < n_classes:
         raise DataError(f"label {label} is not a class of this model (0..{n_classes - 1})")
-    path = path or default_path()
-    x = np.clip(np.asarray(pixels, np.float32).reshape(1, -1), 0.0, 1.0)
-    with _CHANGING:
-        digits = load(path)
-        if len(digits) and x.shape[1] != digits.X.shape[1]:
-            raise DataError(f"{path}: holds examples of {digits.X.shape[1]} features, not {x.shape[1]}")
-        digits = MyDigits(np.concatenate([digits.X, x]), np.append(digits.labels, np.int32(label)))
-        _save(digits, n_classes, path)
-    return digits
+    x = np.asarray(pixels, np.float32).reshape(1, -1)
+    if x.shape[1] != N_PIXELS:
+        raise DataError(f"a drawing has {x.shape[1]} pixels; My digits keep 28x28 model inputs "
+                        f"({N_PIXELS})")
+    if not np.isfinite(x).all() or x.min() < 0 or x.max() > 1:
+        raise DataError("a drawing's pixels must be finite values in [0, 1]; nothing was added")
+    return _append(_checked_path(path), x, np.array([label], np.int32), n_classes)
 
 
 def import_file(source, n_classes, path=None):
-    """Add every example of ``source`` (a course-schema file, checked like any data file)."""
-    path = path or default_path()
-    rows, labels, k = data.read_hdf5(source)
-    if rows.n_features != 784:
-        raise DataError(f"{Path(source).name}: has {rows.n_features} features per example; "
-                        "My digits are 28x28 pictures (784)")
-    with _CHANGING:
-        digits = load(path)
-        digits = MyDigits(np.concatenate([digits.X, rows.dense().astype(np.float32)]),
-                          np.concatenate([digits.labels, labels]).astype(np.int32))
-        _save(digits, max(n_classes, k), path)
-    return digits
+    """Add every example of ``source`` (a course-schema file, checked like any data file,
+    labelled with the model's classes)."""
+    rows, labels, k = data.read_hdf5(source, cached=False)
+    name = Path(source).name
+    _check(name, rows.n_features, labels, k)
+    if k > n_classes:
+        raise DataError(f"{name}: has labels up to {k - 1}, but the model knows {n_classes} "
+                        f"classes (0..{n_classes - 1}); nothing was imported")
+    return _append(_checked_path(path), rows.dense().astype(np.float32), labels, n_classes)
 
 
 def clear(path=None):
     """Forget every example (the file is removed)."""
-    with _CHANGING:
-        Path(path or default_path()).unlink(missing_ok=True)
+    path = _checked_path(path)
+    with _changing(path):
+        path.unlink(missing_ok=True)
 
 
 def export(digits, n_classes, path):
