@@ -87,8 +87,9 @@ def build_window(data_folder=None, store=None):
         Data to open; otherwise the folder opened last (if it still holds data), then the
         default folders (``$SOFTMAX_LAB_DATA``, then the user data folder); the window
         says how to get data if none holds any.
-    store : QSettings, optional
-        Where settings persist (tests pass a temporary one).
+    store : app.preferences.Preferences or QSettings, optional
+        Where the window's preferences persist (default: the user's
+        ``settings.json``; tests pass one of their own).
 
     Returns
     -------
@@ -111,6 +112,10 @@ def build_window(data_folder=None, store=None):
     icon.addFile(str(ICON_PNG))
     app.setWindowIcon(icon)
     app.setDesktopFileName("softmax-lab")  # matches the entry of `softmax-lab install-desktop`
+    if store is None:
+        from app.preferences import Preferences
+
+        store = Preferences()
     window = MainWindow(bundled_model, store=store, version=version())
     controller = RunController(window)  # a child: it lives as long as the window
     wire(controller, window)

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
@@ -17,7 +17,7 @@ from compute.files import file_stem
 from compute import download as download_sources
 from compute.runs import RunStatus, sweeps_best
 from compute.settings import COURSE_EXPERIMENTS as EXPERIMENTS
-from compute.settings import Settings, preset
+from compute.settings import Settings, SettingsError, preset
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
@@ -649,7 +649,8 @@ class MainWindow(QMainWindow):
         self._dialog.open()
 
     def _last_dir(self):
-        return str(self.store.value("last_dir", str(Path.home())))
+        folder = self.store.value("last_dir")
+        return folder if isinstance(folder, str) and Path(folder).is_dir() else str(Path.home())
 
     # Every file dialog starts in the folder last used in any of them (or the data's).
 
@@ -678,10 +679,12 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
 
     def _recent(self):
+        """The recent folders: whatever else the preferences hold there is passed over."""
         try:
-            return list(json.loads(self.store.value("recent", "[]")))
-        except (TypeError, ValueError):
+            recent = json.loads(self.store.value("recent", "[]"))
+        except (TypeError, ValueError, RecursionError):
             return []
+        return [f for f in recent if isinstance(f, str)][:MAX_RECENT] if isinstance(recent, list) else []
 
     def _refresh_recent(self):
         self.recent_menu.clear()
@@ -691,21 +694,25 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self._recent()))
 
     def _restore(self):
+        """Geometry and the form's settings from the preferences, each checked as it is
+        read: a value of the wrong kind or out of range is passed over."""
         geometry = self.store.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
+        if isinstance(geometry, str):  # base64, as it is saved
+            geometry = QByteArray.fromBase64(geometry.encode("ascii", "replace"))
+        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
-        saved = self.store.value("settings")
-        if saved:
-            try:
-                self.controls.set_settings(Settings.from_dict(json.loads(saved)))
-            except (TypeError, ValueError):
-                pass
+        try:
+            saved = json.loads(self.store.value("settings", "null"))
+            if isinstance(saved, dict):
+                self.controls.set_settings(Settings.from_dict(saved).validated())
+        except (TypeError, ValueError, OverflowError, RecursionError, SettingsError):
+            pass
 
     def closeEvent(self, event):
         self.closing.emit()
-        self.store.setValue("geometry", self.saveGeometry())
+        self.store.setValue("geometry", bytes(self.saveGeometry().toBase64()).decode("ascii"))
+        if not self.controls.problem_text():  # the form comes back as it was left
+            self.store.setValue("settings", json.dumps(self.controls.settings().as_dict()))
         self.store.sync()
         if self._dialog is not None:
             self._dialog.close()
