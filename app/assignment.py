@@ -42,13 +42,14 @@ def write(folder, pair, experiments, check, curves_png, target=assignment.TARGET
     n_train = pair.train.n_samples
     results = [e.result(n_train, target) for e in experiments]
     with atomic_folder(folder) as staging:
-        (staging / "results.json").write_text(json.dumps(results, indent=1))
+        (staging / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
         (staging / "curves.png").write_bytes(curves_png)
         for experiment in experiments:
             evaluated = experiment.run.evaluated
             params.save(staging / f"{experiment.name}.hdf5", evaluated.model, evaluated.metadata())
             write_points_csv(staging / f"{experiment.name}.csv", experiment.points)
-        (staging / "index.html").write_text(_html(pair, results, check, curves_png, target))
+        (staging / "index.html").write_text(_html(pair, results, check, curves_png, target),
+                                               encoding="utf-8", errors="backslashreplace")
     return results
 
 

@@ -711,6 +711,11 @@ def main(argv=None):
     from compute.files import FileWriteError
     from compute.settings import SettingsError
 
+    # A file name that is not valid UTF-8, or a β under LC_ALL=C, is printed escaped
+    # rather than ending the command with a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": _train, "assignment": _assignment, "evaluate": _evaluate, "bench": _bench,

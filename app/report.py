@@ -103,7 +103,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
                          n_train if settings.batch_size is None else min(settings.batch_size, n_train),
                          model.n_features, model.n_classes)},
         }
-        (staging / "run.json").write_text(json.dumps(summary, indent=2))
+        (staging / "run.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
         write_points_csv(staging / "points.csv", points)
         (staging / "curves.png").write_bytes(curves_png)
         names = names_or_numbers(metadata.get("class_names") or test.class_names, model.n_classes)
@@ -117,7 +117,8 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
             for name, row in zip(names, evaluation.confusion):
                 writer.writerow([name, *row.tolist()])
         params.save(staging / "params.hdf5", model, metadata)
-        (staging / "index.html").write_text(_html(summary, mosaic is not None))
+        (staging / "index.html").write_text(_html(summary, mosaic is not None), encoding="utf-8",
+                                               errors="backslashreplace")
     return folder
 
 

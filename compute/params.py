@@ -78,7 +78,11 @@ class Model:
 def _attribute(value):
     if value is None:
         return "none"
-    if isinstance(value, (bool, int, float, str, np.integer, np.floating)):
+    if isinstance(value, str):
+        # A path from a folder whose name is not UTF-8 holds surrogates, which HDF5's
+        # UTF-8 strings cannot: keep the undecodable bytes visible as \xNN.
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
         return value
     return json.dumps(value)
 

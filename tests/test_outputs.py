@@ -10,6 +10,7 @@ import contextlib
 import io
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import h5py
@@ -208,3 +209,28 @@ def test_the_studio_refuses_to_write_over_its_open_data_and_my_digits(qtbot, own
         actions["myDigitsExportAction"].trigger()
     assert len(my_digits.load(kept)) == 1
     window.close()
+
+
+def test_a_folder_whose_name_is_not_utf8_can_be_trained_from_and_saved_to(owned, tmp_path):
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/data-\xff-\xd0\xb0"))
+    folder.mkdir()
+    for name in (TRAIN_HDF5, TEST_HDF5):
+        (folder / name).symlink_to(owned / "course" / name)
+    status, said = cli("train", "--data", folder, "--epochs", "1", "--save", folder / "p.hdf5",
+                       "--metrics", folder / "m.csv", "--report", folder / "report")
+    assert status == 0, said
+    with h5py.File(folder / "p.hdf5", "r") as f:
+        assert "\\xff" in f.attrs["train_data"]
+    assert (folder / "report" / "index.html").is_file() and (folder / "m.csv").is_file()
+    status, said = cli("assignment", "--data", folder, "--out", folder / "course-report", "--quiet")
+    assert status == 0, said
+    assert (folder / "course-report" / "index.html").is_file()
+
+
+def test_a_strict_ascii_terminal_gets_escapes_not_a_traceback(owned, tmp_path):
+    env = {**os.environ, "PYTHONIOENCODING": "ascii:strict"}
+    done = subprocess.run([sys.executable, "-m", "app", "sweep", "--data", owned / "course", "--optimizer",
+                           "adam", "--beta1", "0.8,0.9", "--epochs", "1", "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "\\u03b21" in done.stdout  # β1, escaped
