@@ -4,17 +4,23 @@ Reading MNIST's gzip-compressed HDF5 and converting it costs most of a second; r
 the converted rows back costs a few hundredths. An entry is keyed by what identifies the
 source files' contents on disk (path, device, inode, size, modification and change
 times: any write to a file changes its change time), and holds those facts again, so a
-changed file is never served stale. An entry that cannot be read, whose checksums (the
-zip format's CRC-32 of every array) fail, or whose arrays do not hang together, is
-removed and rebuilt, never trusted.
+changed file is never served stale. Like git's "racily clean" files, a source whose
+times cannot tell a later edit apart (whole-second time stamps, or modified within
+:data:`RACY_NS` of its conversion) is also checked against the digest of its content
+taken at conversion. An entry is read as strictly as a user's file: one that cannot be
+read, whose checksums (the zip format's CRC-32 of every array) fail, whose arrays do not
+hang together or whose sizes pass the data's bounds is removed and rebuilt, never
+trusted.
 
 The folder is ``$SOFTMAX_LAB_CACHE`` if set, else the platform's user cache folder
-(``~/.cache/softmax-lab/rows`` on Linux); ``softmax-lab cache clear`` empties it.
+(``~/.cache/softmax-lab/rows`` on Linux); it is kept under :data:`MAX_BYTES`, the least
+recently used entries going first; ``softmax-lab cache clear`` empties it.
 """
 
 import hashlib
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -24,11 +30,16 @@ import platformdirs
 from .files import atomic_write
 from .kernels import LEVELS_8BIT, SparseRows
 from .kernels.layout import NO_LEVELS
+from .sources import MAX_CLASSES, MAX_FEATURES
 
 CACHE_ENV = "SOFTMAX_LAB_CACHE"
 #: Bump when the layout of the rows or of an entry changes: older entries are then ignored.
-FORMAT = 1
+FORMAT = 2
 SUFFIX = ".rows.npz"
+#: The cache's size limit (bytes): about thirty MNIST-sized data sets.
+MAX_BYTES = 1 << 30
+#: A source modified this close to its conversion (ns) is checked by content on use.
+RACY_NS = 2_000_000_000
 
 
 def folder():
@@ -48,6 +59,21 @@ def _identity(sources):
     return {"format": FORMAT, "sources": facts}
 
 
+def _digest(path):
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _racy(fact, stored_ns):
+    """Whether a source's time stamps cannot tell an edit after ``stored_ns`` apart."""
+    mtime_ns, ctime_ns = fact[4], fact[5]
+    whole_seconds = mtime_ns % 1_000_000_000 == 0 and ctime_ns % 1_000_000_000 == 0
+    return whole_seconds or stored_ns - max(mtime_ns, ctime_ns) < RACY_NS
+
+
 def _entry(identity):
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
     return folder() / f"{digest[:32]}{SUFFIX}"
@@ -55,21 +81,32 @@ def _entry(identity):
 
 def _read(entry, identity):
     """The cached (rows, labels, n_classes), or None if the entry is not exactly right."""
+    if entry.is_symlink() or not entry.is_file():
+        return None
     with open(entry, "rb") as f, np.load(f, allow_pickle=False) as stored:
         meta = json.loads(bytes(stored["meta"]).decode())
         if meta.get("identity") != identity:
             return None  # a foreign entry, or one for an older version of the files
         arrays = {name: stored[name] for name in ("indptr", "indices", "values", "labels")}
     n_features, n_classes = int(meta["n_features"]), int(meta["n_classes"])
+    digests, stored_ns = list(meta["digests"]), int(meta["stored_ns"])
     indptr, indices, values, labels = (arrays[k] for k in ("indptr", "indices", "values", "labels"))
     n = indptr.shape[0] - 1
-    consistent = (indptr.dtype == np.int64 and indptr[0] == 0 and indptr[-1] == indices.shape[0]
+    consistent = (1 <= n_features <= MAX_FEATURES and 2 <= n_classes <= MAX_CLASSES
+                  and indptr.ndim == indices.ndim == values.ndim == labels.ndim == 1 and n >= 0
+                  and indptr.dtype == np.int64 and indptr[0] == 0 and indptr[-1] == indices.shape[0]
                   == values.shape[0] and bool(np.all(indptr[1:] >= indptr[:-1]))
+                  and indices.dtype in (np.uint16, np.int32)
                   and values.dtype in (np.uint8, np.float32) and labels.dtype == np.int32
                   and labels.shape == (n,) and (n == 0 or 0 <= labels.min() <= labels.max() < n_classes)
-                  and (indices.size == 0 or int(indices.max()) < n_features))
+                  and (indices.size == 0 or 0 <= int(indices.min()) <= int(indices.max()) < n_features)
+                  and (values.dtype == np.uint8 or bool(np.all((values >= 0) & (values <= 1))))
+                  and len(digests) == len(identity["sources"]))
     if not consistent:
         return None
+    for fact, digest in zip(identity["sources"], digests):
+        if _racy(fact, stored_ns) and _digest(fact[0]) != digest:
+            return None  # edited within its time stamps' resolution
     levels = LEVELS_8BIT if values.dtype == np.uint8 else NO_LEVELS
     return SparseRows(indptr, indices, values, levels, n_features), labels, n_classes
 
@@ -92,6 +129,11 @@ def _load(identity):
         found = None
     if found is None:
         entry.unlink(missing_ok=True)
+    else:
+        try:
+            os.utime(entry)  # recently used: evicted last
+        except OSError:
+            pass
     return found
 
 
@@ -103,14 +145,41 @@ def store(sources, rows, labels, n_classes):
 
 def _store(identity, rows, labels, n_classes):
     entry = _entry(identity)
-    meta = {"identity": identity, "n_features": rows.n_features, "n_classes": n_classes}
     try:
+        meta = {"identity": identity, "n_features": rows.n_features, "n_classes": n_classes,
+                "stored_ns": time.time_ns(),
+                "digests": [_digest(fact[0]) for fact in identity["sources"]]}
         entry.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(entry) as f:
             np.savez(f, indptr=rows.indptr, indices=rows.indices, values=rows.values, labels=labels,
                      meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+        evict(keep=entry)
     except OSError:
         pass
+
+
+def evict(limit=None, keep=None):
+    """Remove the least recently used entries until the cache holds at most ``limit``
+    bytes (default :data:`MAX_BYTES`), never ``keep``; returns the entries removed."""
+    limit = MAX_BYTES if limit is None else limit
+    sized = []
+    for entry in entries():
+        try:
+            status = entry.lstat()
+        except OSError:
+            continue
+        sized.append((status.st_mtime_ns, status.st_size, entry))
+    total = sum(size for _, size, _ in sized)
+    removed = []
+    for _, size, entry in sorted(sized, key=lambda item: item[0]):
+        if total <= limit:
+            break
+        if entry == keep:
+            continue
+        entry.unlink(missing_ok=True)
+        total -= size
+        removed.append(entry)
+    return removed
 
 
 def cached(sources, convert):
@@ -136,9 +205,12 @@ def entries():
 
 
 def clear():
-    """Remove every entry; returns (entries, bytes) removed."""
+    """Remove every entry (files only: anything else there is left alone); returns
+    (entries, bytes) removed."""
     removed, size = 0, 0
     for entry in entries():
+        if entry.is_symlink() or not entry.is_file():
+            continue
         size += entry.stat().st_size
         entry.unlink(missing_ok=True)
         removed += 1

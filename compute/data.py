@@ -23,8 +23,8 @@ from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of 
 from .files import atomic_write
 from .hdf5 import available_memory, open_datasets, require_file, row_blocks
 from .kernels import SparseRows, concatenate_rows, scan_rows, sparse_rows
-from .sources import (CLASSES_TXT, DATA_ENV, IDX_NAMES, TEST_HDF5, TRAIN_HDF5,  # noqa: F401
-                      default_folders, user_data_folder)
+from .sources import (CLASSES_TXT, DATA_ENV, IDX_NAMES, MAX_CLASSES, TEST_HDF5,  # noqa: F401
+                      TRAIN_HDF5, default_folders, user_data_folder)
 
 
 
@@ -99,9 +99,6 @@ class DataPair:
 # ----------------------------------------------------------------- checking arrays
 
 
-#: The most classes a data file may have (labels 0..MAX_CLASSES - 1): far more than any
-#: image set softmax regression is used on, and a bound on the parameters' size.
-MAX_CLASSES = 10_000
 #: Rows converted at a time when a file is read: no dense copy of a whole file is made.
 BLOCK_ROWS = 4096
 

@@ -19,6 +19,12 @@ IDX_NAMES = {
 DATA_ENV = "SOFTMAX_LAB_DATA"
 #: A data folder may name its classes in this file, one name a line, in label order.
 CLASSES_TXT = "classes.txt"
+#: The most classes a data file may have (labels 0..MAX_CLASSES - 1): far more than any
+#: image set softmax regression is used on, and a bound on the parameters' size.
+MAX_CLASSES = 10_000
+#: The most features (pixels) a converted data set may have in the cache: a 4096x4096
+#: picture's worth, and a bound on the parameters' size.
+MAX_FEATURES = 1 << 24
 
 
 def user_data_folder(dataset="mnist"):

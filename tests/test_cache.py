@@ -94,3 +94,119 @@ def test_cache_command_reports_and_clears(own_cache, course_files):
                            text=True, timeout=120, env=env)
     assert clear.returncode == 0 and "removed 2 converted data file(s)" in clear.stdout
     assert cache.entries() == []
+
+
+@pytest.fixture
+def one_second_file_system(tmp_path):
+    """A real ext4 file system whose time stamps are whole seconds (128-byte inodes, as
+    on older or smaller file systems), loop-mounted."""
+    if os.geteuid() != 0:
+        pytest.skip("loop-mounting a file system needs root (CI and the developers' machines are)")
+    image, mount = tmp_path / "fs.img", tmp_path / "fs"
+    with open(image, "wb") as f:
+        f.truncate(64 << 20)
+    subprocess.run(["mkfs.ext4", "-q", "-F", "-I", "128", str(image)], check=True, capture_output=True)
+    mount.mkdir()
+    subprocess.run(["mount", "-o", "loop", str(image), str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_same_size_edit_in_the_same_second_is_seen_on_whole_second_time_stamps(
+        own_cache, course_files, one_second_file_system):
+    import time
+
+    folder = one_second_file_system / "data"
+    folder.mkdir()
+    train = folder / data.TRAIN_HDF5
+    for _ in range(5):  # write, convert and edit within one second of the file system's clock
+        time.sleep(1 - time.time() % 1)
+        cache.clear()
+        for name in (data.TRAIN_HDF5, data.TEST_HDF5):
+            (folder / name).write_bytes((course_files / name).read_bytes())
+        before = data.load_folder(folder)
+        stamps = os.stat(train)
+        with h5py.File(train, "r+") as f:  # same size, same shape, only the labels differ
+            f["ydata"][...] = np.roll(f["ydata"][()], 1, axis=1)
+        edited = os.stat(train)
+        if (edited.st_size, edited.st_mtime_ns, edited.st_ctime_ns) == (
+                stamps.st_size, stamps.st_mtime_ns, stamps.st_ctime_ns):
+            break
+    else:
+        pytest.fail("could not edit within one second five times running")
+    assert stamps.st_mtime_ns % 1_000_000_000 == 0  # the file system keeps whole seconds
+    after = data.load_folder(folder)
+    np.testing.assert_array_equal(after.train.labels, (before.train.labels + 1) % 10)
+
+
+CRAFTED = """
+import sys
+import numpy as np
+from compute import cache, data
+folder, how = sys.argv[1], sys.argv[2]
+original = data.load_folder(folder)  # makes the entries
+for entry in cache.entries():
+    with np.load(entry) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    meta = __import__("json").loads(bytes(arrays["meta"]).decode())
+    if how == "negative indices":
+        arrays["indices"] = arrays["indices"].astype(np.int32)
+        arrays["indices"][::7] = -1_000_000
+    elif how == "a billion classes":
+        meta["n_classes"] = 10**9
+    elif how == "huge features":
+        meta["n_features"] = 10**12
+    elif how == "values out of range":
+        arrays["values"] = arrays["values"].astype(np.float32) * 1000
+    elif how == "two-dimensional labels":
+        arrays["labels"] = arrays["labels"].reshape(-1, 1)
+    arrays["meta"] = np.frombuffer(__import__("json").dumps(meta).encode(), np.uint8)
+    with open(entry, "wb") as f:
+        np.savez(f, **arrays)
+pair = data.load_folder(folder)  # must rebuild, not trust
+same = all(np.array_equal(getattr(a.rows, k), getattr(b.rows, k)) and np.array_equal(a.labels, b.labels)
+           for a, b in ((pair.train, original.train), (pair.test, original.test))
+           for k in ("indptr", "indices", "values"))
+print(pair.n_classes, pair.n_features, same)
+"""
+
+
+@pytest.mark.parametrize("how", ["negative indices", "a billion classes", "huge features",
+                                 "values out of range", "two-dimensional labels"])
+def test_a_crafted_entry_is_rebuilt_not_trusted(own_cache, course_files, how):
+    done = subprocess.run([sys.executable, "-c", CRAFTED, str(course_files), how], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "SOFTMAX_LAB_CACHE": str(own_cache)})
+    assert done.returncode == 0, done.stderr  # a segfault or a hang would show here
+    assert done.stdout.split() == ["10", "784", "True"]
+
+
+def test_the_cache_stays_under_its_limit_least_recently_used_first(own_cache, course_files, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in (data.TRAIN_HDF5, data.TEST_HDF5):
+        (other / name).write_bytes((course_files / name).read_bytes())
+    data.load_folder(course_files)
+    data.load_folder(other)
+    entries = cache.entries()
+    assert len(entries) == 4
+    for entry in entries:
+        os.utime(entry, ns=(1, 1))  # long unused...
+    data.load_folder(course_files)  # ...but these two are used now
+    total = sum(e.stat().st_size for e in cache.entries())
+    removed = cache.evict(limit=total - 1)
+    assert removed and all(e.exists() for e in cache.entries())
+    assert data.load_folder(course_files) is not None
+    kept = {e.name for e in cache.entries()}
+    assert not kept & {e.name for e in removed}
+
+
+def test_cache_clear_passes_over_what_is_not_an_entry(own_cache, course_files, capsys):
+    from app.cli import main
+
+    data.load_folder(course_files)
+    (own_cache / "odd.rows.npz").mkdir()
+    assert main(["cache", "clear"]) == 0
+    assert "removed 2 converted data file(s)" in capsys.readouterr().out
+    assert (own_cache / "odd.rows.npz").is_dir()
