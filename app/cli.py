@@ -5,7 +5,9 @@ Exit status: 0 on success, 2 on bad input or settings, 3 when training diverged,
 """
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -275,7 +277,11 @@ def _train(args):
         print(f"softmax-lab: {error}", file=sys.stderr)
         status = EXIT_DIVERGED
     except KeyboardInterrupt:
-        print(f"softmax-lab: stopped after {training.samples_seen:,} samples", file=sys.stderr)
+        asked = [option for option, value in (("--save", args.save), ("--metrics", args.metrics),
+                                              ("--report", args.report)) if value]
+        print(f"softmax-lab: stopped after {training.samples_seen:,} samples"
+              + (f"; writing {', '.join(asked)} from the last point (interrupt again to quit "
+                 "at once)" if asked and training.points else ""), file=sys.stderr)
         status = EXIT_INTERRUPTED
     finally:
         bar.close()
@@ -283,6 +289,7 @@ def _train(args):
         return status
     # Files hold the parameters of the last point, with that point's metrics.
     evaluated = training.evaluated
+    _writing_outputs()
     failed = _write_outputs([
         (args.metrics, lambda: write_points_csv(args.metrics, training.points)),
         (args.save, lambda: params.save(args.save, evaluated.model, evaluated.metadata())),
@@ -390,12 +397,22 @@ def _sweep(args):
     def on_point(member, point):
         bar.update(sum(m.training.samples_seen for g in started for m in g.members) - bar.n)
 
+    interrupted = False
     try:
         results, seconds = run_groups(pair, settings_list, on_point=on_point, on_group=started.append)
+    except KeyboardInterrupt:
+        interrupted = True
+        results = [None] * len(settings_list)
+        for sweep, indices in zip(started, groups(settings_list)):
+            for i, member in zip(indices, sweep.members):
+                results[i] = member
+        seconds = sum(sweep.train_seconds for sweep in started)
+        print(f"softmax-lab: sweep stopped; reporting and writing the {len(started)} pass(es) "
+              "begun, from each model's last point (interrupt again to quit at once)", file=sys.stderr)
     finally:
         bar.close()
     rows = [{"name": name, **_result(member.training, member.diverged)}
-            for name, member in zip(names, results) if member.points]
+            for name, member in zip(names, results) if member is not None and member.points]
     rows.sort(key=lambda row: (row["diverged"], row["test_loss"]))
     best = rows[0] if rows and not rows[0]["diverged"] else None
     def save_best():
@@ -408,6 +425,7 @@ def _sweep(args):
                 if member.points:
                     write_points_csv(staging / f"{file_stem(name)}.csv", member.points)
 
+    _writing_outputs()
     failed = _write_outputs([(args.csv, lambda: _write_sweep_csv(args.csv, rows, list(swept))),
                              (args.save_best if best is not None else None, save_best),
                              (args.metrics, write_metrics)])
@@ -417,6 +435,8 @@ def _sweep(args):
         print(_sweep_table(rows, list(swept)))
         print(f"{len(rows)} models on {pair.describe()}: {seconds:.3f} s of training in "
               f"{len(groups(settings_list))} pass(es) over the data")
+    if interrupted:
+        return EXIT_INTERRUPTED
     return EXIT_DIVERGED if best is None else EXIT_BAD_INPUT if failed else 0
 
 
@@ -483,6 +503,7 @@ def _assignment(args):
                 bar.total = training.total_samples
                 bar.update(training.samples_seen - bar.n)
             experiments.append(assignment.run_experiment(pair, name, steps=advance, float64=True))
+    _writing_outputs()
     app = _offscreen_application()  # noqa: F841  (needed to draw)
     from app import assignment as report
     from ui.report_images import comparison_png
@@ -691,6 +712,54 @@ def _self_test(args):
     return selftest.run(args.data, show=args.show)
 
 
+def _quit_at_once(signum=None, frame=None):
+    """A signal handler: remove every half-written temporary file and exit (130)."""
+    from compute.files import remove_partial_writes
+
+    remove_partial_writes()
+    os.write(2, b"softmax-lab: stopped at once; nothing half-written was left\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _on_signals(handler):
+    """Send SIGINT and SIGTERM to ``handler`` (from the main thread only: others receive
+    no signals); returns the handlers they had."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, handler) for number in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _writing_outputs():
+    """From here on the command only writes its outputs: a signal quits at once, leaving
+    no half-written file (a KeyboardInterrupt inside Qt's start-up, say, aborted the
+    process)."""
+    _on_signals(_quit_at_once)
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """While the block runs, Ctrl-C (SIGINT) and SIGTERM: the first stops the work at its
+    next step, as a KeyboardInterrupt, and the command writes what it was asked to from
+    what it has; a second, or one while outputs are written, ends the process at once,
+    removing any half-written temporary file first (the files it was to replace keep
+    their old contents)."""
+    def first(signum, frame):
+        _writing_outputs()
+        raise KeyboardInterrupt
+
+    before = _on_signals(first)
+    try:
+        yield
+    finally:
+        import signal
+
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
 def advice(error):
     """How to fix ``error`` from the command line (the engine says only what is wrong)."""
     from compute.errors import DownloadCancelled, DownloadError, NoDataFound
@@ -722,12 +791,19 @@ def main(argv=None):
                 "predict": _predict, "sweep": _sweep,
                 "download": _download, "cache": _cache, "gui": _gui, "install-desktop": _install_desktop,
                 "self-test": _self_test, None: _gui}
+    stoppable = args.command in ("train", "sweep", "assignment")
     try:
-        return handlers[args.command](args)
+        with _stop_on_signals() if stoppable else contextlib.nullcontext():
+            return handlers[args.command](args)
     except (DataError, SettingsError, FileWriteError) as error:
         print(f"softmax-lab: error: {error}{advice(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         if args.command == "download":
             print("softmax-lab: download cancelled; nothing was changed", file=sys.stderr)
+        elif args.command == "assignment":
+            print("softmax-lab: assignment stopped; its report needs all four experiments, so "
+                  "nothing was written", file=sys.stderr)
+        else:
+            print("softmax-lab: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

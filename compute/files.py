@@ -25,6 +25,21 @@ class FileWriteError(OSError):
     """A file could not be written; the old file, if any, is untouched."""
 
 
+#: Temporary files and folders being written now: removed by remove_partial_writes when
+#: the process must exit at once (a second Ctrl-C), so that nothing half-written is left.
+_PARTIAL = set()
+
+
+def remove_partial_writes():
+    """Remove every temporary file and folder that a write in progress has made; the
+    files they were to replace keep their old contents."""
+    for path in list(_PARTIAL):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", **open_options):
     """Open a temporary file beside ``path``; on success, flush it and rename it over ``path``.
@@ -52,6 +67,7 @@ def atomic_write(path, mode="wb", **open_options):
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     except OSError as error:
         raise FileWriteError(f"{path}: cannot write in {folder} ({error.strerror})") from None
+    _PARTIAL.add(Path(temporary))
     try:
         # mkstemp makes the file private (0600); give it the mode a plain open() would,
         # or keep the mode of the file it replaces.
@@ -64,6 +80,8 @@ def atomic_write(path, mode="wb", **open_options):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        _PARTIAL.discard(Path(temporary))
 
 
 def _inode(path):
@@ -162,6 +180,7 @@ def atomic_folder(folder):
     folder = Path(folder)
     check_new_folder(folder)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    _PARTIAL.add(staging)
     try:
         yield staging
         staging.chmod(0o777 & ~_umask())  # mkdtemp made it private
@@ -171,3 +190,5 @@ def atomic_folder(folder):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _PARTIAL.discard(staging)
