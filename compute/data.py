@@ -20,8 +20,8 @@ import numpy as np
 from . import cache
 from .classes import MAX_NAME_CHARS, is_class_name, numbered_classes
 from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
-from .files import atomic_write
-from .hdf5 import available_memory, open_datasets, require_file, row_blocks
+from .files import atomic_write, require_file
+from .hdf5 import available_memory, open_datasets, row_blocks
 from .kernels import SparseRows, concatenate_rows, scan_rows, sparse_rows
 from .sources import (CLASSES_TXT, DATA_ENV, IDX_NAMES, MAX_CLASSES, TEST_HDF5,  # noqa: F401
                       TRAIN_HDF5, default_folders, user_data_folder)

@@ -4,6 +4,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,26 @@ def file_stem(name):
     characters a file system could mind ("Run 7" -> "Run-7", "p.hdf5" -> "p")."""
     stem = re.sub(r"\.(hdf5|h5|csv|png)$", "", name.strip(), flags=re.IGNORECASE)
     return re.sub(r"[^A-Za-z0-9._()-]+", "-", stem).strip("-.") or "run"
+
+
+def require_file(path, what="a data file"):
+    """The input guard: ``path`` as a Path when it is a regular file (or a link to one),
+    else :class:`compute.errors.DataError` at once, never an open() that would block on
+    a FIFO or read a device."""
+    from .errors import DataError
+
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as error:  # a loop of links, a name too long, no permission
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise DataError(f"{path}: is a folder; expected {what}")
+    if not stat.S_ISREG(mode):
+        raise DataError(f"{path}: is not a regular file (a pipe, device or socket); expected {what}")
+    return path
 
 
 class FileWriteError(OSError):

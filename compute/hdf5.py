@@ -8,20 +8,11 @@ import h5py
 import numpy as np
 
 from .errors import DataError
+from .files import require_file
 
 #: A dataset may declare at most this many times the bytes it stores (MNIST's gzip-9
 #: pixels: about 6), plus a megabyte: past that it is an empty promise, not data.
 MAX_COMPRESSION = 1000
-
-
-def require_file(path):
-    """``path`` as a Path, or :class:`DataError` when it is missing or a folder."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder; expected a data file")
-    return path
 
 
 def _check_dataset(f, key, path, schema):

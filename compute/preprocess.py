@@ -9,13 +9,14 @@ resize the longer side to 20 px with antialiasing, centre by centre of mass in 2
 and scale to [0, 1].
 """
 
+import struct
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from .errors import DataError
+from .files import require_file
 
 SIDE = 28
 BOX = 20
@@ -159,6 +160,11 @@ def _paste(out, patch, top, left):
 RASTER_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
 #: A picture of one digit needs far fewer pixels; more is refused before decoding.
 MAX_PIXELS = 25_000_000
+#: A PNG's compressed text and colour-profile chunks are never needed to read a digit:
+#: each may expand to at most 256 KB, and all of them to 1 MB (Pillow's defaults, 1 MB and
+#: 64 MB, let a 4 MB file make minutes of work), else the file gets its own error line.
+PngImagePlugin.MAX_TEXT_CHUNK = 256 * 1024
+PngImagePlugin.MAX_TEXT_MEMORY = 1024 * 1024
 
 
 def read_image(path):
@@ -166,9 +172,7 @@ def read_image(path):
 
     Only :data:`RASTER_FORMATS`, and at most :data:`MAX_PIXELS` pixels.
     """
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
+    path = require_file(path, "a picture")
     try:
         with Image.open(path, formats=RASTER_FORMATS) as picture:
             if picture.width * picture.height > MAX_PIXELS:
@@ -178,7 +182,9 @@ def read_image(path):
             if picture.mode not in ("L", "RGB", "RGBA", "LA"):
                 picture = picture.convert("RGBA" if "A" in picture.getbands() else "RGB")
             return np.asarray(picture)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+            SyntaxError, EOFError, struct.error) as error:
+        # Pillow says a damaged chunk with SyntaxError, a metadata bomb with ValueError.
         reason = (f"not an image in a format read here ({', '.join(RASTER_FORMATS)})"
-                  if isinstance(error, UnidentifiedImageError) else str(error))
+                  if isinstance(error, UnidentifiedImageError) else str(error) or type(error).__name__)
         raise DataError(f"{path}: {reason}") from None
