@@ -9,10 +9,14 @@ four are verified they are converted to the course's two HDF5 files, so later st
 read them directly; a data set with class names gets its ``classes.txt``.
 """
 
+import contextlib
 import gzip
 import hashlib
+import http.client
 import os
 import socket
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
+import platformdirs
+from filelock import FileLock, Timeout
 
 from . import data
 from .errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
@@ -119,8 +125,8 @@ class Progress:
 def by_hand(source=MNIST):
     """Where to get the files without this program (for a failed download's message)."""
     names = ", ".join(f"{name}.gz" for name in source.files)
-    return (f"Get {names} from {source.mirrors[0]} (or {source.mirrors[1]}) with a browser "
-            "into one folder")
+    also = f" (or {source.mirrors[1]})" if len(source.mirrors) > 1 else ""
+    return f"Get {names} from {source.mirrors[0]}{also} with a browser into one folder"
 
 
 def mirrors(override=None, source=MNIST):
@@ -131,25 +137,33 @@ def mirrors(override=None, source=MNIST):
     return source.mirrors
 
 
-def sha256_of_idx(path):
-    """SHA-256 of an IDX file's uncompressed bytes (the file may be gzip or raw)."""
+def sha256_of_idx(path, limit=None, cancelled=None):
+    """SHA-256 of an IDX file's uncompressed bytes (the file may be gzip or raw), or None
+    when it is damaged or expands past ``limit`` bytes (a gzip bomb is never inflated
+    whole); ``cancelled()`` is checked between megabytes."""
     digest = hashlib.sha256()
     with open(path, "rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
     opener = gzip.open if gzipped else open
+    size = 0
     try:
         with opener(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
+                if cancelled is not None and cancelled():
+                    raise DownloadCancelled("download cancelled; nothing was changed")
+                size += len(block)
+                if limit is not None and size > limit:
+                    return None  # larger than the file it should be
                 digest.update(block)
     except (OSError, EOFError, zlib.error):
         return None  # damaged gzip: cannot be the right file
     return digest.hexdigest()
 
 
-def verified(folder, name, source=MNIST):
+def verified(folder, name, source=MNIST, cancelled=None):
     """The path of a good copy of ``name`` in ``folder`` (gzip or raw), or None."""
     for candidate in (Path(folder) / f"{name}.gz", Path(folder) / name):
-        if candidate.is_file() and sha256_of_idx(candidate) == source.files[name][0]:
+        if candidate.is_file() and sha256_of_idx(candidate, RAW_SIZES[name], cancelled) == source.files[name][0]:
             return candidate
     return None
 
@@ -190,20 +204,61 @@ def _write_class_names(folder, source):
             f.write("\n".join(source.class_names) + "\n")
 
 
+#: How often a cancel is looked for while a transfer waits for bytes (seconds).
+CANCEL_POLL_SECONDS = 0.1
+
+
+@contextlib.contextmanager
+def _cut_when_cancelled(response, cancelled):
+    """While the block runs, watch ``cancelled()``; when it turns true, shut the
+    connection down, so that a read blocked on a silent server returns at once instead
+    of after the whole timeout."""
+    if cancelled is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch():
+        while not done.wait(CANCEL_POLL_SECONDS):
+            if cancelled():
+                with contextlib.suppress(OSError, ValueError):
+                    # A duplicate of the connection's descriptor: shutting it down ends
+                    # the transfer for every descriptor of that connection.
+                    with socket.socket(fileno=os.dup(response.fileno())) as connection:
+                        connection.shutdown(socket.SHUT_RDWR)
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def _fetch(url, target, name, progress, cancelled, done, timeout, total):
     """Stream ``url`` into ``target``; returns bytes read. Raises OSError-like on failure."""
     request = urllib.request.Request(url, headers={"User-Agent": "softmax-lab"})
     read = 0
     limit = RAW_SIZES[name] + (1 << 16)
     deadline = time.monotonic() + DEADLINE_TIMEOUTS * timeout
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(target, "wb") as out:
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(target, "wb") as out, \
+            _cut_when_cancelled(response, cancelled):
         expected = response.headers.get("Content-Length")
         while True:
             if cancelled is not None and cancelled():
                 raise DownloadCancelled("download cancelled; nothing was changed")
             if time.monotonic() > deadline:
                 raise OSError(f"not done within {DEADLINE_TIMEOUTS * timeout:g} s")
-            block = response.read1(CHUNK)  # what has arrived: the deadline is checked often
+            try:
+                block = response.read1(CHUNK)  # what has arrived: the deadline is checked often
+            except (OSError, http.client.HTTPException):
+                if cancelled is not None and cancelled():
+                    raise DownloadCancelled("download cancelled; nothing was changed") from None
+                raise
+            if cancelled is not None and cancelled():
+                raise DownloadCancelled("download cancelled; nothing was changed")
             if not block:
                 break
             out.write(block)
@@ -249,23 +304,44 @@ def download(folder=None, mirror=None, progress=None, cancelled=None, timeout=TI
     except OSError as error:
         raise DownloadError(f"{folder}: cannot create the folder ({error.strerror})",
                             by_hand(source)) from None
-    done, total = 0, source.total_bytes
-    for name, (_, size) in source.files.items():
-        if verified(folder, name, source) is None:
-            done += _download_one(folder, name, done, progress, cancelled, timeout, mirror, source)
-        else:
-            done += size
-        if progress is not None:
-            progress(Progress(done, max(done, total), name))
-    convert_to_hdf5(folder, source=source)
+    try:
+        # One download into a folder at a time, across processes.
+        lock = FileLock(_lock_path(folder), timeout=0)
+        lock.acquire()
+    except (Timeout, OSError):
+        raise DownloadError(f"{folder}: another download into this folder is running; try "
+                            "again when it has finished", by_hand(source)) from None
+    try:
+        done, total = 0, source.total_bytes
+        for name, (_, size) in source.files.items():
+            if verified(folder, name, source, cancelled) is None:
+                done += _download_one(folder, name, done, progress, cancelled, timeout, mirror, source)
+            else:
+                done += size
+            if progress is not None:
+                progress(Progress(done, max(done, total), name))
+        convert_to_hdf5(folder, source=source)
+    finally:
+        lock.release()
     if progress is not None:
         progress(Progress(done, done, "converted"))
     return folder, True
 
 
+def _lock_path(folder):
+    """The lock of downloads into ``folder``: in the user cache folder, so that the data
+    folder holds nothing but the data."""
+    key = hashlib.sha256(os.fsencode(folder.resolve())).hexdigest()[:24]
+    locks = platformdirs.user_cache_path("softmax-lab", appauthor=False) / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    return locks / f"download-{key}.lock"
+
+
 def _download_one(folder, name, done, progress, cancelled, timeout, mirror, source):
     final = folder / f"{name}.gz"
-    temporary = folder / f".{name}.gz.part"
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.gz.", suffix=".part", dir=folder)
+    os.close(handle)
+    temporary = Path(temporary)
     failures = []
     try:
         for base in mirrors(mirror, source):
@@ -274,10 +350,11 @@ def _download_one(folder, name, done, progress, cancelled, timeout, mirror, sour
                               timeout, source.total_bytes)
             except DownloadCancelled:
                 raise
-            except (urllib.error.URLError, OSError, ValueError) as error:
+            except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
+                # (a malformed reply: http.client's own errors) -> the next mirror
                 failures.append(_reason(error, timeout))
                 continue
-            if sha256_of_idx(temporary) != source.files[name][0]:
+            if sha256_of_idx(temporary, RAW_SIZES[name], cancelled) != source.files[name][0]:
                 failures.append(f"checksum mismatch (the file is corrupt or not {source.title})")
                 continue
             os.replace(temporary, final)
@@ -297,6 +374,8 @@ def _reason(error, timeout):
         return f"transfer cut short: {error.args[0]}"
     if isinstance(error, urllib.error.URLError):
         return f"cannot connect: {error.reason}"
+    if isinstance(error, http.client.HTTPException):
+        return f"a malformed reply ({type(error).__name__}{': ' + str(error) if str(error) else ''})"
     return str(error)
 
 

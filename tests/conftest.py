@@ -84,6 +84,7 @@ def own_user_data(monkeypatch, tmp_path_factory):
     """Each test keeps what the application stores for its user (My digits, downloads)
     in a folder of its own, never the real user's."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Downloading MNIST from a local HTTP server on 127.0.0.1 that serves ../shared/data/idx,
 and misbehaves on request: corrupt bytes, cut transfers, 404s, stalls."""
 
+import functools
 import http.server
 import json
 import os
@@ -17,11 +18,22 @@ from compute.download import DownloadCancelled, DownloadError
 from compute.training import Settings, Training
 
 
+@functools.cache
+def gzip_bomb(size):
+    """A gzip file of ``size`` zero bytes (about a thousandth of that, compressed)."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(size >> 20)) + packer.flush()
+
+
 class Server:
     """A loopback HTTP server; ``behaviour[name]`` picks how a file is served."""
 
     def __init__(self, folder):
         self.files = {p.name: p.read_bytes() for p in (folder / "idx").glob("*.gz")}
+        self.bomb = gzip_bomb(1 << 30)
         self.behaviour = {}
         self.requests = []
         server = self
@@ -34,6 +46,16 @@ class Server:
                 name = self.path.rsplit("/", 1)[-1]
                 server.requests.append(name)
                 how = server.behaviour.get(name, "ok")
+                if self.path.startswith("/malformed/"):  # not HTTP at all
+                    self.wfile.write(b"HTTP/1.1 two hundred OK\r\nnonsense\r\n\r\n")
+                    self.close_connection = True
+                    return
+                if how == "bomb":  # a gzip that expands to 1 GB of zeros
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(server.bomb)))
+                    self.end_headers()
+                    self.wfile.write(server.bomb)
+                    return
                 body = server.files.get(name)
                 if body is None or how == "404":
                     self.send_error(404)
@@ -54,6 +76,8 @@ class Server:
                 self.end_headers()
                 if how == "stall":
                     time.sleep(3)
+                if how == "hang":  # silent far longer than a user waits for Cancel
+                    time.sleep(20)
                 try:
                     if how == "trickle":  # a byte at a time: never silent for long
                         for byte in body[:400]:
@@ -331,3 +355,53 @@ def test_gui_offers_both_data_sets(qtbot, server, tmp_path, monkeypatch, no_qt_l
     assert download.FASHION_MNIST.mirrors[0] in window.last_message
     assert window.pages.currentWidget() is window.empty
     window.close()
+
+
+def test_cancel_during_a_silent_transfer_acts_at_once(server, tmp_path):
+    server.behaviour["train-images-idx3-ubyte.gz"] = "hang"
+    started = time.monotonic()
+    threading.Timer(0.5, lambda: stop.set()).start()
+    stop = threading.Event()
+    with pytest.raises(DownloadCancelled):
+        download.download(tmp_path / "cache", server.url, cancelled=stop.is_set, timeout=60)
+    # It did not wait for the server's 20 s of silence (nor the 60 s timeout).
+    assert time.monotonic() - started < 10
+    assert not [n for n in listing(tmp_path / "cache") if n.endswith(".part")]
+
+
+def test_a_gzip_bomb_is_never_inflated_past_the_file_it_claims_to_be(server, tmp_path):
+    bomb = tmp_path / "bomb.gz"
+    bomb.write_bytes(server.bomb)
+    megabytes = []
+    assert download.sha256_of_idx(bomb, download.RAW_SIZES["train-images-idx3-ubyte"],
+                                  cancelled=lambda: megabytes.append(1) and False) is None
+    assert len(megabytes) <= 46  # stopped at the 47 MB the real file has, not 1,024
+    server.behaviour["train-images-idx3-ubyte.gz"] = "bomb"
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download.download(tmp_path / "cache", server.url)
+
+
+def test_a_malformed_reply_is_one_mirror_failing_and_the_next_is_tried(server, tmp_path):
+    from dataclasses import replace
+
+    base = server.url.removesuffix("mnist/")
+    source = replace(download.MNIST, mirrors=(base + "malformed/", server.url))
+    folder, fetched = download.download(tmp_path / "cache", source=source)
+    assert fetched and data.TRAIN_HDF5 in listing(folder)
+    only_bad = replace(download.MNIST, mirrors=(base + "malformed/",))
+    with pytest.raises(DownloadError, match="a malformed reply"):
+        download.download(tmp_path / "other", source=only_bad)
+
+
+def test_two_downloads_into_one_folder_never_share_a_file(server, tmp_path):
+    server.behaviour["train-images-idx3-ubyte.gz"] = "stall"
+    first = {}
+    thread = threading.Thread(target=lambda: first.update(result=download.download(tmp_path / "cache", server.url)))
+    thread.start()
+    while not server.requests:
+        time.sleep(0.01)
+    with pytest.raises(DownloadError, match="another download into this folder is running"):
+        download.download(tmp_path / "cache", server.url)
+    thread.join(60)
+    assert first["result"][1] is True
+    assert data.load_folder(tmp_path / "cache").train.n_samples == 60_000
