@@ -10,10 +10,9 @@ Written under a temporary name and renamed when complete.
 import base64
 import datetime
 import html
-import json
 
 from compute import assignment, params
-from compute.export import write_points_csv
+from compute.export import json_text, write_points_csv
 from compute.files import atomic_folder
 from compute.runs import PALETTE
 
@@ -42,7 +41,7 @@ def write(folder, pair, experiments, check, curves_png, target=assignment.TARGET
     n_train = pair.train.n_samples
     results = [e.result(n_train, target) for e in experiments]
     with atomic_folder(folder) as staging:
-        (staging / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+        (staging / "results.json").write_text(json_text(results, indent=1), encoding="utf-8")
         (staging / "curves.png").write_bytes(curves_png)
         for experiment in experiments:
             evaluated = experiment.run.evaluated

@@ -301,7 +301,7 @@ def _train(args):
     last = training.points[-1]
     result = _result(training, status == EXIT_DIVERGED)
     if args.json:
-        print(json.dumps(result))
+        print(_json(result))
     else:
         print(f"{settings.describe()} on {pair.describe()}")
         print(f"train  loss {last.train_loss:.4f}  accuracy {last.train_accuracy:.4f}")
@@ -344,6 +344,12 @@ def _write_outputs(writes):
             print(f"softmax-lab: error: not written: {reason}", file=sys.stderr)
             failed.append(path)
     return failed
+
+
+def _json(value):
+    from compute.export import json_text
+
+    return json_text(value)
 
 
 def _result(training, diverged):
@@ -430,7 +436,7 @@ def _sweep(args):
                              (args.save_best if best is not None else None, save_best),
                              (args.metrics, write_metrics)])
     if args.json:
-        print(json.dumps({"runs": rows, "train_seconds": seconds}))
+        print(_json({"runs": rows, "train_seconds": seconds}))
     else:
         print(_sweep_table(rows, list(swept)))
         print(f"{len(rows)} models on {pair.describe()}: {seconds:.3f} s of training in "
@@ -463,18 +469,12 @@ def _sweep_table(rows, swept):
 
 
 def _write_sweep_csv(path, rows, swept):
-    import csv
-
-    from compute.files import atomic_write
+    from compute.export import write_csv
 
     columns = _sweep_columns(swept)
-    with atomic_write(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["rank", "run", *columns, "diverged"])
-        for rank, row in enumerate(rows, start=1):
-            writer.writerow([rank, row["name"],
-                             *(row["settings"][c] if c in swept else row[c] for c in columns),
-                             row["diverged"]])
+    write_csv(path, ["rank", "run", *columns, "diverged"],
+              ([rank, row["name"], *(row["settings"][c] if c in swept else row[c] for c in columns),
+                row["diverged"]] for rank, row in enumerate(rows, start=1)))
 
 
 def _assignment(args):
@@ -565,7 +565,7 @@ def _evaluate(args):
     metrics.check_fits(model, test, args.params)
     result = metrics.evaluate(model, test, confusion=True)
     if args.json:
-        print(json.dumps({"loss": result.loss, "accuracy": result.accuracy,
+        print(_json({"loss": result.loss, "accuracy": result.accuracy,
                           "samples": result.samples, "confusion": result.confusion.tolist()}))
         return 0
     print(f"{test.name}: {result.samples:,} samples, loss {result.loss:.4f}, "
@@ -603,7 +603,7 @@ def _cold_start(args):
             if done.returncode:
                 raise DataError(done.stderr.strip().splitlines()[-1].removeprefix("softmax-lab: error: "))
     if args.json:
-        print(json.dumps(seconds))
+        print(_json(seconds))
     else:
         print(f"train --preset seed-minibatch100, process start to exit: first start (empty kernel "
               f"and data caches) {seconds['first_start_seconds']:.1f} s, second start "
@@ -619,7 +619,7 @@ def _bench(args):
     pair = data.load(args.data)
     report = benchmark.run(pair, repeats=args.repeats, progress=sys.stderr)
     if args.json:
-        print(json.dumps(report))
+        print(_json(report))
     else:
         print(benchmark.format_report(report))
     return 0
@@ -652,7 +652,7 @@ def _predict(args):
         results.append({"file": path, "digit": best, "class": names[best],
                         "probabilities": [round(float(p), 6) for p in probabilities]})
     if args.json:
-        print(json.dumps(results))
+        print(_json(results))
     for result in results if not args.json else ():
         if result["digit"] is None:
             print(f"{result['file']}: no digit found (the image is blank)")

@@ -6,16 +6,14 @@
 written under a temporary name and renamed when complete.
 """
 
-import csv
 import datetime
 import html
-import json
 
 from PIL import Image, ImageDraw
 
 from compute import analysis, metrics, params
 from compute.classes import captions, names_or_numbers
-from compute.export import write_points_csv
+from compute.export import json_text, write_csv, write_points_csv
 from compute.files import atomic_folder
 
 
@@ -103,7 +101,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
                          n_train if settings.batch_size is None else min(settings.batch_size, n_train),
                          model.n_features, model.n_classes)},
         }
-        (staging / "run.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+        (staging / "run.json").write_text(json_text(summary, indent=2), encoding="utf-8")
         write_points_csv(staging / "points.csv", points)
         (staging / "curves.png").write_bytes(curves_png)
         names = names_or_numbers(metadata.get("class_names") or test.class_names, model.n_classes)
@@ -111,11 +109,8 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
         if mosaic is not None:
             mosaic.save(staging / "weights.png")
         confusion_image(evaluation.confusion, names=names).save(staging / "confusion.png")
-        with open(staging / "confusion.csv", "w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["true \\ predicted", *names])
-            for name, row in zip(names, evaluation.confusion):
-                writer.writerow([name, *row.tolist()])
+        write_csv(staging / "confusion.csv", ["true \\ predicted", *names],
+                  ([name, *row.tolist()] for name, row in zip(names, evaluation.confusion)))
         params.save(staging / "params.hdf5", model, metadata)
         (staging / "index.html").write_text(_html(summary, mosaic is not None), encoding="utf-8",
                                                errors="backslashreplace")

@@ -13,6 +13,8 @@ SCHEDULES = ("constant", "step", "inverse", "cosine")
 SCHEDULE_READS = {"step": ("step_factor", "step_epochs"), "inverse": ("inverse_decay",)}
 #: More passes than any run needs (the settings form's limit too).
 MAX_EPOCHS = 100_000
+#: The smallest epsilon: the smallest normal float32 (a subnormal one divides like 0).
+EPSILON_MIN = 1.1754944e-38
 INITS = ("normal", "zeros")
 
 
@@ -72,10 +74,14 @@ class Settings:
         for name in ("momentum", "beta1", "beta2", "rho"):
             value = getattr(self, name)
             need(0 <= value < 1, f"{name} must be in [0, 1); got {value!r}")
-        need(self.epsilon > 0, f"epsilon must be > 0; got {self.epsilon!r}")
+        # epsilon keeps a denominator away from 0: a subnormal one is as good as 0 there.
+        need(math.isfinite(self.epsilon) and self.epsilon >= EPSILON_MIN,
+             f"epsilon must be a finite number >= {EPSILON_MIN:g}; got {self.epsilon!r}")
         need(0 < self.step_factor <= 1, f"step factor must be in (0, 1]; got {self.step_factor!r}")
-        need(self.step_epochs >= 0, f"step epochs must be >= 0; got {self.step_epochs!r}")
-        need(self.inverse_decay >= 0, f"1/t decay must be >= 0; got {self.inverse_decay!r}")
+        need(math.isfinite(self.step_epochs) and self.step_epochs >= 0,
+             f"step epochs must be a finite number >= 0; got {self.step_epochs!r}")
+        need(math.isfinite(self.inverse_decay) and self.inverse_decay >= 0,
+             f"1/t decay must be a finite number >= 0; got {self.inverse_decay!r}")
         return self
 
     def as_dict(self):

@@ -81,6 +81,9 @@ def _log_range(label, text):
     if len(parts) != 3:
         raise SettingsError(f"--{label}: a range is low:high:count, e.g. 1e-3:1:8; got {text!r}")
     low, high = _number(label, parts[0]), _number(label, parts[1])
+    if "full" in (low, high):
+        raise SettingsError(f"--{label}: 'full' is a batch size of its own, not the end of a "
+                            f"range; list it, e.g. 50,100,full; got {text!r}")
     try:
         count = int(parts[2])
     except ValueError:

@@ -151,8 +151,11 @@ def test_every_setting_has_an_option_and_each_option_is_applied():
 @pytest.mark.parametrize("option, value, words", [
     ("--beta1", "1.5", "beta1 must be in [0, 1)"),
     ("--step-factor", "2", "step factor must be in (0, 1]"),
-    ("--epsilon", "0", "epsilon must be > 0"),
-    ("--inverse-decay", "-1", "1/t decay must be >= 0"),
+    ("--epsilon", "0", "epsilon must be a finite number >= 1.17549e-38"),
+    ("--epsilon", "inf", "epsilon must be a finite number >= 1.17549e-38"),
+    ("--epsilon", "1e-320", "epsilon must be a finite number >= 1.17549e-38"),
+    ("--inverse-decay", "inf", "1/t decay must be a finite number >= 0"),
+    ("--inverse-decay", "-1", "1/t decay must be a finite number >= 0"),
 ])
 def test_bad_optimizer_and_schedule_settings_get_one_line(tmp_path, option, value, words):
     done = softmax_lab("train", option, value, "--quiet")

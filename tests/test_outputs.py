@@ -234,3 +234,36 @@ def test_a_strict_ascii_terminal_gets_escapes_not_a_traceback(owned, tmp_path):
                           capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "\\u03b21" in done.stdout  # β1, escaped
+
+
+def test_json_is_standard_and_huge_weights_give_their_true_loss(owned, tmp_path, capsys):
+    """Weights of 3e38 make every logit equal: the loss is log(10), not 0; a NaN loss is
+    JSON's null, never the bare NaN that parsers refuse."""
+    import json
+
+    huge = tmp_path / "huge.hdf5"
+    with h5py.File(huge, "w") as f:
+        f["w"], f["b"] = np.full((10, 784), 3e38), np.zeros((10, 1))
+    assert main(["evaluate", "--params", str(huge), "--data", str(owned / "course"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["loss"] == pytest.approx(np.log(10))
+    from compute.export import json_text
+
+    assert json_text({"loss": float("nan"), "more": [np.float32("inf"), 1.5]}) == \
+        '{"loss": null, "more": [null, 1.5]}'
+
+
+def test_text_that_a_spreadsheet_would_run_is_written_as_text(owned, tmp_path):
+    """Class names starting with = + - @ go into CSV files with a leading apostrophe."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(owned / "course", folder)
+    names = ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", *[f"c{k}" for k in range(4, 10)]]
+    (folder / CLASSES_TXT).write_text("\n".join(names) + "\n")
+    status, said = cli("train", "--data", folder, "--epochs", "1", "--report", tmp_path / "report")
+    assert status == 0, said
+    with open(tmp_path / "report" / "confusion.csv", newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    assert header[1:5] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)"]

@@ -159,15 +159,17 @@ def log_softmax_loss(z, n_classes, label):
     """Cross-entropy of logits ``z`` for ``label``: (loss, predicted class, log normaliser).
 
     Loss is ``logsumexp(z) - z[label]`` in nats, exact (no epsilon), returned in float64
-    whatever the precision of ``z``. A NaN or inf logit makes the loss NaN, which is how
-    divergence shows.
+    whatever the precision of ``z``, and computed as ``log(sum(exp(z - top))) - (z[label]
+    - top)``: adding ``top`` first would absorb the sum's logarithm when logits are huge
+    (weights of 3e38 reported a loss of 0). A NaN or inf logit makes the loss NaN, which
+    is how divergence shows.
     """
     best, top = _top(z, n_classes)
     total = 0.0
     for k in range(n_classes):
         total += np.exp(z[k] - top)
-    log_norm = top + np.log(total)
-    return log_norm - z[label], best, log_norm
+    log_sum = np.log(total)
+    return log_sum - (np.float64(z[label]) - np.float64(top)), best, top + log_sum
 
 
 #: Smaller probabilities count as 0 in gradients. They could not change a parameter
@@ -200,7 +202,7 @@ def softmax_delta(z, n_classes, label):
     for k in range(n_classes, z.shape[0]):
         z[k] = 0.0
     z[label] -= 1.0
-    return np.float64(top) + np.log(total) - label_logit, best == label
+    return np.log(total) - (label_logit - np.float64(top)), best == label
 
 
 #: How many rows ahead the shuffled training loop prefetches (rows are ~1.2 KB apart
