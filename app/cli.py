@@ -523,13 +523,20 @@ def _assignment(args):
 
 def _install_desktop(args):
     from app import desktop
+    from compute.files import FileWriteError
 
-    if args.remove:
-        removed = desktop.remove()
-        print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")
-    else:
-        for path in desktop.install():
-            print(f"wrote {path}")
+    try:
+        if args.remove:
+            removed = desktop.remove()
+            print("removed " + ", ".join(map(str, removed)) if removed else "nothing to remove")
+        else:
+            for path in desktop.install():
+                print(f"wrote {path}")
+    except OSError as error:
+        if isinstance(error, FileWriteError):
+            raise
+        raise FileWriteError(f"{error.filename or desktop.data_home()}: cannot write there "
+                             f"({error.strerror}); set XDG_DATA_HOME to a folder you can write") from None
     return 0
 
 

@@ -499,7 +499,7 @@ class RunController(QObject):
         except FileWriteError as error:
             self.message.emit(str(error))
             return
-        run_in_background(function, *args, on_error=self._tell,
+        run_in_background(_naming(function, written), *args, on_error=self._tell,
                           on_result=lambda _: self.fileWritten.emit(str(written)))
 
     def _evaluated(self, run):
@@ -551,6 +551,18 @@ class RunController(QObject):
         self._write(write_report, folder, run.name, run.settings, points, snapshot.model,
                     snapshot.metadata(), self.data.test, self.data.train.n_samples, curves_png,
                     written=folder, folder=True)
+
+
+def _naming(function, written):
+    """``function``, whose file-system errors (a full disk, say) name the file written."""
+    def write(*args):
+        try:
+            return function(*args)
+        except FileWriteError:
+            raise
+        except OSError as error:
+            raise FileWriteError(f"{written}: not written ({error.strerror or error})") from None
+    return write
 
 
 def _write_assignment(folder, pair, runs, curves_png):

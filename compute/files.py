@@ -113,16 +113,49 @@ def _inode(path):
     return status.st_dev, status.st_ino
 
 
+#: The longest file name most file systems take (bytes).
+NAME_MAX = 255
+
+
+def _check_name(path):
+    if len(os.fsencode(path.name)) > NAME_MAX:
+        raise FileWriteError(f"{path.parent / path.name[:40]}...: a name of "
+                             f"{len(os.fsencode(path.name))} bytes; file systems take at most {NAME_MAX}")
+
+
+def _probe(folder, path, make):
+    """Create and remove a hidden temporary entry in ``folder``: the one sure test that
+    the file system takes a new entry there (read-only, /proc, no permission)."""
+    try:
+        made = Path(make(prefix=".softmax-lab-probe-", dir=folder))
+    except OSError as error:
+        raise FileWriteError(f"{path}: cannot write in {folder} ({error.strerror})") from None
+    if made.is_dir():
+        made.rmdir()
+    else:
+        made.unlink()
+
+
+def _make_file(**options):
+    handle, name = tempfile.mkstemp(**options)
+    os.close(handle)
+    return name
+
+
 def check_output_file(path, inputs=()):
     """Raise :class:`FileWriteError` unless a regular file may be written at ``path``: its
-    folder exists and is writable, and ``path`` is not a folder, a device, a pipe or a
-    socket, nor (by name, link or inode) one of the files or folders ``inputs`` read."""
+    folder exists and takes new files, its name fits, and ``path`` is not a folder, a
+    device, a pipe or a socket, nor (by name, link or inode) one of the files or folders
+    ``inputs`` read."""
     path = Path(path)
-    folder = path.resolve().parent
+    _check_name(path)
+    try:
+        folder = path.resolve().parent
+    except (OSError, RuntimeError) as error:  # a loop of links
+        raise FileWriteError(f"{path}: cannot be resolved ({error})") from None
     if not folder.is_dir():
         raise FileWriteError(f"{path}: folder {path.parent} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise FileWriteError(f"{path}: cannot write in {folder}")
+    _probe(folder, path, _make_file)
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file (a device, pipe or socket)"
         raise FileWriteError(f"{path}: is {kind}; name a file to write")
@@ -185,10 +218,12 @@ def check_new_folder(folder):
     """Raise :class:`FileWriteError` unless ``folder`` can be written as a new folder: its
     parent exists, and it does not exist yet or is empty."""
     folder = Path(folder)
+    _check_name(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise FileWriteError(f"{folder}: already exists and is not empty; choose a new folder")
     if not folder.parent.is_dir():
         raise FileWriteError(f"{folder}: folder {folder.parent} does not exist")
+    _probe(folder.parent, folder, tempfile.mkdtemp)
 
 
 @contextlib.contextmanager

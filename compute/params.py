@@ -143,7 +143,7 @@ def recorded_class_names(attributes, n_classes):
     when it has none that fit ``n_classes`` short names."""
     try:
         names = json.loads(attributes["class_names"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, RecursionError):  # (a hostile file nests deeply)
         return None
     fits = isinstance(names, list) and len(names) == n_classes and all(map(is_class_name, names))
     return tuple(names) if fits else None

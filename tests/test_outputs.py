@@ -267,3 +267,77 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text(owned, tmp_path):
     with open(tmp_path / "report" / "confusion.csv", newline="", encoding="utf-8") as f:
         header = next(csv.reader(f))
     assert header[1:5] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)"]
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A real read-only file system (a tmpfs remounted read-only): root cannot write it."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI and the developers' machines are)")
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_outputs_that_cannot_be_created_are_refused_before_any_training(owned, tmp_path, read_only_folder):
+    course = owned / "course"
+    long_name = tmp_path / ("n" * 260 + ".hdf5")
+    for flag, target, words in (
+            ("--save", read_only_folder / "p.hdf5", "cannot write in"),
+            ("--report", read_only_folder / "report", "cannot write in"),
+            ("--metrics", Path("/proc/curve.csv"), "cannot write in"),
+            ("--report", Path("/proc/report"), "cannot write in"),
+            ("--save", long_name, "a name of 265 bytes"),
+            ("--report", tmp_path / ("r" * 300), "a name of 300 bytes")):
+        done = subprocess.run([sys.executable, "-c", LIGHT, "train", "--data", str(course), flag, str(target)],
+                              capture_output=True, text=True, timeout=120)
+        status, numba_loaded = done.stdout.split()
+        assert status == "2" and numba_loaded == "False", (flag, target, done.stderr)
+        assert flag in done.stderr and words in done.stderr and "Traceback" not in done.stderr
+
+
+#: Runs the command line and says its status and whether the engine (numba) was loaded:
+#: a refused output must be refused before any compiling or training.
+LIGHT = """
+import sys
+from app.cli import main
+status = main(sys.argv[1:])
+print(status, "numba" in sys.modules)
+"""
+
+
+def test_install_desktop_into_a_read_only_home_says_so(read_only_folder):
+    done = subprocess.run([sys.executable, "-m", "app", "install-desktop"], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "XDG_DATA_HOME": str(read_only_folder)})
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "cannot write there (Read-only file system)" in done.stderr
+
+
+def test_a_full_disk_in_the_studio_names_the_file(qtbot, owned, tmp_path, full_disk, monkeypatch, no_qt_leaks):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.gui import build_window
+    from compute.settings import preset
+
+    window = build_window(owned / "course", store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window.show()
+    controller = window.controller
+    qtbot.waitUntil(lambda: controller.data is not None, timeout=60_000)
+    window.controls.set_settings(preset("seed-minibatch100"))
+    with qtbot.waitSignal(controller.busyChanged, check_params_cb=lambda busy: not busy, timeout=120_000):
+        window.start_run()
+    window.runs.selectRow(0)
+    target = full_disk / "params.hdf5"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.findChild(QAction, "saveParamsAction").trigger()
+    qtbot.waitUntil(lambda: "No space left" in window.last_message, timeout=30_000)
+    assert str(target) in window.last_message
+    assert not target.exists() and not list(full_disk.glob(".params*"))
+    window.close()
