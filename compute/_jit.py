@@ -32,6 +32,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba  # noqa: E402  (must follow the environment set-up above)
 import numpy as np  # noqa: E402
 
+from .numba_cache import guard  # noqa: E402
+
+guard()  # before any kernel is compiled: numba's disk cache, read as a stranger's file
+
 FASTMATH = frozenset({"reassoc", "contract"})
 
 _OPTIONS = {

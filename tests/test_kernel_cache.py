@@ -1,0 +1,89 @@
+"""numba's kernel cache on disk, damaged the ways a disk, a full partition or a careless
+user damages it: the command still trains, with no traceback and no abort, and the
+damage is repaired (the next start finds whole entries)."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+TRAIN = ["train", "--preset", "best", "--quiet", "--json"]
+
+
+def train(mnist_dir, cache, timeout=600):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-m", "app", *TRAIN, "--data", str(mnist_dir)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="module")
+def filled(mnist_dir, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("kernels") / "cache"
+    done = train(mnist_dir, cache)
+    assert done.returncode == 0, done.stderr
+    return cache
+
+
+def files(cache, suffix):
+    return sorted(p for p in cache.rglob(f"*{suffix}") if p.is_file())
+
+
+def truncate(paths, size):
+    for path in paths:
+        with open(path, "r+b") as f:
+            f.truncate(size)
+
+
+def garble(paths, offset):
+    for path in paths:
+        with open(path, "r+b") as f:
+            f.seek(offset)
+            f.write(os.urandom(64))
+
+
+DAMAGE = {
+    "index truncated": lambda c: truncate(files(c, ".nbi"), 10),
+    "index garbled": lambda c: garble(files(c, ".nbi"), 40),
+    "data truncated": lambda c: truncate(files(c, ".nbc"), 20),
+    "object code garbled": lambda c: garble(files(c, ".nbc"), 50),  # LLVM aborted on this
+    "a folder where an index was": lambda c: [(p.unlink(), p.mkdir()) for p in files(c, ".nbi")[:3]],
+}
+
+
+@pytest.mark.parametrize("how", list(DAMAGE))
+def test_a_damaged_kernel_cache_is_recompiled_not_trusted(filled, mnist_dir, tmp_path, how):
+    cache = tmp_path / "cache"
+    shutil.copytree(filled, cache)
+    DAMAGE[how](cache)
+    for attempt in range(2):  # the first repairs, the second finds it whole
+        done = train(mnist_dir, cache)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert '"test_accuracy": 0.926' in done.stdout
+
+
+@pytest.fixture
+def mounted(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI and the developers' machines are)")
+    mount = tmp_path / "mount"
+    mount.mkdir()
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_full_or_read_only_kernel_cache_only_means_compiling(mnist_dir, mounted):
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mounted)], check=True)
+    with open(mounted / "filler", "wb") as f:
+        try:
+            f.write(bytes(128 * 1024))
+        except OSError:
+            pass
+    done = train(mnist_dir, mounted / "cache")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    subprocess.run(["mount", "-o", "remount,ro", str(mounted)], check=True)
+    done = train(mnist_dir, mounted / "cache")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
