@@ -212,3 +212,19 @@ def test_self_test_draws_a_seven_in_the_studio_and_says_what_failed(mnist_dir, t
     done = subprocess.run([sys.executable, "-m", "app", "self-test", "--show"], capture_output=True,
                           text=True, timeout=120, env=env)
     assert done.returncode == 1 and "no display" in done.stderr
+
+
+def test_a_sweep_range_ending_in_full_gets_one_line():
+    done = softmax_lab("sweep", "--batch-size", "full:1:2", "--quiet")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "'full' is a batch size of its own, not the end of a range" in done.stderr
+
+
+def test_a_file_name_that_is_not_utf8_on_a_strict_terminal(tmp_path):
+    name = os.fsdecode(bytes(tmp_path) + b"/digit-\xff.png")
+    with open(name, "w") as f:
+        f.write("not a picture")
+    done = subprocess.run([sys.executable, "-m", "app", "predict", name], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "digit-\\udcff.png: not an image" in done.stderr

@@ -1,5 +1,7 @@
 """The drawing tab: real mouse events on the canvas, real weights, real worker threads."""
 
+import os
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -125,6 +127,8 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
     eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
     huge = tmp_path / "huge.png"
     Image.new("L", (6000, 6000), 255).save(huge)
+    fifo = tmp_path / "x.png"  # once left a worker blocked forever
+    os.mkfifo(fifo)
 
     def drop(path):
         data = QMimeData()
@@ -137,7 +141,8 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
     assert wait_for_digit(qtbot, tab) == 2
     for path, words in ((broken, "not an image in a format read here"),
                         (eps, "not an image in a format read here"),
-                        (huge, "6000x6000 pixels is too large")):
+                        (huge, "6000x6000 pixels is too large"),
+                        (fifo, "is not a regular file")):
         drop(path)
         qtbot.waitUntil(lambda: path.name in tab.status.text(), timeout=10_000)
         assert words in tab.status.text()
