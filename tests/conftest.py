@@ -105,3 +105,33 @@ def studio(qtbot, mnist_dir, store, no_qt_leaks):
     qtbot.waitUntil(lambda: window.controller.data is not None, timeout=60_000)
     yield window
     window.close()
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount a small real file system (tmpfs) for a test: ``tmpfs(full=True)`` has no
+    room left, ``tmpfs(read_only=True)`` takes no writes, even root's. Unmounted after."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI and the developers' machines are)")
+    mounts = []
+
+    def mount(size="64k", full=False, read_only=False):
+        folder = tmp_path / f"tmpfs-{len(mounts)}"
+        folder.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+        mounts.append(folder)
+        if full:
+            with open(folder / "filler", "wb") as f:
+                try:
+                    f.write(bytes(1 << 20))
+                except OSError:
+                    pass  # full: that is the point
+        if read_only:
+            subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        return folder
+
+    yield mount
+    for folder in mounts:
+        subprocess.run(["umount", str(folder)], check=False)

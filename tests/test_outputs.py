@@ -136,20 +136,9 @@ def test_two_outputs_cannot_share_a_path(owned, tmp_path):
 
 
 @pytest.fixture
-def full_disk(tmp_path):
+def full_disk(tmpfs):
     """A real file system with no room left (a 64 KiB tmpfs, filled)."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI and the developers' machines are)")
-    mount = tmp_path / "full"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], check=True)
-    try:
-        with open(mount / "filler", "wb") as f:
-            with contextlib.suppress(OSError):
-                f.write(b"\0" * 128 * 1024)
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+    return tmpfs(full=True)
 
 
 def test_a_full_disk_under_one_output_loses_none_of_the_others(owned, tmp_path, full_disk):
@@ -169,21 +158,14 @@ def test_a_full_disk_under_one_output_loses_none_of_the_others(owned, tmp_path, 
     assert (tmp_path / "best.hdf5").is_file()
 
 
-def test_the_studio_refuses_to_write_over_its_open_data_and_my_digits(qtbot, owned, tmp_path, no_qt_leaks,
-                                                                     monkeypatch):
-    """Save parameters, Export curves and My digits > Export, aimed at the open data files,
-    each say why at once and change nothing; aimed elsewhere, they write."""
+def studio_with_a_run(qtbot, folder, tmp_path):
+    """The studio on ``folder``, with one finished run selected in the run list."""
     from PySide6.QtCore import QSettings
-    from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QFileDialog
 
     from app.gui import build_window
-    from compute import my_digits
     from compute.settings import preset
 
-    course = owned / "course"
-    before = snapshot(owned)
-    window = build_window(course, store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window = build_window(folder, store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     window.show()
     controller = window.controller
     qtbot.waitUntil(lambda: controller.data is not None, timeout=60_000)
@@ -191,6 +173,22 @@ def test_the_studio_refuses_to_write_over_its_open_data_and_my_digits(qtbot, own
     with qtbot.waitSignal(controller.busyChanged, check_params_cb=lambda busy: not busy, timeout=120_000):
         window.start_run()
     window.runs.selectRow(0)
+    return window
+
+
+def test_the_studio_refuses_to_write_over_its_open_data_and_my_digits(qtbot, owned, tmp_path, no_qt_leaks,
+                                                                     monkeypatch):
+    """Save parameters, Export curves and My digits > Export, aimed at the open data files,
+    each say why at once and change nothing; aimed elsewhere, they write."""
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    from compute import my_digits
+
+    course = owned / "course"
+    before = snapshot(owned)
+    window = studio_with_a_run(qtbot, course, tmp_path)
+    controller = window.controller
     my_digits.add(np.zeros(784, np.float32), 3, 10)
     window.draw.my_digits = my_digits.load()
     actions = {name: window.findChild(QAction, name)
@@ -270,18 +268,9 @@ def test_text_that_a_spreadsheet_would_run_is_written_as_text(owned, tmp_path):
 
 
 @pytest.fixture
-def read_only_folder(tmp_path):
+def read_only_folder(tmpfs):
     """A real read-only file system (a tmpfs remounted read-only): root cannot write it."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI and the developers' machines are)")
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=True)
-    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
+    return tmpfs(size="1m", read_only=True)
 
 
 def test_outputs_that_cannot_be_created_are_refused_before_any_training(owned, tmp_path, read_only_folder):
@@ -319,21 +308,11 @@ def test_install_desktop_into_a_read_only_home_says_so(read_only_folder):
 
 
 def test_a_full_disk_in_the_studio_names_the_file(qtbot, owned, tmp_path, full_disk, monkeypatch, no_qt_leaks):
-    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QFileDialog
 
-    from app.gui import build_window
-    from compute.settings import preset
-
-    window = build_window(owned / "course", store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window.show()
+    window = studio_with_a_run(qtbot, owned / "course", tmp_path)
     controller = window.controller
-    qtbot.waitUntil(lambda: controller.data is not None, timeout=60_000)
-    window.controls.set_settings(preset("seed-minibatch100"))
-    with qtbot.waitSignal(controller.busyChanged, check_params_cb=lambda busy: not busy, timeout=120_000):
-        window.start_run()
-    window.runs.selectRow(0)
     target = full_disk / "params.hdf5"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.findChild(QAction, "saveParamsAction").trigger()
