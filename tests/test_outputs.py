@@ -320,3 +320,19 @@ def test_a_full_disk_in_the_studio_names_the_file(qtbot, owned, tmp_path, full_d
     assert str(target) in window.last_message
     assert not target.exists() and not list(full_disk.glob(".params*"))
     window.close()
+
+
+def test_a_deeply_nested_class_names_attribute_and_an_output_link_loop(owned, tmp_path, capsys):
+    import json
+
+    params = tmp_path / "nested.hdf5"
+    with h5py.File(owned / "start.hdf5", "r") as source, h5py.File(params, "w") as f:
+        f["w"], f["b"] = source["w"][()], source["b"][()]
+        f.attrs["class_names"] = "[" * 100_000 + "]" * 100_000
+    assert main(["evaluate", "--params", str(params), "--data", str(owned / "course"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["samples"] == 500
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    status, said = cli("train", "--data", owned / "course", "--metrics", loop)
+    assert status == EXIT_BAD_INPUT and said.count("\n") == 1 and "loop.csv" in said, said
+
