@@ -6,7 +6,6 @@ Exit status: 0 on success, 2 on bad input or settings, 3 when training diverged,
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from dataclasses import replace
@@ -230,6 +229,7 @@ def _settings_from(args):
 
 
 def _train(args):
+    from compute.errors import DataError
     from compute.files import check_outputs
 
     # Arguments and outputs are checked before the engine is even imported: a mistake is
