@@ -19,7 +19,6 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from compute import data as data_files
 from compute import download, metrics, my_digits, params
-from compute._jit import CoresBesideGui, leave_one_core
 from compute.export import write_points_csv
 from compute.files import FileWriteError, atomic_write, check_outputs
 from compute.sources import TEST_HDF5, TRAIN_HDF5, folder_files
@@ -27,6 +26,8 @@ from compute import sweep as sweeps
 from compute.runs import PALETTE, Run, RunStatus, SweepGroup, ramp_colour
 from compute.settings import COURSE_EXPERIMENTS, SettingsError, preset
 from compute.training import Point, Settings, Snapshot, Training, TrainingDiverged, frozen_model
+from compute import threads
+from app.cores import CoresBesideGui, leave_one_core
 from ui.background import run_in_background
 
 #: Progress reaches the window at most this often (seconds): the GUI thread's work per
@@ -656,10 +657,8 @@ def _prepare_kernels(pair):
     state while holding the GIL: done at the start of a run, it froze the GUI for 40-100 ms
     (measured; none on a second run in the same thread). The pool reuses idle threads.
     """
-    from compute import kernels
-
     leave_one_core()  # the thread count a run starts with (see CoresBesideGui)
-    kernels.warm_up(pair.train.rows, pair.n_classes, force=True)
+    threads.prepare(pair.train.rows, pair.n_classes)
 
 
 def _load_and_evaluate(path, pair):

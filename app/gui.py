@@ -14,9 +14,8 @@ GIL_SWITCH_INTERVAL = 0.0005
 
 
 def configure_process():
-    """Process-wide settings for running the GUI beside a training worker."""
-    import compute.kernels  # noqa: F401  (numba's settings must precede any other import of numba)
-
+    """Process-wide settings for running the GUI beside a training worker (numba's own
+    are set by the kernels, which are the only importers of numba)."""
     sys.setswitchinterval(GIL_SWITCH_INTERVAL)
 
 

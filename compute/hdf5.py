@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-from pathlib import Path
 
 import h5py
 import numpy as np

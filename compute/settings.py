@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from .optimizer import OPTIMIZERS, READS, Optimizer
+from .kernels.rules import OPTIMIZERS, READS, Optimizer  # noqa: F401  (READS: for the form)
 
 SCHEDULES = ("constant", "step", "inverse", "cosine")
 #: The settings each schedule reads, beyond the learning rate and the run's length.

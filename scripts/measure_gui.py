@@ -22,7 +22,6 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import compute.kernels  # noqa: E402,F401  (numba settings first)
 from compute import data  # noqa: E402
 from compute.sweep import Sweep, parse_values  # noqa: E402
 from compute.training import PRESETS, Training  # noqa: E402

@@ -16,7 +16,6 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import compute.kernels  # noqa: E402,F401
 from compute.training import PRESETS  # noqa: E402
 
 

@@ -17,7 +17,6 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="softmax-lab-screenshots-"
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-import compute.kernels  # noqa: F401
 from compute.training import PRESETS, Settings
 from app.gui import build_window
 from compute.sweep import parse_values

@@ -19,3 +19,27 @@ def test_import_contracts_hold():
     assert {c["type"] for c in contracts} >= {"forbidden", "layers"}
     for contract in contracts:
         assert f"{contract['name']} KEPT" in done.stdout, done.stdout
+
+
+def test_the_leaf_contract_names_every_other_module_of_compute():
+    """A module added to compute must join the kernels' leaf contract, or the kernels
+    could import it unseen."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (leaf,) = [c for c in config["contracts"] if c.get("source_modules") == ["compute.kernels"]]
+    modules = {f"compute.{p.stem}" for p in (ROOT / "compute").glob("*.py") if p.stem != "__init__"}
+    modules |= {f"compute.{p.parent.name}" for p in (ROOT / "compute").glob("*/__init__.py")}
+    modules.discard("compute.kernels")
+    assert modules <= set(leaf["forbidden_modules"]), modules - set(leaf["forbidden_modules"])
+
+
+def test_the_command_line_and_the_settings_import_no_numba():
+    """The optimizers' vocabulary sits in the kernels package without loading numba."""
+    import subprocess
+    import sys
+
+    code = ("import sys, compute.settings, compute.kernels.rules, app.cli; "
+            "print('numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr

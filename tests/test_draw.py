@@ -9,7 +9,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from app.gui import bundled_model
-from app.selftest import mouse, stroke
+from app.selftest import stroke
 from compute.runs import Run, RunStatus
 from compute.training import PRESETS, Training
 from ui.draw_tab import DrawTab

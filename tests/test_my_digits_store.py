@@ -1,7 +1,6 @@
 """My digits as a store that several processes share: a file lock around every change,
 atomic rewrites, checked examples, bounds, no symbolic link out of its folder."""
 
-import os
 import signal
 import subprocess
 import sys

@@ -312,7 +312,6 @@ def test_a_full_disk_in_the_studio_names_the_file(qtbot, owned, tmp_path, full_d
     from PySide6.QtWidgets import QFileDialog
 
     window = studio_with_a_run(qtbot, owned / "course", tmp_path)
-    controller = window.controller
     target = full_disk / "params.hdf5"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.findChild(QAction, "saveParamsAction").trigger()

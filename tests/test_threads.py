@@ -1,5 +1,5 @@
 """The worker's thread count beside the GUI: every core on an idle machine, one fewer when
-other programs are busy (compute._jit.CoresBesideGui)."""
+other programs are busy (app.cores.CoresBesideGui)."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ import time
 import numba
 import pytest
 
-from compute._jit import CoresBesideGui
+from app.cores import CoresBesideGui
 
 CORES = numba.config.NUMBA_NUM_THREADS
 pytestmark = pytest.mark.skipif(CORES < 2, reason="needs two cores to leave one free")

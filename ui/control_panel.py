@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
 
-from compute.optimizer import READS
+from compute.settings import READS
 from compute.settings import MAX_EPOCHS, OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
 
 CUSTOM = "custom"

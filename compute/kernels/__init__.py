@@ -1,5 +1,8 @@
 """Numba kernels for softmax regression on sparse rows, one module a job:
 
+* :mod:`.config` — numba's options and environment, decided once (:mod:`.disk_cache`
+  guards numba's on-disk cache);
+* :mod:`.rules` — the optimizers' names and settings (no numba);
 * :mod:`.layout` — how data rows are stored (compact CSR) and dense matrices turned into them;
 * :mod:`.llvm` — the stack buffer and prefetch hint, with plain Python fallbacks;
 * :mod:`.cores` — serial work on one row: logits, loss, softmax gradient, outer product;
@@ -16,21 +19,26 @@ With ``NUMBA_DISABLE_JIT=1`` every kernel runs as plain Python with the same res
 (slowly): for debugging and for coverage.
 """
 
-from .. import _jit  # noqa: F401  (sets numba's environment before numba is first imported)
-from .drivers import BLOCK_ROWS
-from .layout import (LEVELS_8BIT, Scan, SparseRows, concatenate_rows, padded_classes, scan_rows,
-                     sparse_rows, value_range)
-from .llvm import LANES
-from .optimizers import OPTIMIZERS, Optimizer
-from .._jit import thread_count
-from .public import (PARAMETER_DTYPES, TRAINING_DTYPE, SweepState, TrainingState, evaluate_sums,
-                     gradient_sum, optimizer_step, probabilities, train_batches, train_sweep,
-                     warm_up)
+import importlib
 
-__all__ = [
-    "BLOCK_ROWS", "LANES", "LEVELS_8BIT", "OPTIMIZERS", "PARAMETER_DTYPES", "TRAINING_DTYPE",
-    "Optimizer", "Scan", "SparseRows", "SweepState", "TrainingState", "concatenate_rows", "evaluate_sums",
-    "gradient_sum", "scan_rows",
-    "optimizer_step", "padded_classes", "probabilities", "sparse_rows", "thread_count",
-    "train_batches", "train_sweep", "value_range", "warm_up",
-]
+#: Where each public name lives. The package imports nothing until a name is asked for,
+#: so that :mod:`.rules` (the optimizers' vocabulary) is read without numba.
+_EXPORTS = {
+    "BLOCK_ROWS": "drivers", "LANES": "llvm", "LEVELS_8BIT": "layout", "OPTIMIZERS": "rules",
+    "Optimizer": "rules", "PARAMETER_DTYPES": "public", "TRAINING_DTYPE": "public",
+    "Scan": "layout", "SparseRows": "layout", "SweepState": "public", "TrainingState": "public",
+    "concatenate_rows": "layout", "evaluate_sums": "public", "gradient_sum": "public",
+    "scan_rows": "layout", "optimizer_step": "public", "padded_classes": "layout",
+    "probabilities": "public", "sparse_rows": "layout", "thread_count": "config",
+    "train_batches": "public", "train_sweep": "public", "value_range": "layout", "warm_up": "public",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

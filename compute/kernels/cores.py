@@ -7,7 +7,7 @@ returned in float64.
 import numpy as np
 from numba.extending import overload
 
-from .._jit import jit
+from .config import jit
 from .layout import value
 from .llvm import LANES, WIDE_LANES, lane_buffer, prefetch, wide_buffer
 

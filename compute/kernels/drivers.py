@@ -8,7 +8,7 @@ depends on how many threads ran it.
 import numpy as np
 from numba import prange
 
-from .._jit import jit
+from .config import jit
 from .cores import (PREFETCH_AHEAD, add_outer, columns, log_softmax_loss, prefetch_row,
                     row_logits, softmax_delta)
 from .layout import value

@@ -20,7 +20,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from .._jit import jit
+from .config import jit
 from .llvm import LANES, WIDE_LANES
 
 

@@ -1,6 +1,6 @@
 """Update rules: one step of each optimizer over the parameters, compiled.
 
-The rule and its settings arrive as :meth:`compute.optimizer.Optimizer.kernel_arguments`
+The rule and its settings arrive as :meth:`compute.kernels.rules.Optimizer.kernel_arguments`
 made them: an integer code (the position in :data:`OPTIMIZERS`) and a float64 array
 (the fields after the name, in order).
 """
@@ -10,8 +10,8 @@ from dataclasses import fields
 
 import numpy as np
 
-from .._jit import jit
-from ..optimizer import OPTIMIZERS, Optimizer
+from .config import jit
+from .rules import OPTIMIZERS, Optimizer
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP, ADAM = range(len(OPTIMIZERS))
 

@@ -2,14 +2,14 @@
 
 Every function here takes named things (an :class:`~.optimizers.Optimizer`, a
 :class:`TrainingState`, :class:`~.layout.SparseRows`) and hands the drivers plain arrays.
-Parallel drivers run under :data:`compute._jit.PARALLEL_LOCK`.
+Parallel drivers run under :data:`compute.kernels.config.PARALLEL_LOCK`.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._jit import PARALLEL_LOCK, thread_count
+from .config import PARALLEL_LOCK, thread_count
 from . import drivers
 from .drivers import BLOCK_ROWS
 from .layout import LANES, WIDE_LANES, SparseRows, padded_classes, sparse_rows_serial

@@ -1,5 +1,6 @@
-"""The optimizers by name, and the settings of each: what callers choose (Qt-free and
-numba-free, so that a command line can list them without compiling anything).
+"""The optimizers by name, and the settings of each: the kernels' vocabulary, which
+callers choose from (numba-free, so that a command line can list them without compiling
+anything).
 
 The kernels take an :class:`Optimizer` as an integer code and an array of floats, made
 in one place, :meth:`Optimizer.kernel_arguments`, and read back in one place,
