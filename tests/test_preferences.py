@@ -39,7 +39,7 @@ def test_the_studio_comes_back_as_it_was_left(qtbot, config, mnist_dir, no_qt_le
     left = window.geometry()
     window.close()
     stored = json.loads(path.read_text())
-    assert stored["version"] == VERSION and str(mnist_dir) in stored["values"]["recent"]
+    assert stored["version"] == VERSION and str(mnist_dir.resolve()) in stored["values"]["recent"]
     again = open_studio(path)  # no folder named: the last one opens
     qtbot.waitUntil(lambda: again.controller.data is not None, timeout=60_000)
     assert again.size() == left.size()  # (the position may move by the frame's width)
