@@ -25,7 +25,8 @@ from compute.sources import TEST_HDF5, TRAIN_HDF5, folder_files
 from compute import sweep as sweeps
 from compute.runs import PALETTE, Run, RunStatus, SweepGroup, ramp_colour
 from compute.settings import COURSE_EXPERIMENTS, SettingsError, preset
-from compute.training import Point, Settings, Snapshot, Training, TrainingDiverged, frozen_model
+from compute.training import Point, Snapshot, Training, TrainingDiverged, frozen_model
+from compute.settings import Settings
 from compute import threads
 from app.cores import CoresBesideGui, leave_one_core
 from ui.background import run_in_background
@@ -34,7 +35,6 @@ from ui.background import run_in_background
 #: update must not compete with the worker for the GIL hundreds of times a second.
 PROGRESS_SECONDS = 0.1
 
-#: Colours given to runs in turn (colour-blind-friendly "tab10" order).
 class RunController(QObject):
     """Data, runs and the training worker, for the GUI (no widgets here).
 
@@ -164,10 +164,6 @@ class RunController(QObject):
     def cancel_download(self):
         if self._download_cancel is not None:
             self._download_cancel.set()
-
-    @property
-    def downloading(self):
-        return self._download_cancel is not None
 
     def _downloaded(self, result):
         folder, _ = result

@@ -74,7 +74,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
     Parameters
     ----------
     name : str
-    settings : compute.training.Settings
+    settings : compute.settings.Settings
     points : list of compute.training.Point
     model : compute.params.Model
     metadata : dict

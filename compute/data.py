@@ -100,7 +100,7 @@ class DataPair:
 
 
 #: Rows converted at a time when a file is read: no dense copy of a whole file is made.
-BLOCK_ROWS = 4096
+READ_ROWS = 4096
 
 
 def _check_pixel_layout(name, shape, dtype):
@@ -201,7 +201,7 @@ def _convert_hdf5(path):
             raise DataError(f"{name}: 'ydata' has {ydata.shape[1]:,} columns; one-hot labels "
                             f"may have at most {MAX_CLASSES:,} classes")
         labels, n_classes = _labels_from(name, ydata[()], xdata.shape[0])
-        rows = _rows_from_blocks(name, row_blocks(xdata, BLOCK_ROWS))
+        rows = _rows_from_blocks(name, row_blocks(xdata, READ_ROWS))
     return rows, labels, n_classes
 
 
@@ -259,7 +259,7 @@ def read_idx_pair(images_path, labels_path):
     def convert():
         X, labels, n_classes = read_idx_arrays(images_path, labels_path)
         name = Path(images_path).name
-        rows = _rows_from_blocks(name, ((a, X[a:a + BLOCK_ROWS]) for a in range(0, X.shape[0], BLOCK_ROWS)))
+        rows = _rows_from_blocks(name, ((a, X[a:a + READ_ROWS]) for a in range(0, X.shape[0], READ_ROWS)))
         return rows, labels, n_classes
 
     return cache.cached([images_path, labels_path], convert)
@@ -294,8 +294,8 @@ def write_course_hdf5(path, X, labels, n_classes, attributes=None):
     n, d = (X.n_rows, X.n_features) if isinstance(X, SparseRows) else X.shape
     with atomic_write(path) as stream, h5py.File(stream, "w") as f:
         xdata = f.create_dataset("xdata", shape=(n, d), dtype=np.float32)
-        for first in range(0, n, BLOCK_ROWS):
-            last = min(first + BLOCK_ROWS, n)
+        for first in range(0, n, READ_ROWS):
+            last = min(first + READ_ROWS, n)
             if isinstance(X, SparseRows):
                 block = X.dense(np.arange(first, last))
             elif X.dtype == np.uint8:

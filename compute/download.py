@@ -90,9 +90,7 @@ FASHION_MNIST = Source("fashion-mnist", "Fashion-MNIST", (
     "Ankle boot"))
 SOURCES = {source.name: source for source in (MNIST, FASHION_MNIST)}
 
-MIRRORS = MNIST.mirrors
 MIRROR_ENV = "SOFTMAX_LAB_MIRROR"
-FILES = MNIST.files
 #: Uncompressed sizes (the same for both data sets): a gzip of a file is never much
 #: larger, so a transfer stops there whatever a server sends.
 RAW_SIZES = {
@@ -104,7 +102,6 @@ RAW_SIZES = {
 #: A file's transfer may take this many times the silence timeout in all (one byte a
 #: second would otherwise never time out).
 DEADLINE_TIMEOUTS = 20
-TOTAL_BYTES = MNIST.total_bytes
 CHUNK = 64 * 1024
 TIMEOUT_SECONDS = 30.0
 

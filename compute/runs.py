@@ -9,10 +9,11 @@ import enum
 from dataclasses import dataclass, field
 
 from .classes import names_or_numbers
-from .training import Settings, Snapshot
+from .training import Snapshot
 
 
 #: Run colours: the Okabe-Ito palette, which people with any common colour-vision
+from .settings import Settings
 #: deficiency can tell apart (its yellow is left out: it vanishes on white), then grey.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
 

@@ -20,8 +20,7 @@ import numpy as np
 
 from . import kernels
 from .params import Model
-# Settings and presets live in compute.settings (numba-free); they are the loop's API too.
-from .settings import INITS, OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError, preset  # noqa: F401
+from .settings import Settings, SettingsError
 
 #: Aim for this much work between two yields (seconds).
 CHUNK_SECONDS = 0.02

@@ -24,7 +24,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from compute import data  # noqa: E402
 from compute.sweep import Sweep, parse_values  # noqa: E402
-from compute.training import PRESETS, Training  # noqa: E402
+from compute.training import Training  # noqa: E402
+from compute.settings import PRESETS
 
 
 #: Where the window's settings go: a throwaway file. Not os.devnull: QSettings saves by

@@ -16,7 +16,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from compute.training import PRESETS  # noqa: E402
+from compute.settings import PRESETS  # noqa: E402
 
 
 #: Where the window's settings go: a throwaway file. Not os.devnull: QSettings saves by

@@ -17,7 +17,7 @@ os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="softmax-lab-screenshots-"
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from compute.training import PRESETS, Settings
+from compute.settings import PRESETS, Settings
 from app.gui import build_window
 from compute.sweep import parse_values
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from compute import analysis, metrics
-from compute.training import Point, Settings, Training
+from compute.training import Point, Training
+from compute.settings import Settings
 
 import naive
 

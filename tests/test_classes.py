@@ -10,7 +10,8 @@ import pytest
 
 from compute import data, params
 from compute.errors import DataError
-from compute.training import Settings, Training
+from compute.training import Training
+from compute.settings import Settings
 
 NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 

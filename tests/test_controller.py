@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from app.controller import RunController
 from app.gui import wire
 from compute.runs import RunStatus
-from compute.training import PRESETS, Settings
+from compute.settings import PRESETS, Settings
 from ui.main_window import MainWindow
 from ui.runs_table import RunsTable
 

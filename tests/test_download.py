@@ -15,7 +15,8 @@ import pytest
 
 from compute import data, download
 from compute.download import DownloadCancelled, DownloadError
-from compute.training import Settings, Training
+from compute.training import Training
+from compute.settings import Settings
 
 
 @functools.cache
@@ -194,7 +195,7 @@ def test_offline_says_how_to_get_the_files(tmp_path):
     assert error.startswith("softmax-lab: error: train-images-idx3-ubyte.gz: could not be downloaded")
     assert "cannot connect" in error and "then pass --data DIR" in error
     # It names the files and an address to get them from with a browser.
-    assert "t10k-labels-idx1-ubyte.gz from https://" in error and download.MIRRORS[0] in error
+    assert "t10k-labels-idx1-ubyte.gz from https://" in error and download.MNIST.mirrors[0] in error
 
 
 def test_download_command_and_environment_mirror(server, tmp_path):

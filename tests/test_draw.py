@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QApplication
 from app.gui import bundled_model
 from app.selftest import stroke
 from compute.runs import Run, RunStatus
-from compute.training import PRESETS, Training
+from compute.training import Training
+from compute.settings import PRESETS
 from ui.draw_tab import DrawTab
 
 WAIT_MS = 30_000

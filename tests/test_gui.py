@@ -15,7 +15,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from compute.training import PRESETS, Settings
+from compute.settings import PRESETS, Settings
 from ui.control_panel import CUSTOM, ControlPanel
 from app.gui import build_window
 

@@ -42,7 +42,11 @@ def test_a_step_is_the_naive_update_of_its_batch(small, optimizer, rate):
                                             record.grad_b]), state, step, rate, HYPER, is_weight)
         np.testing.assert_allclose(record.after.weights.ravel(), theta[:10 * 784], rtol=1e-9, atol=1e-15)
         np.testing.assert_allclose(record.after.bias, theta[10 * 784:], rtol=1e-9, atol=1e-15)
-        assert record.loss_after < record.loss_before or optimizer == "adam"
+        # The loss after the step is the naive one of the naive update on this batch
+        # (a decrease is not promised: Adam's first steps may overshoot on 16 examples).
+        after_loss, _ = naive.loss_and_hits(theta[:10 * 784].reshape(10, 784), theta[10 * 784:],
+                                            record.X, record.labels)
+        assert record.loss_after == pytest.approx(after_loss / 16, rel=1e-9)
     if optimizer == "adam":
         np.testing.assert_allclose(record.state["m (mean gradient)"].ravel(), state[0][:10 * 784], atol=1e-15)
         np.testing.assert_allclose(record.state["v (mean squared gradient)"].ravel(), state[1][:10 * 784],

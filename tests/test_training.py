@@ -8,7 +8,8 @@ import pytest
 from compute import metrics, params, training
 from compute.data import DataPair, Dataset
 from compute.kernels import sparse_rows
-from compute.training import Settings, SettingsError, Training, TrainingDiverged, preset
+from compute.training import Training, TrainingDiverged
+from compute.settings import SCHEDULES, Settings, SettingsError, preset
 
 
 def subset(dataset, n):
@@ -73,7 +74,7 @@ def test_every_optimizer_learns(small, optimizer):
     assert last.test_accuracy > 0.82
 
 
-@pytest.mark.parametrize("schedule", training.SCHEDULES)
+@pytest.mark.parametrize("schedule", SCHEDULES)
 def test_schedules_shape_the_learning_rate(small, schedule):
     run = Training(small, Settings(schedule=schedule, learning_rate=0.4, epochs=3, eval_every=3000))
     run.run()

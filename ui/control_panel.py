@@ -1,6 +1,6 @@
 """The training settings form: preset, optimizer, batch size, learning rate and the rest.
 
-It maps both ways between widgets and :class:`compute.training.Settings`:
+It maps both ways between widgets and :class:`compute.settings.Settings`:
 :meth:`ControlPanel.settings` reads the form, :meth:`ControlPanel.set_settings` fills it.
 Choosing a preset fills the form; editing a field afterwards shows "custom".
 """

@@ -144,9 +144,6 @@ class RunsTable(QTableWidget):
         entry = self._runs[rows[0].row()] if rows else None
         return None if isinstance(entry, SweepGroup) else entry
 
-    def run_at(self, row):
-        return self._runs[row]
-
     def all_runs(self):
         """The runs listed, top to bottom (not the sweeps' headings)."""
         return [entry for entry in self._runs if not isinstance(entry, SweepGroup)]
