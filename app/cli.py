@@ -256,9 +256,8 @@ def _train(args):
     status = 0
     # tqdm's own rate would count evaluation and start-up too: the bar shows the training
     # rate (samples per second of training) and the newest point instead.
-    bar = tqdm(total=training.total_samples, unit="samples", unit_scale=True,
-               disable=args.quiet, file=sys.stderr, dynamic_ncols=True, leave=False,
-               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
+    bar = _progress(args.quiet, total=training.total_samples,
+                    bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]")
     try:
         seen = 0
         for _ in training.steps():
@@ -309,6 +308,15 @@ def _train(args):
         print(f"{training.samples_seen:,} samples, {training.updates:,} updates, "
               f"{training.train_seconds:.3f} s training + {training.eval_seconds:.3f} s evaluating")
     return status
+
+
+def _progress(quiet, **options):
+    """The command line's progress bar (tqdm): on stderr, samples unless said otherwise,
+    as wide as the terminal, gone when done; none when ``quiet``."""
+    from tqdm import tqdm
+
+    return tqdm(**{"unit": "samples", "unit_scale": True, "file": sys.stderr, "dynamic_ncols": True,
+                   "leave": False, "disable": quiet, **options})
 
 
 def _data_inputs(args):
@@ -385,8 +393,6 @@ def _sweep(args):
     check_outputs([("--csv", args.csv, False), ("--save-best", args.save_best, False),
                    ("--metrics", args.metrics, True)], inputs)
 
-    from tqdm import tqdm
-
     from compute import data, params
     from compute.export import write_points_csv
     from compute.files import atomic_folder, file_stem
@@ -396,8 +402,7 @@ def _sweep(args):
     settings_list = [settings for settings, _ in members]
     names = [member_name(values) for _, values in members]
     total = sum(s.epochs * pair.train.n_samples for s in settings_list)
-    bar = tqdm(total=total, unit="samples", unit_scale=True, disable=args.quiet, file=sys.stderr,
-               dynamic_ncols=True, leave=False, desc=f"{len(members)} models")
+    bar = _progress(args.quiet, total=total, desc=f"{len(members)} models")
     started = []  # the groups so far: the bar counts their members' samples
 
     def on_point(member, point):
@@ -489,7 +494,6 @@ def _assignment(args):
     check_outputs([("--out", args.out, True)], input_paths(args.data))
     out = Path(args.out).resolve()
 
-    from tqdm import tqdm
 
     from compute import assignment, data
 
@@ -497,8 +501,7 @@ def _assignment(args):
     check = assignment.check_gradient(pair.train)
     experiments = []
     for name in assignment.EXPERIMENTS:
-        with tqdm(desc=name, unit="samples", unit_scale=True, disable=args.quiet, file=sys.stderr,
-                  dynamic_ncols=True, leave=False) as bar:
+        with _progress(args.quiet, desc=name) as bar:
             def advance(training, bar=bar):
                 bar.total = training.total_samples
                 bar.update(training.samples_seen - bar.n)
@@ -670,13 +673,11 @@ def _predict(args):
 
 
 def _download(args):
-    from tqdm import tqdm
 
     from compute import download
 
     source = download.SOURCES[args.dataset]
-    bar = tqdm(total=source.total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-               file=sys.stderr, desc=source.title, leave=False)
+    bar = _progress(False, total=source.total_bytes, unit="B", unit_divisor=1024, desc=source.title)
 
     def show(progress):
         bar.update(progress.done - bar.n)

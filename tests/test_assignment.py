@@ -1,13 +1,12 @@
 """`softmax-lab assignment`: the course's experiments and the report folder, on real MNIST."""
 
 import json
-import subprocess
-import sys
 
 import h5py
 import pytest
 
 from compute import analysis, assignment
+from commands import softmax_lab
 
 RESULT_KEYS = {"experiment", "settings", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
                "test_accuracy_without_bias", "test_loss_without_bias", "multiply_adds_per_update",
@@ -15,11 +14,6 @@ RESULT_KEYS = {"experiment", "settings", "train_loss", "train_accuracy", "test_l
                # beyond what the issue asked for, and published all the same
                "updates", "samples_per_second", "target_accuracy", "seconds_to_target",
                "multiply_adds_to_target", "test_accuracy_float64_training"}
-
-
-def softmax_lab(*args):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], capture_output=True,
-                          text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,7 @@ import sys
 import h5py
 import numpy as np
 import pytest
-
-
-def softmax_lab(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], capture_output=True,
-                          text=True, timeout=600, env={**os.environ, **(env or {})})
+from commands import softmax_lab
 
 
 def test_train_json_save_metrics_then_evaluate(mnist_dir, tmp_path):

@@ -5,18 +5,12 @@ metadata is a decompression bomb gets its own line while the other files are rea
 import json
 import os
 import struct
-import subprocess
-import sys
 import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
-
-
-def softmax_lab(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+from commands import softmax_lab
 
 
 def png_with_chunk(path, kind, payload):
