@@ -24,6 +24,7 @@ def report(mnist_dir, tmp_path_factory):
     return folder, done.stdout
 
 
+@pytest.mark.slow
 def test_results_json_has_every_experiment_and_reproduces_the_course(report):
     folder, stdout = report
     results = json.loads((folder / "results.json").read_text())
@@ -42,6 +43,7 @@ def test_results_json_has_every_experiment_and_reproduces_the_course(report):
     assert "seed-report" in stdout and "report written to" in stdout
 
 
+@pytest.mark.slow
 def test_the_folder_holds_the_page_the_parameters_and_the_points(report):
     folder, _ = report
     page = (folder / "index.html").read_text()

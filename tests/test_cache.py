@@ -114,6 +114,7 @@ def one_second_file_system(tmp_path):
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.slow
 def test_a_same_size_edit_in_the_same_second_is_seen_on_whole_second_time_stamps(
         own_cache, course_files, one_second_file_system):
     import time
@@ -173,6 +174,7 @@ print(pair.n_classes, pair.n_features, same)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["negative indices", "a billion classes", "huge features",
                                  "values out of range", "two-dimensional labels"])
 def test_a_crafted_entry_is_rebuilt_not_trusted(own_cache, course_files, how):

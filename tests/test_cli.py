@@ -96,6 +96,7 @@ def test_divergence_exits_3_and_saves_last_finite_parameters(mnist_dir, tmp_path
         assert np.isfinite(f["w"][()]).all()
 
 
+@pytest.mark.slow
 def test_bench_runs_and_reports_ratios(mnist_dir):
     done = softmax_lab("bench", "--data", mnist_dir, "--repeats", "1", "--json")
     assert done.returncode == 0, done.stderr
@@ -192,6 +193,7 @@ def test_version_and_a_desktop_entry_that_can_be_removed(tmp_path):
     assert not entry.exists() and not list((tmp_path / "icons").rglob("softmax-lab.*"))
 
 
+@pytest.mark.slow
 def test_self_test_draws_a_seven_in_the_studio_and_says_what_failed(mnist_dir, tmp_path):
     done = softmax_lab("self-test", "--data", mnist_dir, env={"QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stdout + done.stderr

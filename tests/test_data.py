@@ -131,6 +131,7 @@ def test_folder_without_data_says_what_it_needs(tmp_path):
         data.load_folder(tmp_path)
 
 
+@pytest.mark.slow
 def test_truncated_idx_file(tmp_path, mnist_dir):
     for name in data.IDX_NAMES.values():
         shutil.copy(mnist_dir / "idx" / f"{name}.gz", tmp_path)

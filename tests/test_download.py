@@ -134,6 +134,7 @@ def test_download_verifies_converts_and_trains(server, tmp_path):
     assert not fetched_again and server.requests == []  # the cache is valid: nothing fetched
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how,words", [
     ("corrupt", "checksum mismatch"),
     ("truncate", "transfer cut short"),
@@ -155,6 +156,7 @@ def test_failures_name_the_file_and_leave_the_cache_clean(server, tmp_path, how,
     assert listing(cache) == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]
 
 
+@pytest.mark.slow
 def test_a_good_file_is_never_replaced_by_a_bad_one(server, tmp_path):
     cache = tmp_path / "cache"
     download.download(cache, server.url)
@@ -198,6 +200,7 @@ def test_offline_says_how_to_get_the_files(tmp_path):
     assert "t10k-labels-idx1-ubyte.gz from https://" in error and download.MNIST.mirrors[0] in error
 
 
+@pytest.mark.slow
 def test_download_command_and_environment_mirror(server, tmp_path):
     cache = tmp_path / "cache"
     done = subprocess.run([sys.executable, "-m", "app", "download", "--to", str(cache)],
@@ -218,6 +221,7 @@ def test_download_command_and_environment_mirror(server, tmp_path):
     assert json.loads(trained.stdout)["test_accuracy"] > 0.85
 
 
+@pytest.mark.slow
 def test_gui_empty_state_download_completes_and_leaves_the_window_ready(
         qtbot, server, tmp_path, monkeypatch, no_qt_leaks):
     from PySide6.QtCore import QSettings
@@ -263,6 +267,7 @@ def test_gui_download_failure_is_a_message(qtbot, server, tmp_path, monkeypatch,
     window.close()
 
 
+@pytest.mark.slow
 def test_only_verified_bytes_reach_the_data_folder(server, tmp_path, mnist_dir):
     import shutil
 
@@ -309,6 +314,7 @@ def test_fashion_mnist_refuses_files_that_are_not_it(server, tmp_path, monkeypat
     assert "not Fashion-MNIST" in error and download.FASHION_MNIST.mirrors[0] in error
 
 
+@pytest.mark.slow
 def test_a_second_data_set_gets_its_own_folder_and_class_names(server, tmp_path, monkeypatch):
     import dataclasses
 
@@ -394,6 +400,7 @@ def test_a_malformed_reply_is_one_mirror_failing_and_the_next_is_tried(server, t
         download.download(tmp_path / "other", source=only_bad)
 
 
+@pytest.mark.slow
 def test_two_downloads_into_one_folder_never_share_a_file(server, tmp_path):
     server.behaviour["train-images-idx3-ubyte.gz"] = "stall"
     first = {}

@@ -272,6 +272,7 @@ def test_settings_and_geometry_persist(qtbot, mnist_dir, store, no_qt_leaks):
 # ------------------------------------------------------------------ the real application
 
 
+@pytest.mark.slow
 def test_smoke_the_real_application_trains_and_quits_cleanly(mnist_dir):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
@@ -473,6 +474,7 @@ def test_a_parameter_file_with_absurd_attributes_loads_and_reports(qtbot, studio
     assert (tmp_path / "odd-report" / "index.html").is_file()
 
 
+@pytest.mark.slow
 def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot, studio, tmp_path, monkeypatch):
     import json
 

@@ -35,6 +35,7 @@ def test_file(tmp_path):
     return course_file(tmp_path / "test.hdf5")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(DATA))
 def test_every_hostile_data_file_gets_one_line(tmp_path, test_file, case):
     make, words = DATA[case]
@@ -45,6 +46,7 @@ def test_every_hostile_data_file_gets_one_line(tmp_path, test_file, case):
                 path.name, *words)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(PARAMS))
 def test_every_hostile_parameter_file_gets_one_line(tmp_path, mnist_dir, case):
     make, words = PARAMS[case]

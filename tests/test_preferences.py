@@ -108,6 +108,7 @@ def settings_file(config):
     return folder / "settings.json"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_no_value_stops_the_studio_from_starting(config, case):
     settings_file(config).write_text(json.dumps({"version": VERSION, "values": HOSTILE[case]}))
@@ -115,6 +116,7 @@ def test_no_value_stops_the_studio_from_starting(config, case):
     assert status == 0 and "Traceback" not in err, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe binary", b'{"values": 3}', b"[]"])
 def test_a_damaged_file_is_moved_aside_and_the_studio_starts(config, content):
     path = settings_file(config)
@@ -126,6 +128,7 @@ def test_a_damaged_file_is_moved_aside_and_the_studio_starts(config, content):
     assert json.loads(path.read_text())["version"] == VERSION  # a fresh file at close
 
 
+@pytest.mark.slow
 def test_a_fifo_or_a_huge_file_is_passed_over_at_once(config):
     path = settings_file(config)
     os.mkfifo(path)

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def python(code, **env):
     """Run ``code`` in a fresh interpreter; its last line of output (stderr, else stdout)."""
@@ -77,6 +79,7 @@ print(json.dumps({"data_after": seen["data_after"], "run_after": seen["run_after
 """
 
 
+@pytest.mark.slow
 def test_first_start_shows_the_data_at_once_and_start_waits_for_the_kernels(mnist_dir, tmp_path):
     import json
 

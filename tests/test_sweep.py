@@ -179,6 +179,7 @@ RUN_KEYS = {"name", "train_loss", "train_accuracy", "test_loss", "test_accuracy"
             "updates", "epochs", "train_seconds", "eval_seconds", "settings", "diverged"}
 
 
+@pytest.mark.slow
 def test_sweep_command_json_table_and_files(mnist_dir, tmp_path):
     best, table, curves = tmp_path / "best.hdf5", tmp_path / "sweep.csv", tmp_path / "curves"
     done = softmax_lab("sweep", "--data", mnist_dir, "--learning-rate", "1e-3:1:4", "--batch-size", "100,200",

@@ -41,6 +41,7 @@ def first_digits(mnist_dir, tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_a_small_run_without_the_jit_matches_the_compiled_run(first_digits):
     compiled = Training(data.load_folder(first_digits), SETTINGS).run()
     done = subprocess.run([sys.executable, "-c", RUN, str(first_digits), json.dumps(SETTINGS.as_dict())],
