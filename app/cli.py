@@ -414,8 +414,8 @@ def _sweep(args):
     except KeyboardInterrupt:
         interrupted = True
         results = [None] * len(settings_list)
-        for sweep, indices in zip(started, groups(settings_list)):
-            for i, member in zip(indices, sweep.members):
+        for sweep in started:
+            for i, member in zip(sweep.indices, sweep.members):
                 results[i] = member
         seconds = sum(sweep.train_seconds for sweep in started)
         print(f"softmax-lab: sweep stopped; reporting and writing the {len(started)} pass(es) "

@@ -619,12 +619,12 @@ class SweepNews:
 
 
 def _drive_sweep(pair, settings_list):
-    """Worker body: the sweep's groups in turn (:func:`compute.sweep.groups`), reporting
+    """Worker body: the sweep's passes in turn (:func:`compute.sweep.passes`), reporting
     :class:`SweepNews` at each of the engine's yields."""
     cores = CoresBesideGui()
     try:
-        for indices in sweeps.groups(settings_list):
-            group = sweeps.Sweep(pair, [settings_list[i] for i in indices])
+        for group in sweeps.passes(pair, settings_list):
+            indices = group.indices
             yield SweepNews(started=list(indices))
             reported = set()
             for events in group.steps():

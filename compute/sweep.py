@@ -21,7 +21,7 @@ import numpy as np
 
 from . import kernels
 from .settings import INITS, OPTIMIZERS, SCHEDULES, Settings, SettingsError
-from .training import Training, TrainingDiverged
+from .training import Training, TrainingDiverged, chunked_epochs
 
 #: The most models one sweep may train (each holds its parameters and optimizer state).
 MAX_MODELS = 256
@@ -188,12 +188,14 @@ class Sweep:
         As for :class:`Training`.
     """
 
-    def __init__(self, data, settings_list, precision=None):
+    def __init__(self, data, settings_list, precision=None, indices=None):
         keys = {pass_key(s) for s in settings_list}
         if len(keys) != 1 or (None in keys and len(settings_list) > 1):
             raise SettingsError("models trained in one pass need the same batch size, seed, "
                                 "shuffling, epochs and points; use run_groups for others")
         self.data = data
+        #: Where the members stand in the whole sweep's list of settings (see :func:`passes`).
+        self.indices = list(range(len(settings_list))) if indices is None else list(indices)
         self.members = [Member(Training(data, settings, precision=precision))
                         for settings in settings_list]
         lead = self.members[0].training
@@ -211,10 +213,9 @@ class Sweep:
         """Put the active models' states into one stacked state, each training a view of it."""
         if self.full_batch or not self._active:
             return
-        self._state = kernels.SweepState.stack([m.training._state for m in self._active])
+        self._state = kernels.SweepState.stack([m.training.state for m in self._active])
         for i, member in enumerate(self._active):
-            member.training._state = self._state.member(i)
-            member.training._P = member.training._state.parameters
+            member.training.share_state(self._state.member(i))
 
     @property
     def finished(self):
@@ -238,20 +239,13 @@ class Sweep:
             yield from self._alone(self.members[0])
             return
         yield (yield from self._points())
-        n = self.data.train.n_samples
-        next_point = lead._next_point_after(0)
-        while not self.finished:
-            epoch_start = (self.samples_seen // n) * n
-            order = (self._rng.permutation(n).astype(np.int64) if lead.settings.shuffle
-                     else np.arange(n, dtype=np.int64))
-            position = self.samples_seen - epoch_start
-            while position < n and self._active:
-                position = self._train_chunk(order, position, next_point - epoch_start)
-                if self.samples_seen >= next_point or position >= n:
-                    yield (yield from self._points())
-                    next_point = lead._next_point_after(self.samples_seen)
-                else:
-                    yield None
+        yield from chunked_epochs(self, lead, self._epoch_order, self._train_chunk, self._points)
+
+    def _epoch_order(self, n):
+        """The order of an epoch: the one each member would draw alone (same seed)."""
+        if self.members[0].training.settings.shuffle:
+            return self._rng.permutation(n).astype(np.int64)
+        return np.arange(n, dtype=np.int64)
 
     def _alone(self, member):
         try:
@@ -264,35 +258,36 @@ class Sweep:
         self.samples_seen = member.training.samples_seen
 
     def _train_chunk(self, order, position, point_at):
+        """One chunk of every active member in one pass of the shared kernel (a generator
+        that yields nothing, as :func:`compute.training.chunked_epochs` takes it)."""
         lead = self._active[0].training
-        stop = lead._chunk_end(position, point_at)
+        stop = lead.chunk_end(position, point_at)
         n_updates = -(-(stop - position) // self.batch_size)
-        rates = np.stack([m.training._rates(self.samples_seen, n_updates) for m in self._active])
+        rates = np.stack([m.training.rates(self.samples_seen, n_updates) for m in self._active])
         started = time.perf_counter()
-        kernels.train_sweep(self._state, [m.training._optimizer for m in self._active],
+        kernels.train_sweep(self._state, [m.training.optimizer for m in self._active],
                             self.data.train.rows, self.data.train.labels, lead.n_classes,
                             order[position:stop], self.batch_size, rates)
         elapsed = time.perf_counter() - started
         self.train_seconds += elapsed
         self.samples_seen += stop - position
-        for member in self._active:  # the same time budget per chunk as a run alone
-            member.training._adapt_chunk(stop - position, elapsed)
         ended = []
-        for i, member in enumerate(self._active):
-            member.training._state.updates = int(self._state.updates[i])
+        for i, member in enumerate(self._active):  # each with the budget of a run alone
             try:
-                member.training._chunk_trained(stop - position, rates[i], elapsed)
+                member.training.chunk_trained(stop - position, rates[i], elapsed,
+                                              updates=int(self._state.updates[i]))
             except TrainingDiverged as error:
                 member.error = str(error)
                 ended.append(member)
         self._drop(ended)
         return stop
+        yield  # a generator, for chunked_epochs
 
     def _points(self):
         news, ended = [], []
         for member in self._active:
             try:
-                point = yield from member.training._evaluate_point()
+                point = yield from member.training.evaluate_point()
             except TrainingDiverged as error:
                 member.error = str(error)
                 ended.append(member)
@@ -307,6 +302,14 @@ class Sweep:
             self._stack()
 
 
+def passes(data, settings_list, precision=None):
+    """The passes of a whole sweep in turn: a :class:`Sweep` for each group of
+    :func:`groups` (its ``indices`` say which settings it trains), made when the one
+    before is done. The command line and the studio both train sweeps from it."""
+    for indices in groups(settings_list):
+        yield Sweep(data, [settings_list[i] for i in indices], precision=precision, indices=indices)
+
+
 def run_groups(data, settings_list, precision=None, on_point=None, on_group=None):
     """Train every setting of ``settings_list``: the groups that share a pass in turn.
 
@@ -318,12 +321,11 @@ def run_groups(data, settings_list, precision=None, on_point=None, on_group=None
     """
     members = [None] * len(settings_list)
     seconds = 0.0
-    for indices in groups(settings_list):
-        sweep = Sweep(data, [settings_list[i] for i in indices], precision=precision)
+    for sweep in passes(data, settings_list, precision):
         if on_group is not None:
             on_group(sweep)
         sweep.run(on_point)
         seconds += sweep.train_seconds
-        for i, member in zip(indices, sweep.members):
+        for i, member in zip(sweep.indices, sweep.members):
             members[i] = member
     return members, seconds

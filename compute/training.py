@@ -128,6 +128,32 @@ def learning_rates(settings, samples_at_update, total_samples, n_train):
     return lr * 0.5 * (1.0 + np.cos(np.pi * progress))
 
 
+def chunked_epochs(run, lead, epoch_order, train_chunk, evaluate):
+    """The loop that a run and a sweep share, as a generator.
+
+    Epoch after epoch, ``epoch_order(n)`` gives the order of the rows; chunks of
+    mini-batches are trained by ``train_chunk(order, position, point_at)``, a generator
+    that yields ``None`` while it works and returns the position it reached; when a point
+    is due (every ``eval_every`` samples of ``lead``'s settings, and at each epoch's end)
+    ``evaluate()``, a generator too, makes it, and it is yielded; ``None`` is yielded
+    between chunks. Those yields are where the caller may pause, stop or look. ``run`` has
+    ``samples_seen`` and ``finished``.
+    """
+    n = lead.data.train.n_samples
+    next_point = lead.next_point_after(run.samples_seen)
+    while not run.finished:
+        epoch_start = (run.samples_seen // n) * n
+        order = epoch_order(n)
+        position = run.samples_seen - epoch_start
+        while position < n and not run.finished:
+            position = yield from train_chunk(order, position, next_point - epoch_start)
+            if run.samples_seen >= next_point or position >= n:
+                yield (yield from evaluate())
+                next_point = lead.next_point_after(run.samples_seen)
+            else:
+                yield None
+
+
 class Training:
     """One run: data, settings, current parameters and the points so far.
 
@@ -226,53 +252,40 @@ class Training:
         """
         kernels.warm_up(self.data.train.rows, self.n_classes, self.full_batch)
         if not self.points:
-            yield (yield from self._evaluate_point())
-        n = self.data.train.n_samples
-        next_point = self._next_point_after(self.samples_seen)
-        while not self.finished:
-            epoch_start = (self.samples_seen // n) * n
-            order = self._epoch_order(n)
-            position = self.samples_seen - epoch_start
-            while position < n:
-                if self.full_batch:
-                    yield from self._full_batch_update()
-                    position = n
-                else:
-                    position = self._train_chunk(order, position, next_point - epoch_start)
-                if self.samples_seen >= next_point or position >= n:
-                    yield (yield from self._evaluate_point())
-                    next_point = self._next_point_after(self.samples_seen)
-                else:
-                    yield None
+            yield (yield from self.evaluate_point())
+        yield from chunked_epochs(self, self, self._epoch_order, self._train_step, self.evaluate_point)
 
-    def _next_point_after(self, samples):
+    # ------------------------------------------- the step API (a sweep drives it too)
+
+    @property
+    def state(self):
+        """The parameters and optimizer state the kernels update."""
+        return self._state
+
+    @property
+    def optimizer(self):
+        """The update rule and its settings, as the kernels take them."""
+        return self._optimizer
+
+    def share_state(self, state):
+        """Train in ``state`` from now on: a view of a sweep's stacked state, holding this
+        run's parameters and optimizer state."""
+        self._state = state
+        self._P = state.parameters
+
+    def next_point_after(self, samples):
+        """Samples seen at the next point after ``samples``: every ``eval_every`` samples
+        and at each epoch's end."""
         every = self.settings.eval_every
         epoch_end = (samples // self.data.train.n_samples + 1) * self.data.train.n_samples
         return min((samples // every + 1) * every, epoch_end)
 
-    def _epoch_order(self, n):
-        if self.settings.shuffle and not self.full_batch:
-            return self._rng.permutation(n).astype(np.int64)
-        return np.arange(n, dtype=np.int64)
-
-    def _rates(self, first_sample, n_updates):
+    def rates(self, first_sample, n_updates):
+        """The learning rates of ``n_updates`` updates from ``first_sample`` on."""
         starts = first_sample + np.arange(n_updates) * self.batch_size
         return learning_rates(self.settings, starts, self.total_samples, self.data.train.n_samples)
 
-    def _train_chunk(self, order, position, point_at):
-        """Train from ``position`` in the epoch up to a point, the epoch end or a time budget."""
-        train = self.data.train
-        stop = self._chunk_end(position, point_at)
-        rates = self._rates(self.samples_seen, -(-(stop - position) // self.batch_size))
-        started = time.perf_counter()
-        kernels.train_batches(self._state, self._optimizer, train.rows, train.labels,
-                              self.n_classes, order[position:stop], self.batch_size, rates)
-        elapsed = time.perf_counter() - started
-        self._adapt_chunk(stop - position, elapsed)
-        self._chunk_trained(stop - position, rates, elapsed)
-        return stop
-
-    def _chunk_end(self, position, point_at):
+    def chunk_end(self, position, point_at):
         """Where the chunk of mini-batches from ``position`` stops: at the batch that
         reaches the next point (``point_at``), the epoch's end, or the time budget."""
         batch = self.batch_size
@@ -280,12 +293,56 @@ class Training:
         batches = max(1, min(batches_to_point, self._chunk_rows // batch))
         return min(self.data.train.n_samples, position + batches * batch)
 
-    def _chunk_trained(self, rows, rates, elapsed):
-        """Account for a chunk of ``rows`` trained at ``rates`` in ``elapsed`` seconds."""
+    def chunk_trained(self, rows, rates, elapsed, updates=None):
+        """Account for a chunk of ``rows`` trained at ``rates`` in ``elapsed`` seconds (here,
+        or by a sweep's shared kernel, which says how many ``updates`` the run has made):
+        the next chunk's size, the counts, the learning rate, and whether the parameters
+        are still finite (else :class:`TrainingDiverged`)."""
+        self._adapt_chunk(rows, elapsed)
+        if updates is not None:
+            self._state.updates = updates
         self.train_seconds += elapsed
         self.samples_seen += rows
         self.learning_rate = float(rates[-1])
         self._check_finite()
+
+    def evaluate_point(self):
+        """Generator: measure loss and accuracy on both sets (yielding ``None`` between
+        blocks) and return the new :class:`Point`, kept with a snapshot of the parameters.
+        Raises :class:`TrainingDiverged` when a loss is not finite."""
+        self._P64[:] = self._P
+        train_loss, train_accuracy = yield from self._evaluate_set(self.data.train)
+        test_loss, test_accuracy = yield from self._evaluate_set(self.data.test)
+        point = Point(self.samples_seen, self.updates, self.epoch, train_loss, train_accuracy,
+                      test_loss, test_accuracy, self.learning_rate, self.train_seconds,
+                      self.eval_seconds)
+        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+            self._diverged()
+        self.points.append(point)
+        self.evaluated = self._snapshot(self._copy_parameters(), point)
+        return point
+
+    # ------------------------------------------------------------- inside a run
+
+    def _epoch_order(self, n):
+        if self.settings.shuffle and not self.full_batch:
+            return self._rng.permutation(n).astype(np.int64)
+        return np.arange(n, dtype=np.int64)
+
+    def _train_step(self, order, position, point_at):
+        """Train from ``position`` in the epoch up to a point, the epoch end or a time
+        budget (a full batch: one update, yielding between its blocks); where it stopped."""
+        if self.full_batch:
+            yield from self._full_batch_update()
+            return self.data.train.n_samples
+        train = self.data.train
+        stop = self.chunk_end(position, point_at)
+        rates = self.rates(self.samples_seen, -(-(stop - position) // self.batch_size))
+        started = time.perf_counter()
+        kernels.train_batches(self._state, self._optimizer, train.rows, train.labels,
+                              self.n_classes, order[position:stop], self.batch_size, rates)
+        self.chunk_trained(stop - position, rates, time.perf_counter() - started)
+        return stop
 
     def _full_batch_update(self):
         train = self.data.train
@@ -309,7 +366,7 @@ class Training:
                 yield None
         started = time.perf_counter()
         gradient *= 1.0 / n
-        rate = float(self._rates(self.samples_seen, 1)[0])
+        rate = float(self.rates(self.samples_seen, 1)[0])
         kernels.optimizer_step(self._state, self._optimizer, rate)
         self.train_seconds += time.perf_counter() - started
         self.samples_seen += n
@@ -361,17 +418,3 @@ class Training:
             self._adapt_parallel_chunk(stop - start, elapsed)
             correct += part_correct
         return loss / n, correct / n
-
-    def _evaluate_point(self):
-        self._P64[:] = self._P
-        train_loss, train_accuracy = yield from self._evaluate_set(self.data.train)
-        test_loss, test_accuracy = yield from self._evaluate_set(self.data.test)
-        point = Point(self.samples_seen, self.updates, self.epoch, train_loss, train_accuracy,
-                      test_loss, test_accuracy, self.learning_rate, self.train_seconds,
-                      self.eval_seconds)
-        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
-            self._diverged()
-        self.points.append(point)
-        self.evaluated = self._snapshot(self._copy_parameters(), point)
-        return point
-
