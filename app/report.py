@@ -98,7 +98,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
             "test": {"samples": evaluation.samples, "loss": evaluation.loss, "accuracy": evaluation.accuracy},
             "cost": {"updates": updates, "multiply_adds": multiply_adds,
                      "multiply_adds_per_update": analysis.multiply_adds_per_update(
-                         n_train if settings.batch_size is None else min(settings.batch_size, n_train),
+                         settings.effective_batch(n_train),
                          model.n_features, model.n_classes)},
         }
         (staging / "run.json").write_text(json_text(summary, indent=2), encoding="utf-8")

@@ -135,7 +135,7 @@ class Experiment:
         dense multiply-add count, time to the end and to ``target``, and every point."""
         last, evaluated = self.points[-1], self.run.evaluated
         d, K = evaluated.model.n_features, evaluated.model.n_classes
-        B = n_train if self.settings.batch_size is None else min(self.settings.batch_size, n_train)
+        B = self.settings.effective_batch(n_train)
         seconds = evaluated.train_seconds
 
         def count(samples):

@@ -84,6 +84,11 @@ class Settings:
              f"1/t decay must be a finite number >= 0; got {self.inverse_decay!r}")
         return self
 
+    def effective_batch(self, n_train):
+        """The rows one update reads from a training set of ``n_train``: the batch size,
+        at most the whole set (a full batch is the whole set)."""
+        return n_train if self.batch_size is None else min(self.batch_size, n_train)
+
     def as_dict(self):
         return asdict(self)
 

@@ -90,7 +90,7 @@ class Stepper:
         self.settings = settings.validated()
         train = pair.train
         self.n = train.n_samples
-        self.batch_size = self.n if settings.batch_size is None else min(settings.batch_size, self.n)
+        self.batch_size = settings.effective_batch(self.n)
         self.state = kernels.TrainingState.start(np.array(model.packed(), dtype=np.float64))
         self.optimizer = settings.optimizer_rule()
         self.n_classes = pair.n_classes

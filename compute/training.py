@@ -187,7 +187,7 @@ class Training:
         self._finite_P = self._P.copy()
         self._optimizer = settings.optimizer_rule()
         n = train.n_samples
-        self.batch_size = n if settings.batch_size is None else min(settings.batch_size, n)
+        self.batch_size = settings.effective_batch(n)
         self.full_batch = settings.batch_size is None
         self.total_samples = settings.epochs * n
         self.samples_seen = 0

@@ -55,7 +55,7 @@ class CostTable(QWidget):
     def row_values(self, run):
         """The figures of one run, as numbers (None where they do not apply)."""
         s = run.settings
-        batch = self.n_train if s.batch_size is None else min(s.batch_size, self.n_train)
+        batch = s.effective_batch(self.n_train)
         updates, total = analysis.multiply_adds(self.n_train, s.batch_size, s.epochs, self.n_features,
                                                 self.n_classes, samples_seen=run.samples_seen)
         reached = analysis.first_reaching(run.points, self.target.value())
