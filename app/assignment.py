@@ -15,9 +15,10 @@ from compute import assignment, params
 from compute.export import json_text, write_points_csv
 from compute.files import atomic_folder
 from compute.runs import PALETTE
+from compute.settings import COURSE_EXPERIMENTS
 
-#: Curve colours of the experiments, in EXPERIMENTS order (the studio's run colours).
-COLOURS = PALETTE[:len(assignment.EXPERIMENTS)]
+#: Curve colours of the experiments, in COURSE_EXPERIMENTS order (the studio's run colours).
+COLOURS = PALETTE[:len(COURSE_EXPERIMENTS)]
 
 DESCRIPTIONS = {
     "seed-bgd": "full-batch gradient descent, learning rate 0.5, 100 iterations",

@@ -494,13 +494,13 @@ def _assignment(args):
     check_outputs([("--out", args.out, True)], input_paths(args.data))
     out = Path(args.out).resolve()
 
-
     from compute import assignment, data
+    from compute.settings import COURSE_EXPERIMENTS
 
     pair = data.load(args.data)
     check = assignment.check_gradient(pair.train)
     experiments = []
-    for name in assignment.EXPERIMENTS:
+    for name in COURSE_EXPERIMENTS:
         with _progress(args.quiet, desc=name) as bar:
             def advance(training, bar=bar):
                 bar.total = training.total_samples

@@ -10,10 +10,9 @@ import numpy as np
 
 from . import analysis, kernels, metrics
 from .params import Model
-from .settings import COURSE_EXPERIMENTS, preset
+from .settings import preset
 from .training import Training
 
-EXPERIMENTS = COURSE_EXPERIMENTS
 #: Test accuracy for the "to reach a target" columns (the course's runs all pass it).
 TARGET = 0.90
 #: What the course's first script reported for what it ran (seed-report).

@@ -16,7 +16,7 @@ from compute import data as data_files
 from compute.files import file_stem
 from compute import download as download_sources
 from compute.runs import RunStatus, sweeps_best
-from compute.settings import COURSE_EXPERIMENTS as EXPERIMENTS
+from compute.settings import COURSE_EXPERIMENTS
 from compute.settings import Settings, SettingsError, preset
 
 from .control_panel import ControlPanel
@@ -611,7 +611,7 @@ class MainWindow(QMainWindow):
         """The latest finished run of each of the course's experiments, as (name, run)
         pairs, or None when one is missing (a run counts if its settings are the preset's)."""
         found = []
-        for name in EXPERIMENTS:
+        for name in COURSE_EXPERIMENTS:
             matches = [run for run in self.runs.all_runs()
                        if run.status == RunStatus.FINISHED and run.settings == preset(name) and run.points]
             if not matches:
