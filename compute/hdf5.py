@@ -1,7 +1,6 @@
 """Reading HDF5 files (data and parameters) with one clear error for anything wrong."""
 
 import contextlib
-import os
 
 import h5py
 import numpy as np
@@ -43,10 +42,13 @@ def _check_dataset(f, key, path, schema):
 
 
 def available_memory():
-    """Bytes of memory free for us now, or None where the system does not say."""
+    """Bytes of memory available to us now without swapping (psutil's ``available``:
+    free pages and what the system can reclaim), or None where it cannot say."""
+    import psutil
+
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
+        return psutil.virtual_memory().available
+    except (OSError, RuntimeError, AttributeError):
         return None
 
 
