@@ -238,6 +238,22 @@ def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
     assert studio.runs.rowCount() == 0 and run.id not in studio.plots._curves
 
 
+def test_delete_by_the_key_with_two_runs_removes_the_selected_one(qtbot, studio):
+    """The Delete key on the first of two runs (it once read past the end of the run list
+    while the row went, and showed two error boxes)."""
+    quick = dataclasses.replace(PRESETS["seed-minibatch100"], eval_every=60000)
+    first = start(qtbot, studio, quick)
+    wait_until_done(qtbot, studio)
+    second = start(qtbot, studio, quick)
+    wait_until_done(qtbot, studio)
+    studio.runs.selectRow(0)
+    studio.runs.setFocus()
+    qtbot.keyClick(studio.runs, Qt.Key.Key_Delete)
+    assert studio.runs.all_runs() == [second] and first not in studio.controller.runs
+    assert studio.runs.selected_run() in (None, second)
+    assert "Unexpected" not in studio.last_message
+
+
 def test_empty_state_says_how_to_get_data(qtbot, tmp_path, store, monkeypatch, no_qt_leaks):
     monkeypatch.setenv("SOFTMAX_LAB_DATA", str(tmp_path / "nothing-here"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "nor-here"))  # the user data folder

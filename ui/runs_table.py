@@ -1,7 +1,7 @@
 """The run list: one row per run, ticked to overlay its curves, renamed in place; a
 sweep's runs under a row of their own that folds them away (click it)."""
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -60,14 +60,19 @@ class RunsTable(QTableWidget):
             self.selectRow(self.rowCount() - 1)
 
     def remove_run(self, run):
-        row = self._runs.index(run)
+        # Rows and entries go together, with the selection's signals held back until both
+        # agree: removing a row moves the selection, and a slot reading the selected run
+        # in between read past the end of the list (with two runs, Delete on the first).
+        with QSignalBlocker(self):
+            self._remove_row(self._runs.index(run))
+            group = run.sweep
+            if group is not None and not any(getattr(r, "sweep", None) is group for r in self._runs):
+                self._remove_row(self._runs.index(group))  # its last run went: the heading too
+        self.selectedRunChanged.emit(self.selected_run())
+
+    def _remove_row(self, row):
         self._runs.pop(row)
         self.removeRow(row)
-        group = run.sweep
-        if group is not None and not any(getattr(r, "sweep", None) is group for r in self._runs):
-            row = self._runs.index(group)  # its last run went: the heading goes too
-            self._runs.pop(row)
-            self.removeRow(row)
 
     def update_sweep(self, group):
         """The heading of ``group``: what it varies, how far it is, its best run so far."""
