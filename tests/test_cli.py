@@ -130,7 +130,7 @@ def test_no_data_anywhere_says_what_to_do_on_the_command_line(tmp_path):
 def test_every_setting_has_an_option_and_each_option_is_applied():
     from dataclasses import fields
 
-    from app.cli import _settings_from, build_parser
+    from app.cli import build_parser, settings_from
     from compute.settings import Settings
 
     given = {"optimizer": "rmsprop", "learning_rate": 0.25, "epochs": 3, "eval_every": 777,
@@ -141,7 +141,7 @@ def test_every_setting_has_an_option_and_each_option_is_applied():
     words = ["train", "--batch-size", "64", "--no-shuffle"]
     for name, value in given.items():
         words += [f"--{name.replace('_', '-')}", str(value)]
-    settings = _settings_from(build_parser().parse_args(words))
+    settings = settings_from(build_parser().parse_args(words))
     assert settings == Settings(batch_size=64, shuffle=False, **given)
 
 
