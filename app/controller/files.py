@@ -1,0 +1,93 @@
+"""The controller's files concern: every file the studio writes (parameters, curves,
+pictures, reports, My digits, data), through the output guard and a worker thread, with
+``fileWritten`` or a ``message`` after."""
+
+from pathlib import Path
+
+from compute import my_digits, params
+from compute.export import write_points_csv
+from compute.files import FileWriteError, check_outputs
+from compute.sources import folder_files
+from ui.background import run_in_background
+
+from .workers import naming, write_assignment_report, write_bytes
+
+
+class FilesConcern:
+    """Mixed into :class:`app.controller.RunController`: it reads ``data`` and emits
+    ``fileWritten`` and ``message``."""
+
+    def _inputs(self):
+        """Every file the studio reads, which no output may replace: the open data's files
+        (however it was opened), the bundled weights and My digits."""
+        from app.resources import BUNDLED_WEIGHTS
+
+        paths = [BUNDLED_WEIGHTS, my_digits.default_path()]
+        if self.data is not None:
+            for part in (self.data.train, self.data.test):
+                paths += [part.source, *folder_files(Path(part.source).parent)]
+        return paths
+
+    def _write(self, function, *args, written, folder=False, outputs=None):
+        """Write a file (or a new ``folder``) in a worker thread (saves fsync, reports
+        evaluate): ``fileWritten`` with ``written`` when done, else a ``message``. Refused at
+        once, with a message, when it would replace one of the studio's inputs
+        (``outputs``: the files written, when ``written`` is a folder that may exist)."""
+        targets = [(None, path, False) for path in outputs] if outputs else [(None, written, folder)]
+        try:
+            check_outputs(targets, self._inputs())
+        except FileWriteError as error:
+            self.message.emit(str(error))
+            return
+        run_in_background(naming(function, written), *args, on_error=self._tell,
+                          on_result=lambda _: self.fileWritten.emit(str(written)))
+
+    def _evaluated(self, run):
+        """The newest snapshot of ``run`` that has a point (parameters with their metrics)."""
+        if run.evaluated is None:
+            self.message.emit(f"{run.name} has no evaluated parameters yet: wait for its first point.")
+        return run.evaluated
+
+    def save_params(self, run, path):
+        """Save a run's parameters (course schema, atomic) in a worker thread.
+
+        A training run saves its newest evaluated state, so the file's recorded metrics
+        are exactly what its parameters give.
+        """
+        snapshot = self._evaluated(run)
+        if snapshot is not None:
+            self._write(params.save, path, snapshot.model, snapshot.metadata(), written=path)
+
+    def export_csv(self, run, path):
+        """Write a run's points as CSV, in a worker thread."""
+        if not run.points:
+            self.message.emit(f"{run.name} has no points yet.")
+            return
+        self._write(write_points_csv, path, list(run.points), written=path)
+
+    def export_bytes(self, content, path):
+        """Write ``content`` (a PNG, say) to ``path`` atomically, in a worker thread."""
+        self._write(write_bytes, path, content, written=path)
+
+    def export_my_digits(self, digits, n_classes, path):
+        """Write My digits to ``path`` (course schema), in a worker thread."""
+        self._write(my_digits.export, digits, n_classes, path, written=path)
+
+    def write_assignment(self, runs, folder, curves_png):
+        """Write the course assignment's report of ``runs`` ((name, Run) pairs, finished) in
+        a worker thread (``fileWritten`` or ``message``)."""
+        if self.data is None:
+            return
+        self._write(write_assignment_report, folder, self.data, runs, curves_png, written=folder, folder=True)
+
+    def write_report(self, run, folder, curves_png):
+        """Write ``run``'s report folder in a worker thread (``fileWritten`` or ``message``)."""
+        from app.report import write_report
+
+        snapshot = self._evaluated(run)
+        if snapshot is None or self.data is None:
+            return
+        points = run.points[:run.points.index(snapshot.point) + 1]
+        self._write(write_report, folder, run.name, run.settings, points, snapshot.model,
+                    snapshot.metadata(), self.data.test, self.data.train.n_samples, curves_png,
+                    written=folder, folder=True)
