@@ -281,7 +281,7 @@ def test_settings_and_geometry_persist(qtbot, mnist_dir, store, no_qt_leaks):
     assert again.controls.settings() == PRESETS["best"]
     again.show()
     assert again.size().width() == 700
-    assert str(mnist_dir.resolve()) in again._recent()
+    assert str(mnist_dir.resolve()) in again.places.recent()
     again.close()
 
 

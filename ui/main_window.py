@@ -3,14 +3,12 @@ for, and shows what it is told. It holds no training logic and knows no controll
 ``app.gui`` connects the two."""
 
 import json
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from compute import data as data_files
 from compute.files import file_stem
@@ -21,8 +19,11 @@ from compute.settings import Settings, SettingsError, preset
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
+from .download_dialog import DownloadDialog
 from .draw_tab import DrawTab
+from .empty_state import EmptyState
 from .insights_tab import InsightsTab
+from .places import Places
 from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
 from .step_view import StepView
@@ -31,51 +32,9 @@ from .sweep_panel import SweepDialog, SweepPlot
 HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
 
 
-MAX_RECENT = 8
 #: Shown while the kernels compile for longer than PREPARING_NOTICE_MS (a first start).
 PREPARING_TEXT = "Preparing the kernels, first start only… (Start works already)"
 PREPARING_NOTICE_MS = 400
-
-
-class EmptyState(QWidget):
-    """What the window shows until a data set is open: how to get one."""
-
-    def __init__(self, open_folder, download, parent=None):
-        super().__init__(parent)
-        self.text = QLabel(objectName="emptyStateText")
-        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setWordWrap(True)
-        self.download_button = QPushButton(f"Download {download_sources.MNIST.label()}",
-                                           objectName="emptyDownloadButton")
-        self.download_button.clicked.connect(lambda: download("mnist"))
-        self.fashion_button = QPushButton(f"Download {download_sources.FASHION_MNIST.label()}",
-                                          objectName="emptyDownloadFashionButton")
-        self.fashion_button.clicked.connect(lambda: download("fashion-mnist"))
-        self.button = QPushButton("Open data folder…", objectName="emptyOpenButton")
-        self.button.clicked.connect(open_folder)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.download_button)
-        buttons.addWidget(self.fashion_button)
-        buttons.addWidget(self.button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.text)
-        layout.addLayout(buttons)
-        layout.addStretch(1)
-        self.show_text()
-
-    def show_text(self, problem=""):
-        where = " or ".join(str(f) for f in data_files.default_folders())
-        self.text.setText(
-            (f"<p style='color:#b00020'>{problem}</p>" if problem else "")
-            + "<h2>No data yet</h2><p>Download MNIST's digits or Fashion-MNIST's clothes "
-            "(verified, kept for next time), or open "
-            "a folder holding it as <code>mnist_traindata.hdf5</code> + "
-            "<code>mnist_testdata.hdf5</code> or the four IDX files,<br>or set "
-            "<code>SOFTMAX_LAB_DATA</code> to such a folder and restart.</p>"
-            f"<p>Looked in: {where}</p>")
 
 
 class MainWindow(QMainWindow):
@@ -143,6 +102,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Softmax Lab")
         self.version = version
         self.store = store if store is not None else QSettings("Softmax Lab", "Softmax Lab")
+        self.places = Places(self.store)
         self.data = None
         self._preparing = False
         self.busy = False
@@ -150,7 +110,6 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self._dialog = None
         self.download_dialog = None
-        self._downloading = ""
 
         self.controls = ControlPanel()
         self.data_label = QLabel("no data", objectName="dataLabel")
@@ -327,33 +286,19 @@ class MainWindow(QMainWindow):
         can cancel it."""
         if self.download_dialog is not None:
             return
-        title = download_sources.SOURCES[dataset].title
-        self.download_dialog = QProgressDialog(f"Downloading {title}…", "Cancel", 0, 1000, self)
-        self.download_dialog.setObjectName("downloadDialog")
-        self.download_dialog.setWindowTitle(f"Download {title}")
-        self.download_dialog.setMinimumDuration(0)
-        self.download_dialog.setAutoClose(False)
-        self.download_dialog.setAutoReset(False)
+        self.download_dialog = DownloadDialog(download_sources.SOURCES[dataset].title, self)
         self.download_dialog.canceled.connect(self.downloadCancelRequested)
         self.download_dialog.show()
-        self._download_started = time.perf_counter()
-        self._downloading = title
         self.downloadRequested.emit(dataset)
 
     def download_progress(self, progress):
-        if self.download_dialog is None:
-            return
-        elapsed = time.perf_counter() - self._download_started
-        rate = progress.done / elapsed if elapsed > 0 else 0
-        left = (progress.total - progress.done) / rate if rate > 0 else 0
-        self.download_dialog.setValue(int(1000 * progress.done / progress.total))
-        self.download_dialog.setLabelText(
-            f"{progress.file}: {progress.done / 1e6:.1f} of {progress.total / 1e6:.1f} MB, "
-            f"{rate / 1e6:.1f} MB/s, {left:.0f} s left")
+        if self.download_dialog is not None:
+            self.download_dialog.show_progress(progress)
 
     def download_done(self, folder):
+        title = self.download_dialog.title if self.download_dialog is not None else "The data"
         self._close_download_dialog()
-        self.statusBar().showMessage(f"{self._downloading} downloaded and verified in {folder}", 10000)
+        self.statusBar().showMessage(f"{title} downloaded and verified in {folder}", 10000)
 
     def download_failed(self, text):
         self._close_download_dialog()
@@ -364,7 +309,6 @@ class MainWindow(QMainWindow):
             self.download_dialog.canceled.disconnect()  # closing emits "canceled" too
             self.download_dialog.close()
             self.download_dialog = None
-        self._downloading = ""
 
     def save_data_hdf5(self):
         if self.data is None:
@@ -648,50 +592,31 @@ class MainWindow(QMainWindow):
         self._dialog.setText(text)
         self._dialog.open()
 
-    def _last_dir(self):
-        folder = self.store.value("last_dir")
-        return folder if isinstance(folder, str) and Path(folder).is_dir() else str(Path.home())
-
-    # Every file dialog starts in the folder last used in any of them (or the data's).
-
-    def _remember_dir(self, path, is_folder=False):
-        if path:
-            self.store.setValue("last_dir", str(Path(path) if is_folder else Path(path).parent))
-        return path
+    # Every file dialog starts in the folder last used in any of them (ui/places.py).
 
     def _ask_open_file(self, title, filters):
-        return self._remember_dir(QFileDialog.getOpenFileName(self, title, self._last_dir(), filters)[0])
+        return self.places.ask_open_file(self, title, filters)
 
     def _ask_save_file(self, title, name, filters):
-        start = str(Path(self._last_dir()) / name)
-        return self._remember_dir(QFileDialog.getSaveFileName(self, title, start, filters)[0])
+        return self.places.ask_save_file(self, title, name, filters)
 
     def _ask_folder(self, title):
-        return self._remember_dir(QFileDialog.getExistingDirectory(self, title, self._last_dir()), is_folder=True)
+        return self.places.ask_folder(self, title)
 
     def last_data_folder(self):
         """The data folder opened last (in an earlier session too), if it still holds data."""
-        return next((folder for folder in self._recent() if data_files.holds_data(folder)), None)
+        return next((folder for folder in self.places.recent() if data_files.holds_data(folder)), None)
 
     def _remember_recent(self, folder):
-        recent = [f for f in self._recent() if f != folder]
-        self.store.setValue("recent", json.dumps([folder, *recent][:MAX_RECENT]))
+        self.places.remember_recent(folder)
         self._refresh_recent()
-
-    def _recent(self):
-        """The recent folders: whatever else the preferences hold there is passed over."""
-        try:
-            recent = json.loads(self.store.value("recent", "[]"))
-        except (TypeError, ValueError, RecursionError):
-            return []
-        return [f for f in recent if isinstance(f, str)][:MAX_RECENT] if isinstance(recent, list) else []
 
     def _refresh_recent(self):
         self.recent_menu.clear()
-        for folder in self._recent():
+        for folder in self.places.recent():
             action = self.recent_menu.addAction(folder)
             action.triggered.connect(lambda _=False, f=folder: self.openFolderRequested.emit(f))
-        self.recent_menu.setEnabled(bool(self._recent()))
+        self.recent_menu.setEnabled(bool(self.places.recent()))
 
     def _restore(self):
         """Geometry and the form's settings from the preferences, each checked as it is
