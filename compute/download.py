@@ -28,9 +28,10 @@ import h5py
 import platformdirs
 from filelock import FileLock, Timeout
 
-from . import data
+from . import data, idx
 from .errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
+from .sources import user_data_folder
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def download(folder=None, mirror=None, progress=None, cancelled=None, timeout=TI
     (Path, bool)
         The folder, and whether anything was downloaded (False: the cache was valid).
     """
-    folder = Path(folder) if folder is not None else data.user_data_folder(source.name)
+    folder = Path(folder) if folder is not None else user_data_folder(source.name)
     if cache_is_valid(folder, source):
         return folder, False
     try:
@@ -395,7 +396,7 @@ def convert_to_hdf5(folder, target=None, source=MNIST):
     if missing:
         raise data.DataError(f"{folder}: no verified copy of {', '.join(missing)}")
     for out_name, (images, labels_name) in PARTS.items():
-        X, labels, n_classes = data.read_idx_arrays(files[images], files[labels_name])
+        X, labels, n_classes = idx.read_idx_arrays(files[images], files[labels_name])
         data.write_course_hdf5(target / out_name, X, labels, max(n_classes, 10),
                                attributes={SOURCES_ATTRIBUTE: _sources(out_name, source)})
     _write_class_names(target, source)

@@ -26,6 +26,7 @@ from filelock import FileLock, Timeout
 from . import data
 from .errors import DataError
 from .kernels import sparse_rows
+from .sources import user_data_folder
 
 FILE_NAME = "my_digits.hdf5"
 #: In a fine-tune, this share of the samples are My digits (repeated); the rest MNIST.
@@ -45,7 +46,7 @@ LOCK_SECONDS = 30
 
 def default_path():
     """Where My digits live: ``my-digits/my_digits.hdf5`` in the user data folder."""
-    return data.user_data_folder("my-digits") / FILE_NAME
+    return user_data_folder("my-digits") / FILE_NAME
 
 
 @dataclass
