@@ -185,3 +185,10 @@ def load(path, n_features=None):
         raise DataError(f"{name}: 'w' has {weights.shape[1]} features per class but the data "
                         f"has {n_features}; load parameters trained on this kind of data")
     return Model(np.ascontiguousarray(weights), bias.reshape(K).copy()), attributes
+
+
+def frozen_model(model):
+    """``model`` with read-only arrays (the arrays themselves, not copies)."""
+    for array in (model.weights, model.bias):
+        array.flags.writeable = False
+    return model

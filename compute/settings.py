@@ -157,3 +157,18 @@ def preset(name):
         return PRESETS[name]
     except KeyError:
         raise SettingsError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
+
+
+def learning_rates(settings, samples_at_update, total_samples, n_train):
+    """Learning rate of each update that starts after ``samples_at_update`` samples."""
+    lr = settings.learning_rate
+    epoch = np.asarray(samples_at_update, dtype=np.float64) / n_train
+    if settings.schedule == "constant":
+        return np.full(epoch.shape, lr)
+    if settings.schedule == "step":
+        every = settings.step_epochs or settings.epochs / 3  # steps within a 1-epoch run too
+        return lr * settings.step_factor ** np.floor(epoch / every)
+    if settings.schedule == "inverse":
+        return lr / (1.0 + settings.inverse_decay * epoch)
+    progress = np.minimum(np.asarray(samples_at_update, dtype=np.float64) / total_samples, 1.0)
+    return lr * 0.5 * (1.0 + np.cos(np.pi * progress))

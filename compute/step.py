@@ -15,7 +15,7 @@ import numpy as np
 
 from . import kernels
 from .params import Model
-from .training import learning_rates
+from .settings import learning_rates
 
 
 @dataclass(frozen=True)

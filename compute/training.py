@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import kernels
-from .params import Model
-from .settings import Settings, SettingsError
+from .params import Model, frozen_model
+from .settings import Settings, SettingsError, learning_rates
 
 #: Aim for this much work between two yields (seconds).
 CHUNK_SECONDS = 0.02
@@ -104,28 +104,6 @@ class Snapshot:
             meta.update(test_accuracy=self.point.test_accuracy, test_loss=self.point.test_loss,
                         train_accuracy=self.point.train_accuracy, train_loss=self.point.train_loss)
         return meta
-
-
-def frozen_model(model):
-    """``model`` with read-only arrays (the arrays themselves, not copies)."""
-    for array in (model.weights, model.bias):
-        array.flags.writeable = False
-    return model
-
-
-def learning_rates(settings, samples_at_update, total_samples, n_train):
-    """Learning rate of each update that starts after ``samples_at_update`` samples."""
-    lr = settings.learning_rate
-    epoch = np.asarray(samples_at_update, dtype=np.float64) / n_train
-    if settings.schedule == "constant":
-        return np.full(epoch.shape, lr)
-    if settings.schedule == "step":
-        every = settings.step_epochs or settings.epochs / 3  # steps within a 1-epoch run too
-        return lr * settings.step_factor ** np.floor(epoch / every)
-    if settings.schedule == "inverse":
-        return lr / (1.0 + settings.inverse_decay * epoch)
-    progress = np.minimum(np.asarray(samples_at_update, dtype=np.float64) / total_samples, 1.0)
-    return lr * 0.5 * (1.0 + np.cos(np.pi * progress))
 
 
 def chunked_epochs(run, lead, epoch_order, train_chunk, evaluate):

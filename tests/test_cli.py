@@ -162,7 +162,7 @@ def test_bad_optimizer_and_schedule_settings_get_one_line(tmp_path, option, valu
 
 def test_a_step_schedule_steps_within_a_one_epoch_run():
     from compute.settings import Settings
-    from compute.training import learning_rates
+    from compute.settings import learning_rates
 
     settings = Settings(schedule="step", learning_rate=0.8, step_factor=0.5)
     rates = learning_rates(settings, [0, 19_999, 20_000, 40_000, 59_999], 60_000, 60_000)

@@ -8,7 +8,7 @@ signal. One run trains at a time; asking for a second while one runs is refused 
 message (never mixed). Every background job goes through
 :func:`ui.background.run_in_background`, so its errors reach the user.
 
-One module a concern: this one holds the runs and sweeps; :mod:`.data` opening and
+One module a concern: this one holds the runs; :mod:`.sweeps` the sweeps; :mod:`.data` opening and
 downloading data; :mod:`.files` every file the studio writes; :mod:`.workers` the bodies
 of the background jobs.
 """
@@ -20,19 +20,18 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from compute import metrics
-from compute import sweep as sweeps
-from compute.runs import PALETTE, Run, RunStatus, SweepGroup, ramp_colour
-from compute.settings import COURSE_EXPERIMENTS, SettingsError, preset
+from compute.runs import PALETTE, Run, RunStatus
+from compute.settings import COURSE_EXPERIMENTS, preset
 from compute.training import Training, TrainingDiverged
 from ui.background import run_in_background
 
 from .data import DataConcern
 from .files import FilesConcern
-from .workers import (FINE_TUNE, PROGRESS_SECONDS, describe, drive, drive_sweep, load_and_evaluate,
-                      prepare_fine_tune)
+from .sweeps import SweepConcern
+from .workers import FINE_TUNE, PROGRESS_SECONDS, describe, drive, load_and_evaluate, prepare_fine_tune
 
 
-class RunController(DataConcern, FilesConcern, QObject):
+class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
     """Data, runs and the training worker, for the GUI (no widgets here).
 
     Signals
@@ -117,13 +116,6 @@ class RunController(DataConcern, FilesConcern, QObject):
         """The run that is training (or paused), or None."""
         return self._active
 
-
-
-
-
-
-
-
     # ---------------------------------------------------------------- runs
 
     def start(self, settings, name=None, model=None, data=None):
@@ -179,91 +171,6 @@ class RunController(DataConcern, FilesConcern, QObject):
                 metrics.evaluate, run.evaluated.model, mine, on_error=self._tell,
                 on_result=lambda after: self.fineTuned.emit(
                     run, before, after.accuracy, run.points[0].test_accuracy, run.last.test_accuracy))
-
-    def start_sweep(self, base, setting, values):
-        """Train ``base`` with each of ``values`` for ``setting`` (a setting's name), as one
-        sweep: its members are runs (named after their value, coloured along a ramp) that
-        train together, in one pass over the data where they can share it. Returns the
-        :class:`SweepGroup`, or None when refused (with a message)."""
-        if self._refused():
-            return None
-        try:
-            members = sweeps.expand(base, {setting: list(values)})
-        except SettingsError as error:
-            self.message.emit(str(error))
-            return None
-        group = SweepGroup(f"sweep {next(self._sweeps)}", setting, list(values))
-        for i, (settings, swept) in enumerate(members):
-            run = self._new_run(settings, name=f"{group.name}: {sweeps.member_name(swept)}")
-            run.color = ramp_colour(i / max(len(members) - 1, 1))
-            run.sweep = group
-            group.runs.append(run)
-        self.runs.extend(group.runs)
-        for run in group.runs:
-            self.runAdded.emit(run)
-        self.sweepAdded.emit(group)
-        self._sweep = group
-        self._active = group.runs[0]
-        self.busyChanged.emit(True)
-        self._worker = run_in_background(
-            drive_sweep, self.data, [run.settings for run in group.runs], start=False,
-            on_yield=lambda news: self._on_sweep_news(group, news),
-            on_result=lambda _: self._sweep_ended(group, RunStatus.FINISHED),
-            on_error=lambda error: self._sweep_failed(group, error))
-        self._worker.aborted.connect(lambda: self._sweep_ended(group, RunStatus.STOPPED))
-        self._worker.paused.connect(lambda: self._sweep_paused(group, True))
-        self._worker.resumed.connect(lambda: self._sweep_paused(group, False))
-        self._worker.start()
-        return group
-
-    def _on_sweep_news(self, group, news):
-        if group is not self._sweep:
-            return
-        runs = group.runs
-        for i in news.started:
-            self._set_status(runs[i], RunStatus.RUNNING)
-        for i, snapshot in news.snapshots:
-            if runs[i].publish(snapshot):
-                self.pointsAdded.emit(runs[i])
-        if news.progress is not None:
-            runs[news.progress[0]].publish(news.progress[1])
-        for i, message in news.diverged:
-            runs[i].status, runs[i].message = RunStatus.DIVERGED, message
-            self.runChanged.emit(runs[i])
-        for i in news.finished:
-            runs[i].status = RunStatus.FINISHED
-            self.runChanged.emit(runs[i])
-        running = [run for run in runs if run.status == RunStatus.RUNNING]
-        if running:
-            self._active = running[0]
-        now = time.perf_counter()
-        if news.snapshots or news.finished or now - self._last_progress >= PROGRESS_SECONDS:
-            self._last_progress = now
-            self.progress.emit(self._active)
-        if news.snapshots or news.started or news.diverged or news.finished:
-            self.sweepChanged.emit(group)  # points or statuses: not mere progress
-
-    def _sweep_paused(self, group, paused):
-        for run in group.runs:
-            if run.status in ((RunStatus.RUNNING,) if paused else (RunStatus.PAUSED,)):
-                self._set_status(run, RunStatus.PAUSED if paused else RunStatus.RUNNING)
-
-    def _sweep_ended(self, group, status, message=""):
-        if group is not self._sweep:
-            return
-        for run in group.runs:
-            if not run.status.ended:
-                run.status, run.message = status, message
-                self.runChanged.emit(run)
-        active = self._active
-        self._sweep = self._active = self._worker = None
-        self.progress.emit(active)
-        self.busyChanged.emit(False)
-        self.sweepChanged.emit(group)
-
-    def _sweep_failed(self, group, error):
-        self._sweep_ended(group, RunStatus.FAILED, describe(error))
-        self.message.emit(f"{group.name}: {describe(error)}")
 
     def _refused(self):
         """Whether a run cannot start now; if so, the user is told why."""

@@ -11,7 +11,8 @@ from compute import download, metrics, my_digits, params, threads
 from compute import sweep as sweeps
 from compute.files import FileWriteError, atomic_write
 from compute.settings import Settings
-from compute.training import Point, Snapshot, frozen_model
+from compute.params import frozen_model
+from compute.training import Point, Snapshot
 
 #: Progress reaches the window at most this often (seconds): the GUI thread's work per
 #: update must not compete with the worker for the GIL hundreds of times a second.
