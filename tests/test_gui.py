@@ -726,3 +726,15 @@ def test_a_log_x_axis_shows_short_and_long_runs_alike(qtbot, studio):
     studio.plots.flush()
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < 0, timeout=5000)  # back to the frame from 0
     assert view.viewRange()[0][1] > first.samples_seen
+
+
+def test_a_first_start_fits_the_screen(qtbot, store, no_qt_leaks):
+    """With no saved geometry the window takes 1280x800, or less on a smaller screen (the
+    offscreen screen is 800x600): never wider or taller than the screen's free area."""
+    window = build_window(store=store)
+    window.show()
+    qtbot.waitExposed(window)
+    free = window.screen().availableGeometry()
+    assert window.width() <= max(free.width(), window.minimumSizeHint().width())
+    assert window.height() <= max(free.height(), window.minimumSizeHint().height())
+    window.close()

@@ -5,7 +5,7 @@ for, and shows what it is told. It holds no training logic and knows no controll
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
@@ -625,13 +625,21 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, str):  # base64, as it is saved
             geometry = QByteArray.fromBase64(geometry.encode("ascii", "replace"))
         if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(self._first_size())
         try:
             saved = json.loads(self.store.value("settings", "null"))
             if isinstance(saved, dict):
                 self.controls.set_settings(Settings.from_dict(saved).validated())
         except (TypeError, ValueError, OverflowError, RecursionError, SettingsError):
             pass
+
+    def _first_size(self):
+        """1280x800 on a first start, or the screen's free area where that is smaller (a
+        1024x700 screen got a window wider than itself)."""
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is None or screen.isEmpty():
+            return QSize(1280, 800)
+        return QSize(min(1280, screen.width()), min(800, screen.height()))
 
     def closeEvent(self, event):
         self.closing.emit()
