@@ -147,8 +147,7 @@ def sha256_of_idx(path, limit=None, cancelled=None):
     try:
         with opener(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
-                if cancelled is not None and cancelled():
-                    raise DownloadCancelled("download cancelled; nothing was changed")
+                _stop_if(cancelled)
                 size += len(block)
                 if limit is not None and size > limit:
                     return None  # larger than the file it should be
@@ -202,6 +201,12 @@ def _write_class_names(folder, source):
             f.write("\n".join(source.class_names) + "\n")
 
 
+def _stop_if(cancelled):
+    """Raise :class:`DownloadCancelled` when ``cancelled()`` says so."""
+    if cancelled is not None and cancelled():
+        raise DownloadCancelled("download cancelled; nothing was changed")
+
+
 #: How often a cancel is looked for while a transfer waits for bytes (seconds).
 CANCEL_POLL_SECONDS = 0.1
 
@@ -245,18 +250,14 @@ def _fetch(url, target, name, progress, cancelled, done, timeout, total):
             _cut_when_cancelled(response, cancelled):
         expected = response.headers.get("Content-Length")
         while True:
-            if cancelled is not None and cancelled():
-                raise DownloadCancelled("download cancelled; nothing was changed")
             if time.monotonic() > deadline:
                 raise OSError(f"not done within {DEADLINE_TIMEOUTS * timeout:g} s")
             try:
                 block = response.read1(CHUNK)  # what has arrived: the deadline is checked often
             except (OSError, http.client.HTTPException):
-                if cancelled is not None and cancelled():
-                    raise DownloadCancelled("download cancelled; nothing was changed") from None
+                _stop_if(cancelled)  # the read failed because the watcher cut the connection
                 raise
-            if cancelled is not None and cancelled():
-                raise DownloadCancelled("download cancelled; nothing was changed")
+            _stop_if(cancelled)
             if not block:
                 break
             out.write(block)

@@ -413,3 +413,10 @@ def test_two_downloads_into_one_folder_never_share_a_file(server, tmp_path):
     thread.join(60)
     assert first["result"][1] is True
     assert data.load_folder(tmp_path / "cache").train.n_samples == 60_000
+
+
+def test_cancel_while_verifying_is_a_cancel_not_a_bad_file(server, tmp_path):
+    bomb = tmp_path / "bomb.gz"
+    bomb.write_bytes(server.bomb)
+    with pytest.raises(DownloadCancelled):
+        download.sha256_of_idx(bomb, download.RAW_SIZES["train-images-idx3-ubyte"], cancelled=lambda: True)
