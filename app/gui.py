@@ -27,54 +27,15 @@ def bundled_model():
     return params.load(BUNDLED_WEIGHTS)[0]
 
 
-def wire(controller, window):
-    """Connect ``window``'s requests to ``controller`` and its news to ``window``."""
-    c, w = controller, window
-    for request, action in (
-            (w.startRequested, c.start),
-            (w.pauseRequested, c.toggle_pause),
-            (w.stopRequested, c.stop),
-            (w.openFolderRequested, c.load_data),
-            (w.openFilesRequested, lambda train, test: c.load_data(train=train, test=test)),
-            (w.downloadRequested, lambda dataset: c.download_data(dataset=dataset)),
-            (w.downloadCancelRequested, c.cancel_download),
-            (w.saveDataRequested, c.save_data),
-            (w.loadParamsRequested, c.load_params),
-            (w.saveParamsRequested, c.save_params),
-            (w.exportCsvRequested, c.export_csv),
-            (w.exportPngRequested, lambda content, path: c.export_bytes(content, path)),
-            (w.exportReportRequested, c.write_report),
-            (w.courseExperimentsRequested, c.run_course_experiments),
-            (w.sweepRequested, c.start_sweep),
-            (w.continueRequested, c.continue_run),
-            (w.fineTuneRequested, c.fine_tune),
-            (w.exportMyDigitsRequested, c.export_my_digits),
-            (w.exportAssignmentRequested, c.write_assignment),
-            (w.closing, c.shutdown),
-            (w.runs.renamed, c.rename),
-            (w.runs.deleteRequested, c.remove),
-            (w.runs.visibilityToggled, c.set_visible)):
-        request.connect(action)
-    for news, show in (
-            (c.dataLoading, w.data_loading),
-            (c.dataChanged, w.data_loaded),
-            (c.dataFailed, w.data_failed),
-            (c.preparing, w.show_preparing),
-            (c.downloadProgress, w.download_progress),
-            (c.downloadFinished, w.download_done),
-            (c.downloadFailed, w.download_failed),
-            (c.runAdded, w.run_added),
-            (c.runChanged, w.run_changed),
-            (c.runRemoved, w.run_removed),
-            (c.pointsAdded, w.points_added),
-            (c.progress, w.show_progress),
-            (c.busyChanged, w.set_busy),
-            (c.sweepAdded, w.sweep_added),
-            (c.fineTuned, w.fine_tuned),
-            (c.sweepChanged, w.sweep_changed),
-            (c.fileWritten, w.file_written),
-            (c.message, w.show_message)):
-        news.connect(show)
+def wire(controller, view):
+    """Connect ``view``'s requests to ``controller`` and its news to ``view``, by the view
+    protocol's tables (:mod:`ui.view`)."""
+    from ui.view import NEWS, REQUESTS, member
+
+    for request, action in REQUESTS.items():
+        member(view, request).connect(getattr(controller, action))
+    for news, show in NEWS.items():
+        getattr(controller, news).connect(member(view, show))
 
 
 def build_window(data_folder=None, store=None):
@@ -100,6 +61,7 @@ def build_window(data_folder=None, store=None):
     from PySide6.QtWidgets import QApplication
 
     from app.controller import RunController
+    from app.controller.jobs import run_in_background
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -115,10 +77,11 @@ def build_window(data_folder=None, store=None):
         from app.preferences import Preferences
 
         store = Preferences()
-    window = MainWindow(bundled_model, store=store, version=version())
+    window = MainWindow(bundled_model, run_in_background, store=store, version=version())
     controller = RunController(window)  # a child: it lives as long as the window
     wire(controller, window)
     window.controller = controller
+    controller.load_my_digits()
     data_folder = data_folder if data_folder is not None else window.last_data_folder()
     if data_folder is not None:
         controller.load_data(data_folder)

@@ -151,10 +151,11 @@ def import_file(source, n_classes, path=None):
 
 
 def clear(path=None):
-    """Forget every example (the file is removed)."""
+    """Forget every example (the file is removed); returns the empty :class:`MyDigits`."""
     path = _checked_path(path)
     with _changing(path):
         path.unlink(missing_ok=True)
+    return MyDigits.empty()
 
 
 def export(digits, n_classes, path):

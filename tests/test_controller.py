@@ -7,6 +7,7 @@ import sys
 from unittest.mock import MagicMock
 
 import h5py
+import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Signal
 
@@ -14,32 +15,61 @@ from app.controller import RunController
 from app.gui import wire
 from compute.runs import RunStatus
 from compute.settings import PRESETS, Settings
+from ui.draw_tab import DrawTab
 from ui.main_window import MainWindow
 from ui.runs_table import RunsTable
+from ui.view import NEWS, REQUESTS, StudioView
 
 WAIT_MS = 120_000
 
 
 def signals_of(widget_class):
-    """The signals a widget class declares: the interface ``app.gui.wire`` connects to."""
-    return {name: value for name, value in vars(widget_class).items() if isinstance(value, Signal)}
+    """The signals a widget class declares (its own and its view protocol's)."""
+    return {name: value for klass in reversed(widget_class.__mro__)
+            for name, value in vars(klass).items() if isinstance(value, Signal)}
 
 
-StandInRunList = type("StandInRunList", (QObject,), signals_of(RunsTable))
-StandInRequests = type("StandInRequests", (QObject,), signals_of(MainWindow))
+#: The window's parts that the view protocol names ("runs.renamed", "draw.say").
+PARTS = {"runs": RunsTable, "draw": DrawTab}
 
 
-class StandInWindow(StandInRequests):
-    """The window's signals, real; its slots, a mock that records what it is shown (and
-    refuses names the real window does not have)."""
+class StandIn(QObject):
+    """A view part's signals, real; its methods, a mock that records what it is shown (and
+    refuses names the real part does not have)."""
 
-    def __init__(self):
+    def __init__(self, real_class):
         super().__init__()
-        self.runs = StandInRunList()
-        self.shown = MagicMock(spec=MainWindow)
+        self.shown = MagicMock(spec=real_class)
 
     def __getattr__(self, name):
         return getattr(self.shown, name)
+
+
+def stand_in(real_class):
+    return type(f"StandIn{real_class.__name__}", (StandIn,), signals_of(real_class))(real_class)
+
+
+class StandInWindow(StandIn, StudioView):
+    """The view protocol with mocks for news: what the tests put where the window goes."""
+
+    def __init__(self):
+        super().__init__(MainWindow)
+        for name, part in PARTS.items():
+            setattr(self, name, stand_in(part))
+
+
+def test_the_window_the_stand_in_and_the_controller_share_the_view_protocol():
+    for path in (*REQUESTS, *NEWS.values()):
+        part, _, name = path.rpartition(".")
+        real = PARTS.get(part, MainWindow)
+        assert hasattr(real, name), f"{real.__name__} has no {name}"
+        assert hasattr(StandInWindow(), path.split(".")[0])
+    for request, action in REQUESTS.items():
+        assert callable(getattr(RunController, action)), action
+        if "." not in request:
+            assert isinstance(getattr(StudioView, request), Signal), request
+    for news in NEWS:
+        assert isinstance(getattr(RunController, news), Signal), news
 
 
 @pytest.fixture
@@ -172,6 +202,28 @@ def test_wiring_carries_requests_to_the_controller_and_news_to_the_window(qtbot,
     window.loadParamsRequested.emit("/no/such/file.hdf5")
     qtbot.waitUntil(lambda: window.shown.show_message.called, timeout=WAIT_MS)
     assert "no such file" in window.shown.show_message.call_args.args[0]
+
+
+def test_the_draw_tab_asks_and_the_controller_changes_my_digits(qtbot, controller, tmp_path):
+    window = StandInWindow()
+    wire(controller, window)
+    shown = window.draw.shown
+    seven = np.full(784, 0.5, np.float32)
+    with qtbot.waitSignal(controller.myDigitsChanged, timeout=WAIT_MS):
+        window.draw.teachRequested.emit(seven, 7, 10)
+    assert shown.show_my_digits.call_args.args[0].labels.tolist() == [7]
+    with qtbot.waitSignal(controller.myDigitsChanged, timeout=WAIT_MS):
+        controller.load_my_digits()
+    assert shown.show_my_digits.call_args.args[0].labels.tolist() == [7]
+    with qtbot.waitSignal(controller.myDigitsFailed, timeout=WAIT_MS):
+        window.draw.importMyDigitsRequested.emit(str(tmp_path / "missing.hdf5"), 10)
+    assert "missing.hdf5" in shown.say.call_args.args[0]
+    with qtbot.waitSignal(controller.myDigitsFailed, timeout=WAIT_MS):
+        window.draw.teachRequested.emit(seven, 12, 10)
+    assert "label 12" in shown.say.call_args.args[0]
+    with qtbot.waitSignal(controller.myDigitsChanged, timeout=WAIT_MS):
+        window.draw.clearMyDigitsRequested.emit()
+    assert len(shown.show_my_digits.call_args.args[0]) == 0
 
 
 def test_nonsense_recorded_in_a_parameter_file_is_shown_as_missing(qtbot, controller, tmp_path):

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
+from app.controller.jobs import run_in_background
 from app.gui import bundled_model
 from app.selftest import stroke
 from compute.runs import Run, RunStatus
@@ -24,7 +25,7 @@ ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 
 @pytest.fixture
 def tab(qtbot, no_qt_leaks):
-    tab = DrawTab(bundled_model)
+    tab = DrawTab(bundled_model, run_in_background)
     tab.resize(900, 500)
     tab.show()
     qtbot.waitExposed(tab)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMen
 from compute import analysis, my_digits, preprocess
 from compute.classes import names_or_numbers
 
-from .background import run_in_background
 from .digit_canvas import DigitCanvas
 from .evidence_view import EvidenceView
 from .prediction_view import PredictionView
@@ -41,18 +40,27 @@ class DrawTab(QWidget):
     newest snapshot, never from arrays a kernel is writing.
 
     Teaching: the drawing's model input, with the label chosen, goes to My digits (a
-    course-schema file in the user data folder); ``fineTuneRequested(model, name)`` asks
-    for the chosen model to be fine-tuned on them, ``exportMyDigitsRequested`` for them to
-    be written to a file.
+    course-schema file in the user data folder). The tab only asks; its owner writes the
+    file and answers with :meth:`show_my_digits` (or :meth:`say` what failed).
+    ``fineTuneRequested(model, name)`` asks for the chosen model to be fine-tuned on them.
+
+    ``jobs`` runs the predictions and picture reads off the GUI thread (see
+    :class:`ui.view.Jobs`).
     """
 
     fineTuneRequested = Signal(object, str)
     #: Export My digits (the examples, the number of classes) to a file: the owner writes
     #: it, after checking that it replaces nothing the studio reads.
     exportMyDigitsRequested = Signal(object, int, str)
+    #: Keep a model input (28x28 floats) with its label, out of this many classes.
+    teachRequested = Signal(object, int, int)
+    #: Add the examples of a course-schema file (path, number of classes).
+    importMyDigitsRequested = Signal(str, int)
+    clearMyDigitsRequested = Signal()
 
-    def __init__(self, bundled_model=None, parent=None):
+    def __init__(self, bundled_model, jobs, parent=None):
         super().__init__(parent)
+        self._jobs = jobs
         self._bundled_loader = bundled_model
         self._runs = {}
         self.canvas = DigitCanvas()
@@ -137,10 +145,6 @@ class DrawTab(QWidget):
         clear.clicked.connect(self.canvas.clear)
         undo.clicked.connect(self.canvas.undo)
         self._fill_labels()
-        # Read in a worker: reading checks the file with compiled kernels (a first start
-        # would compile them on the GUI thread).
-        run_in_background(my_digits.load, on_result=self._digits_changed,
-                          on_error=lambda error: self._say(str(error)))
 
     # ------------------------------------------------------------ models
 
@@ -215,22 +219,22 @@ class DrawTab(QWidget):
         self.teach_button.setEnabled(self._prepared is not None)
 
     def teach(self):
-        """Add the drawing's model input, labelled as chosen, to My digits (in a worker)."""
+        """Ask for the drawing's model input, labelled as chosen, to join My digits."""
         if self._prepared is None:
-            self._say("Draw something first: the model's input is what is kept.")
+            self.say("Draw something first: the model's input is what is kept.")
             return
-        label, n_classes = self.teach_label.currentIndex(), self.teach_label.count()
-        run_in_background(my_digits.add, self._prepared.pixels, label, n_classes,
-                          on_result=self._digits_changed, on_error=lambda error: self._say(str(error)))
+        self.teachRequested.emit(self._prepared.pixels, self.teach_label.currentIndex(),
+                                 self.teach_label.count())
 
-    def _digits_changed(self, digits):
+    def show_my_digits(self, digits):
+        """My digits as they are now (after a load, an addition, an import or a clear)."""
         self.my_digits = digits
         self._show_count()
 
     def fine_tune(self):
         model = self.current_model()
         if model is None or not len(self.my_digits):
-            self._say("Add drawings to My digits first, then fine-tune a model on them.")
+            self.say("Add drawings to My digits first, then fine-tune a model on them.")
             return
         self.fine_tune_result.setText("Fine-tuning… (a new run in the run list)")
         self.fineTuneRequested.emit(model, self.model_box.currentText())
@@ -253,15 +257,13 @@ class DrawTab(QWidget):
         path = QFileDialog.getOpenFileName(self, "Import digits (course HDF5)", str(Path.home()),
                                            "HDF5 (*.hdf5 *.h5)")[0]
         if path:
-            run_in_background(my_digits.import_file, path, self.teach_label.count() or 10,
-                              on_result=self._digits_changed, on_error=lambda error: self._say(str(error)))
+            self.importMyDigitsRequested.emit(path, self.teach_label.count() or 10)
 
     def clear_my_digits(self):
         answer = QMessageBox.question(self, "Clear My digits",
                                       f"Forget all {len(self.my_digits)} of My digits?")
         if answer == QMessageBox.StandardButton.Yes:
-            run_in_background(lambda: (my_digits.clear(), my_digits.load())[1],
-                              on_result=self._digits_changed, on_error=lambda error: self._say(str(error)))
+            self.clearMyDigitsRequested.emit()
 
     # ------------------------------------------------------------ predicting
 
@@ -283,8 +285,8 @@ class DrawTab(QWidget):
             self.view.show_empty("this run has no parameters yet")
             self.evidence.show_empty()
             return
-        run_in_background(_classify, self._generation, model, self.canvas.pixels(),
-                          on_result=self._show, on_error=lambda error: self._say(str(error)))
+        self._jobs(_classify, self._generation, model, self.canvas.pixels(),
+                   on_result=self._show, on_error=self.say)
 
     def _show(self, result):
         generation, prepared, probabilities, why = result
@@ -303,10 +305,11 @@ class DrawTab(QWidget):
     def open_picture(self, path):
         """Show and classify a picture file, read in a worker with the command line's checks
         (raster formats only, a size limit); a file it refuses is named in the status line."""
-        run_in_background(preprocess.read_image, path, on_result=self.canvas.set_picture_array,
-                          on_error=lambda error: self._say(str(error)))
+        self._jobs(preprocess.read_image, path, on_result=self.canvas.set_picture_array,
+                   on_error=self.say)
 
-    def _say(self, text):
-        self.status.setText(text)
+    def say(self, text):
+        """Show what went wrong (an error or its text) in the status line."""
+        self.status.setText(str(text))
         self.view.show_empty("cannot classify")
         self.evidence.show_empty()

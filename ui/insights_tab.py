@@ -10,7 +10,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from compute import analysis, metrics
 
-from .background import run_in_background
 from .confusion_view import ConfusionView
 from .cost_table import CostTable
 from .weights_view import WeightsView
@@ -31,10 +30,14 @@ def _examples(generation, model, dataset, true_class, predicted_class):
 
 class InsightsTab(QWidget):
     """The three views of the selected run; data and the run list arrive by
-    :meth:`set_data` and :meth:`set_runs`, the selection by :meth:`set_run`."""
+    :meth:`set_data` and :meth:`set_runs`, the selection by :meth:`set_run`.
 
-    def __init__(self, parent=None):
+    ``jobs`` runs the evaluations off the GUI thread (see :class:`ui.view.Jobs`).
+    """
+
+    def __init__(self, jobs, parent=None):
         super().__init__(parent)
+        self._jobs = jobs
         self.data = None
         self.runs = []
         self.weights = WeightsView()
@@ -110,8 +113,8 @@ class InsightsTab(QWidget):
         if model is None or data is None:
             self.confusion.set_confusion(None)
             return
-        run_in_background(_evaluate, self._generation, model, data.test, on_result=self._evaluated,
-                          on_error=self._say)
+        self._jobs(_evaluate, self._generation, model, data.test, on_result=self._evaluated,
+                   on_error=self._say)
 
     def _evaluated(self, result):
         generation, evaluation = result
@@ -126,9 +129,9 @@ class InsightsTab(QWidget):
         caption = ("Most confident mistakes" if true_class is None else
                    f"True {names[true_class]}, predicted {names[predicted_class]}, "
                    "most confident first")
-        run_in_background(_examples, self._generation, self.run.model, data.test, true_class,
-                          predicted_class, on_result=lambda result: self._show_examples(caption, result),
-                          on_error=self._say)
+        self._jobs(_examples, self._generation, self.run.model, data.test, true_class,
+                   predicted_class, on_result=lambda result: self._show_examples(caption, result),
+                   on_error=self._say)
 
     def _show_examples(self, caption, result):
         generation, images, labels, predicted, confidence = result

@@ -5,7 +5,7 @@ for, and shows what it is told. It holds no training logic and knows no controll
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
 from .step_view import StepView
 from .sweep_panel import SweepDialog, SweepPlot
+from .view import StudioView
 
 HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
 
@@ -37,67 +38,20 @@ PREPARING_TEXT = "Preparing the kernels, first start only… (Start works alread
 PREPARING_NOTICE_MS = 400
 
 
-class MainWindow(QMainWindow):
-    """The studio window.
+class MainWindow(QMainWindow, StudioView):
+    """The studio window: a :class:`ui.view.StudioView` (its signals are the requests).
 
     Parameters
     ----------
     bundled_model : callable, optional
         Returns the bundled weights for the Draw tab (loaded on first use).
+    jobs : ui.view.Jobs
+        Runs the tabs' work off the GUI thread (the controller's job runner).
     store : QSettings, optional
         Where settings, paths and geometry persist (tests pass a temporary one).
-
-    Signals (what the user asked for)
-    -------
-    startRequested(Settings), pauseRequested(), stopRequested()
-    openFolderRequested(str), openFilesRequested(str, str)
-    downloadRequested(str), downloadCancelRequested()
-        Fetch a data set ("mnist", "fashion-mnist"), or stop fetching it.
-    sweepRequested(object, str, list)
-        Train a sweep: the base settings, the setting to vary, its values.
-    continueRequested(Run, Settings)
-        Train on from a run's parameters with the settings in the form, as a new run.
-    fineTuneRequested(Model, str)
-        Fine-tune a model (named) on My digits mixed with the training set.
-    saveDataRequested(str)
-        A folder for the course HDF5 files of the open data.
-    loadParamsRequested(str), saveParamsRequested(Run, str)
-    exportCsvRequested(Run, str), exportPngRequested(bytes, str)
-    exportReportRequested(Run, str, bytes)
-        A run, its report folder, and the curves picture.
-    courseExperimentsRequested()
-        Train the course's four experiments, one after the other.
-    exportAssignmentRequested(list, str, bytes)
-        The course's experiments as (name, Run) pairs, the report folder, and their curves.
-    closing()
-        The window is closing: stop and wait for background work now.
-
-    The run list's own signals (``runs.renamed``, ``runs.deleteRequested``,
-    ``runs.visibilityToggled``) carry the edits to runs.
     """
 
-    startRequested = Signal(object)
-    pauseRequested = Signal()
-    stopRequested = Signal()
-    openFolderRequested = Signal(str)
-    openFilesRequested = Signal(str, str)
-    downloadRequested = Signal(str)
-    sweepRequested = Signal(object, str, list)
-    continueRequested = Signal(object, object)
-    fineTuneRequested = Signal(object, str)
-    exportMyDigitsRequested = Signal(object, int, str)
-    downloadCancelRequested = Signal()
-    saveDataRequested = Signal(str)
-    loadParamsRequested = Signal(str)
-    saveParamsRequested = Signal(object, str)
-    exportCsvRequested = Signal(object, str)
-    exportPngRequested = Signal(bytes, str)
-    exportReportRequested = Signal(object, str, bytes)
-    courseExperimentsRequested = Signal()
-    exportAssignmentRequested = Signal(list, str, bytes)
-    closing = Signal()
-
-    def __init__(self, bundled_model=None, store=None, parent=None, version=""):
+    def __init__(self, bundled_model, jobs, store=None, parent=None, version=""):
         super().__init__(parent)
         self.setWindowTitle("Softmax Lab")
         self.version = version
@@ -155,9 +109,9 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
-        self.draw = DrawTab(bundled_model)
-        self.step_view = StepView(self.controls.settings, bundled_model)
-        self.insights = InsightsTab()
+        self.draw = DrawTab(bundled_model, jobs)
+        self.step_view = StepView(self.controls.settings, bundled_model, jobs)
+        self.insights = InsightsTab(jobs)
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.pages, "Train")
         self.tabs.addTab(self.insights, "Inside the model")

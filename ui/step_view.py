@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButt
 from compute.classes import names_or_numbers
 from compute.step import Stepper
 
-from .background import run_in_background
 from .weights_view import Tiles
 
 SHOWN = 16  # examples of a batch on show
@@ -36,10 +35,12 @@ def _tiles(name, columns=10):
 
 class StepView(QWidget):
     """The step-by-step tab. ``settings`` returns the settings to step with (the form's);
-    ``bundled`` returns the bundled model (used when no run is selected)."""
+    ``bundled`` returns the bundled model (used when no run is selected); ``jobs`` runs the
+    steps off the GUI thread (see :class:`ui.view.Jobs`)."""
 
-    def __init__(self, settings, bundled, parent=None):
+    def __init__(self, settings, bundled, jobs, parent=None):
         super().__init__(parent)
+        self._jobs = jobs
         self.setObjectName("stepView")
         self._settings, self._bundled = settings, bundled
         self.data = None
@@ -162,9 +163,9 @@ class StepView(QWidget):
         if self.record is None:  # measured: 4 s with an empty kernel cache, then under 1 ms
             self.formulas.setText("Taking the first step… (the first time on this computer also "
                                   "compiles the float64 kernels: a few seconds)")
-        run_in_background(self.stepper.steps, count, on_result=self.show_record,
-                          on_error=lambda error: self.source.setText(str(error)),
-                          on_finished=self._done)
+        self._jobs(self.stepper.steps, count, on_result=self.show_record,
+                   on_error=lambda error: self.source.setText(str(error)),
+                   on_finished=self._done)
 
     def _done(self):
         self._busy = False

@@ -5,15 +5,17 @@ the methods here, and the signals here update the window. The engine's training
 generator runs in a pool thread; at each of its yields the worker publishes an
 immutable :class:`compute.training.Snapshot`, which reaches this object by a queued
 signal. One run trains at a time; asking for a second while one runs is refused with a
-message (never mixed). Every background job goes through
-:func:`ui.background.run_in_background`, so its errors reach the user.
+message (never mixed). Every background job, the window's own included, goes through
+:func:`.jobs.run_in_background`, so its errors reach the user.
+
+``app.gui.wire`` connects it to any :class:`ui.view.StudioView` by the view protocol's
+tables: each request calls the method here of that name, each signal here a view method.
 
 One module a concern: this one holds the runs; :mod:`.sweeps` the sweeps; :mod:`.data` opening and
 downloading data; :mod:`.files` every file the studio writes; :mod:`.workers` the bodies
 of the background jobs.
 """
 
-import time
 from itertools import count
 from pathlib import Path
 
@@ -23,12 +25,13 @@ from compute import metrics
 from compute.runs import PALETTE, Run, RunStatus
 from compute.settings import COURSE_EXPERIMENTS, preset
 from compute.training import Training, TrainingDiverged
-from ui.background import run_in_background
+from superqt.utils import qthrottled
 
 from .data import DataConcern
 from .files import FilesConcern
 from .sweeps import SweepConcern
-from .workers import FINE_TUNE, PROGRESS_SECONDS, describe, drive, load_and_evaluate, prepare_fine_tune
+from .jobs import run_in_background
+from .workers import FINE_TUNE, PROGRESS_MS, describe, drive, load_and_evaluate, prepare_fine_tune
 
 
 class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
@@ -53,7 +56,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
     pointsAdded(object)
         A run has a new point (cheap: listeners should only mark things for redrawing).
     progress(object)
-        The active run advanced; at most every PROGRESS_SECONDS, and once more when it ends.
+        The active run advanced; at most every PROGRESS_MS, and once more when it ends.
     busyChanged(bool)
         A run started or ended.
     fineTuned(object, float, float, float, float)
@@ -64,6 +67,9 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         or its members have new points or ended.
     fileWritten(str)
         A file or folder the user asked for was written (its path).
+    myDigitsChanged(object), myDigitsFailed(str)
+        My digits (:class:`compute.my_digits.MyDigits`) as they are after a load, an
+        addition, an import or a clear; or why one of those failed.
     message(str)
         Something the user should read (refusals, errors, divergence advice).
     """
@@ -85,7 +91,10 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
     sweepChanged = Signal(object)
     fineTuned = Signal(object, float, float, float, float)
     fileWritten = Signal(str)
+    myDigitsChanged = Signal(object)
+    myDigitsFailed = Signal(str)
     message = Signal(str)
+    _downloadTick = Signal(object)  # from the download's thread, throttled here
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -96,8 +105,9 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         self._worker = None
         self._active = None
         self._loader = None
-        self._last_progress = 0.0
+        self._throttled_progress = qthrottled(self.progress.emit, timeout=PROGRESS_MS, parent=self)
         self._download_cancel = None
+        self._downloadTick.connect(qthrottled(self.downloadProgress.emit, timeout=PROGRESS_MS, parent=self))
         self._sweeps = count(1)
         self._when_finished = {}  # run -> what to do once it has finished
         self._sweep = None  # the SweepGroup training, if any
@@ -230,10 +240,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
             return
         if run.publish(snapshot):
             self.pointsAdded.emit(run)
-        now = time.perf_counter()
-        if now - self._last_progress >= PROGRESS_SECONDS:
-            self._last_progress = now
-            self.progress.emit(run)
+        self._throttled_progress(run)
 
     def _set_status(self, run, status):
         run.status = status
@@ -250,6 +257,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         if self._active is run:
             self._active = None
             self._worker = None
+            self._throttled_progress.cancel()
             self.progress.emit(run)
             self.busyChanged.emit(False)
         self.runChanged.emit(run)

@@ -2,15 +2,14 @@
 folders), downloading one, and keeping it; kernels are compiled ahead once it is open."""
 
 import threading
-import time
 from pathlib import Path
 
 from compute import data as data_files
 from compute import download
 from compute.sources import TEST_HDF5, TRAIN_HDF5
-from ui.background import run_in_background
+from .jobs import run_in_background
 
-from .workers import PROGRESS_SECONDS, describe, prepare_kernels
+from .workers import describe, prepare_kernels
 
 
 class DataConcern:
@@ -37,6 +36,14 @@ class DataConcern:
         self.load_data(folder)
         return True
 
+    def load_files(self, train, test):
+        """Load a training file and a test file (course HDF5) in a worker thread."""
+        self.load_data(train=train, test=test)
+
+    def download_dataset(self, dataset):
+        """Download a data set by name to the user data folder, then load it."""
+        self.download_data(dataset=dataset)
+
     def download_data(self, folder=None, mirror=None, dataset="mnist"):
         """Download a data set (``"mnist"``, ``"fashion-mnist"``) in a worker thread, then
         load it."""
@@ -44,15 +51,9 @@ class DataConcern:
             return
         cancel = threading.Event()
         self._download_cancel = cancel
-        last = [0.0]
-
-        def report(progress):  # runs in the worker thread; Qt queues the signal
-            now = time.perf_counter()
-            if now - last[0] >= PROGRESS_SECONDS or progress.done == progress.total:
-                last[0] = now
-                self.downloadProgress.emit(progress)
-
-        run_in_background(download.download, folder, mirror, report, cancel.is_set,
+        # The download reports from its thread: the tick is queued to this one and
+        # throttled there (the last report of a burst always arrives).
+        run_in_background(download.download, folder, mirror, self._downloadTick.emit, cancel.is_set,
                           download.TIMEOUT_SECONDS, download.SOURCES[dataset],
                           on_result=self._downloaded,
                           on_error=lambda error: self.downloadFailed.emit(describe(error)),

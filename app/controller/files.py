@@ -1,6 +1,7 @@
 """The controller's files concern: every file the studio writes (parameters, curves,
 pictures, reports, My digits, data), through the output guard and a worker thread, with
-``fileWritten`` or a ``message`` after."""
+``fileWritten`` or a ``message`` after; and the My digits store, which the Draw tab asks
+to change (``myDigitsChanged`` or ``myDigitsFailed`` after)."""
 
 from pathlib import Path
 
@@ -8,9 +9,9 @@ from compute import my_digits, params
 from compute.export import write_points_csv
 from compute.files import FileWriteError, check_outputs
 from compute.sources import folder_files
-from ui.background import run_in_background
+from .jobs import run_in_background
 
-from .workers import naming, write_assignment_report, write_bytes
+from .workers import describe, naming, write_assignment_report, write_bytes
 
 
 class FilesConcern:
@@ -72,6 +73,27 @@ class FilesConcern:
     def export_my_digits(self, digits, n_classes, path):
         """Write My digits to ``path`` (course schema), in a worker thread."""
         self._write(my_digits.export, digits, n_classes, path, written=path)
+
+    def load_my_digits(self):
+        """Read My digits in a worker (reading checks the file with compiled kernels, which
+        a first start would otherwise compile on the GUI thread)."""
+        self._my_digits_job(my_digits.load)
+
+    def add_my_digit(self, pixels, label, n_classes):
+        """Keep a model input (28x28) with its label among ``n_classes``, in a worker."""
+        self._my_digits_job(my_digits.add, pixels, label, n_classes)
+
+    def import_my_digits(self, path, n_classes):
+        """Add the examples of a course-schema file to My digits, in a worker."""
+        self._my_digits_job(my_digits.import_file, path, n_classes)
+
+    def clear_my_digits(self):
+        """Forget every example of My digits, in a worker."""
+        self._my_digits_job(my_digits.clear)
+
+    def _my_digits_job(self, function, *args):
+        run_in_background(function, *args, on_result=self.myDigitsChanged.emit,
+                          on_error=lambda error: self.myDigitsFailed.emit(describe(error)))
 
     def write_assignment(self, runs, folder, curves_png):
         """Write the course assignment's report of ``runs`` ((name, Run) pairs, finished) in

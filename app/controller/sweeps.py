@@ -1,14 +1,13 @@
 """The controller's sweeps: many settings trained at once (:mod:`compute.sweep`), their
 members as runs in the run list, their news from the worker forwarded as signals."""
 
-import time
 
 from compute import sweep as sweeps
 from compute.runs import RunStatus, SweepGroup, ramp_colour
 from compute.settings import SettingsError
-from ui.background import run_in_background
+from .jobs import run_in_background
 
-from .workers import PROGRESS_SECONDS, describe, drive_sweep
+from .workers import describe, drive_sweep
 
 
 class SweepConcern:
@@ -71,10 +70,11 @@ class SweepConcern:
         running = [run for run in runs if run.status == RunStatus.RUNNING]
         if running:
             self._active = running[0]
-        now = time.perf_counter()
-        if news.snapshots or news.finished or now - self._last_progress >= PROGRESS_SECONDS:
-            self._last_progress = now
+        if news.snapshots or news.finished:
+            self._throttled_progress.cancel()
             self.progress.emit(self._active)
+        else:
+            self._throttled_progress(self._active)
         if news.snapshots or news.started or news.diverged or news.finished:
             self.sweepChanged.emit(group)  # points or statuses: not mere progress
 
@@ -92,6 +92,7 @@ class SweepConcern:
                 self.runChanged.emit(run)
         active = self._active
         self._sweep = self._active = self._worker = None
+        self._throttled_progress.cancel()
         self.progress.emit(active)
         self.busyChanged.emit(False)
         self.sweepChanged.emit(group)

@@ -14,9 +14,10 @@ from compute.settings import Settings
 from compute.params import frozen_model
 from compute.training import Point, Snapshot
 
-#: Progress reaches the window at most this often (seconds): the GUI thread's work per
-#: update must not compete with the worker for the GIL hundreds of times a second.
-PROGRESS_SECONDS = 0.1
+#: Progress reaches the window at most this often (milliseconds; superqt's throttle): the
+#: GUI thread's work per update must not compete with the worker for the GIL hundreds of
+#: times a second.
+PROGRESS_MS = 100
 
 
 def naming(function, written):
