@@ -13,7 +13,7 @@ from .training import Snapshot
 
 
 #: Run colours: the Okabe-Ito palette, which people with any common colour-vision
-from .settings import Settings
+from .settings import COURSE_EXPERIMENTS, Settings, preset
 #: deficiency can tell apart (its yellow is left out: it vanishes on white), then grey.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
 
@@ -45,6 +45,20 @@ class SweepGroup:
     @property
     def active(self):
         return any(run.active for run in self.runs)
+
+
+def course_runs(runs):
+    """The latest finished run of each of the course's experiments among ``runs``, as
+    (name, run) pairs, or None when one is missing (a run counts if its settings are the
+    preset's)."""
+    found = []
+    for name in COURSE_EXPERIMENTS:
+        matches = [run for run in runs
+                   if run.status == RunStatus.FINISHED and run.settings == preset(name) and run.points]
+        if not matches:
+            return None
+        found.append((name, matches[-1]))
+    return found
 
 
 def sweeps_best(group):

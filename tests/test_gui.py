@@ -574,7 +574,7 @@ def test_after_a_run_the_export_items_work_and_the_status_bar_is_not_stale(qtbot
 
 
 def test_file_dialogs_start_where_the_last_one_ended_with_plain_names(qtbot, studio, tmp_path, monkeypatch):
-    from ui.main_window import file_stem
+    from compute.files import file_stem
 
     run = start(qtbot, studio, PRESETS["seed-minibatch100"])
     wait_until_done(qtbot, studio)

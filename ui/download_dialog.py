@@ -1,8 +1,11 @@
-"""The progress of a download, with its speed, the time left and a Cancel button."""
+"""The progress of a download, with its speed, the time left and a Cancel button; and the
+window's side of a download (mixed into the window)."""
 
 import time
 
 from PySide6.QtWidgets import QProgressDialog
+
+from compute import download as download_sources
 
 
 class DownloadDialog(QProgressDialog):
@@ -25,3 +28,40 @@ class DownloadDialog(QProgressDialog):
         self.setValue(int(1000 * progress.done / progress.total))
         self.setLabelText(f"{progress.file}: {progress.done / 1e6:.1f} of {progress.total / 1e6:.1f} MB, "
                           f"{rate / 1e6:.1f} MB/s, {left:.0f} s left")
+
+
+class DownloadRequests:
+    """Ask for a data set, show its download's progress, and close the dialog at its end
+    (the window's ``downloadRequested``, ``downloadCancelRequested`` and news)."""
+
+    download_dialog = None
+
+    def download_data(self, dataset="mnist"):
+        """Fetch a data set (``"mnist"``, ``"fashion-mnist"``) with a progress dialog that
+        can cancel it."""
+        if self.download_dialog is not None:
+            return
+        self.download_dialog = DownloadDialog(download_sources.SOURCES[dataset].title, self)
+        self.download_dialog.canceled.connect(self.downloadCancelRequested)
+        self.download_dialog.show()
+        self.downloadRequested.emit(dataset)
+
+    def download_progress(self, progress):
+        if self.download_dialog is not None:
+            self.download_dialog.show_progress(progress)
+
+    def download_done(self, folder):
+        title = self.download_dialog.title if self.download_dialog is not None else "The data"
+        self._close_download_dialog()
+        self.statusBar().showMessage(f"{title} downloaded and verified in {folder}", 10000)
+
+    def download_failed(self, text):
+        self._close_download_dialog()
+        self.show_message(text)
+
+    def _close_download_dialog(self):
+        if self.download_dialog is not None:
+            self.download_dialog.canceled.disconnect()  # closing emits "canceled" too
+            self.download_dialog.close()
+            self.download_dialog = None
+

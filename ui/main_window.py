@@ -1,44 +1,39 @@
 """Softmax Lab's main window: it assembles the small widgets, emits what the user asks
 for, and shows what it is told. It holds no training logic and knows no controller:
-``app.gui`` connects the two."""
+``app.gui`` connects the two by the view protocol (``ui/view.py``). Its menus are in
+``ui/menus.py``, its file requests in ``ui/file_requests.py``, its side of a download in
+``ui/download_dialog.py``."""
 
 import json
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QGridLayout, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from compute import data as data_files
-from compute.files import file_stem
-from compute import download as download_sources
-from compute.runs import RunStatus, sweeps_best
-from compute.settings import COURSE_EXPERIMENTS
-from compute.settings import Settings, SettingsError, preset
+from compute.runs import RunStatus, course_runs, sweeps_best
+from compute.settings import Settings, SettingsError
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
-from .download_dialog import DownloadDialog
+from .download_dialog import DownloadRequests
 from .draw_tab import DrawTab
 from .empty_state import EmptyState
+from .file_requests import FileRequests
 from .insights_tab import InsightsTab
+from .menus import Menus
 from .places import Places
-from .report_images import comparison_png, curves_png
 from .runs_table import RunsTable
 from .step_view import StepView
 from .sweep_panel import SweepDialog, SweepPlot
 from .view import StudioView
-
-HDF5_FILTER = "HDF5 (*.hdf5 *.h5);;All files (*)"
-
 
 #: Shown while the kernels compile for longer than PREPARING_NOTICE_MS (a first start).
 PREPARING_TEXT = "Preparing the kernels, first start only… (Start works already)"
 PREPARING_NOTICE_MS = 400
 
 
-class MainWindow(QMainWindow, StudioView):
+class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests):
     """The studio window: a :class:`ui.view.StudioView` (its signals are the requests).
 
     Parameters
@@ -63,7 +58,6 @@ class MainWindow(QMainWindow, StudioView):
         self.active_run = None
         self.last_message = ""
         self._dialog = None
-        self.download_dialog = None
 
         self.controls = ControlPanel()
         self.data_label = QLabel("no data", objectName="dataLabel")
@@ -134,77 +128,6 @@ class MainWindow(QMainWindow, StudioView):
 
     # ------------------------------------------------------------ building
 
-    def _action(self, menu, text, slot, shortcut=None, name=None):
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
-        if name:
-            action.setObjectName(name)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_menus(self):
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "Open data &folder…", self.open_data_folder, QKeySequence.StandardKey.Open,
-                     "openFolderAction")
-        self._action(file_menu, "Open HDF5 &files…", self.open_data_files, name="openFilesAction")
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self._action(file_menu, f"&Download {download_sources.MNIST.label()}…",
-                     lambda: self.download_data("mnist"), name="downloadAction")
-        self._action(file_menu, f"Download &{download_sources.FASHION_MNIST.label()}…",
-                     lambda: self.download_data("fashion-mnist"), name="downloadFashionAction")
-        self.save_data_action = self._action(file_menu, "Save data as course &HDF5…", self.save_data_hdf5,
-                                             name="saveDataAction")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Load parameters…", self.load_parameters, QKeySequence("Ctrl+L"),
-                     "loadParamsAction")
-        self.save_action = self._action(file_menu, "&Save parameters of selected run…",
-                                        self.save_parameters, QKeySequence.StandardKey.Save,
-                                        "saveParamsAction")
-        self.csv_action = self._action(file_menu, "Export curves as &CSV…", self.export_csv,
-                                       name="exportCsvAction")
-        self.png_action = self._action(file_menu, "Export plots as &PNG or SVG…", self.export_png,
-                                       name="exportPngAction")
-        self.report_action = self._action(file_menu, "Export run &report…", self.export_report,
-                                          name="exportReportAction")
-        self.assignment_action = self._action(file_menu, "Export &assignment report…", self.export_assignment,
-                                              name="exportAssignmentAction")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
-        run_menu = self.menuBar().addMenu("&Run")
-        self.start_action = self._action(run_menu, "&Start", self.start_run,
-                                         [QKeySequence("F5"), QKeySequence("Ctrl+Return")], "startAction")
-        self.pause_action = self._action(run_menu, "&Pause / resume", self.pauseRequested,
-                                         [QKeySequence("F6"), QKeySequence("Ctrl+P")], "pauseAction")
-        self.stop_action = self._action(run_menu, "S&top", self.stopRequested,
-                                        [QKeySequence("Shift+F5"), QKeySequence("Ctrl+.")], "stopAction")
-        self.continue_action = self._action(
-            run_menu, "&Continue training the selected run", self.continue_selected,
-            name="continueAction")
-        run_menu.addSeparator()
-        self.course_action = self._action(run_menu, "Run the &course's experiments",
-                                          self.courseExperimentsRequested, name="courseExperimentsAction")
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About Softmax Lab", self.show_about, name="aboutAction")
-        self._refresh_recent()
-
-    def about_text(self):
-        return (f"<h3>Softmax Lab {self.version}</h3>"
-                "<p>Train and study softmax (multinomial logistic) regression on handwritten "
-                "digits: live curves, runs side by side, the model's weights and mistakes, "
-                "and a canvas to draw digits on.</p>"
-                "<p>Parameter files are the course's HDF5 schema (<code>w</code> (K, d), "
-                "<code>b</code> (K, 1)). The command line: <code>softmax-lab --help</code>.</p>")
-
-    def show_about(self):
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Softmax Lab", self.about_text(),
-                          QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("aboutBox")
-        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-
     def _wire(self):
         self.start_button.clicked.connect(self.start_run)
         self.sweep_button.clicked.connect(self.open_sweep)
@@ -219,59 +142,8 @@ class MainWindow(QMainWindow, StudioView):
 
     # ------------------------------------------------------------ data
 
-    def open_data_folder(self):
-        folder = self._ask_folder("Open data folder")
-        if folder:
-            self.openFolderRequested.emit(folder)
-
-    def open_data_files(self):
-        train = self._ask_open_file("Training file (course HDF5)", HDF5_FILTER)
-        if not train:
-            return
-        test = self._ask_open_file("Test file (course HDF5)", HDF5_FILTER)
-        if test:
-            self.openFilesRequested.emit(train, test)
-
     def data_loading(self, what):
         self.statusBar().showMessage(f"Loading {what}…")
-
-    def download_data(self, dataset="mnist"):
-        """Fetch a data set (``"mnist"``, ``"fashion-mnist"``) with a progress dialog that
-        can cancel it."""
-        if self.download_dialog is not None:
-            return
-        self.download_dialog = DownloadDialog(download_sources.SOURCES[dataset].title, self)
-        self.download_dialog.canceled.connect(self.downloadCancelRequested)
-        self.download_dialog.show()
-        self.downloadRequested.emit(dataset)
-
-    def download_progress(self, progress):
-        if self.download_dialog is not None:
-            self.download_dialog.show_progress(progress)
-
-    def download_done(self, folder):
-        title = self.download_dialog.title if self.download_dialog is not None else "The data"
-        self._close_download_dialog()
-        self.statusBar().showMessage(f"{title} downloaded and verified in {folder}", 10000)
-
-    def download_failed(self, text):
-        self._close_download_dialog()
-        self.show_message(text)
-
-    def _close_download_dialog(self):
-        if self.download_dialog is not None:
-            self.download_dialog.canceled.disconnect()  # closing emits "canceled" too
-            self.download_dialog.close()
-            self.download_dialog = None
-
-    def save_data_hdf5(self):
-        if self.data is None:
-            self.show_message("Open a data set first.")
-            return
-        folder = self._ask_folder("Save data as course HDF5 files")
-        if folder:
-            self.statusBar().showMessage(f"Saving the data in {folder}…")
-            self.saveDataRequested.emit(folder)
 
     def data_loaded(self, pair):
         self.data = pair
@@ -448,87 +320,7 @@ class MainWindow(QMainWindow, StudioView):
         self.report_action.setEnabled(bool(selected and selected.points and have_data))
         self.png_action.setEnabled(bool(self.runs.all_runs()))
         self.save_data_action.setEnabled(have_data)
-        self.assignment_action.setEnabled(have_data and self.course_runs() is not None)
-
-    # ------------------------------------------------------------ files
-
-    def load_parameters(self):
-        path = self._ask_open_file("Load parameters", HDF5_FILTER)
-        if path:
-            self.loadParamsRequested.emit(path)
-
-    def save_parameters(self):
-        run = self.runs.selected_run()
-        if run is None:
-            self.show_message("Select a run in the run list first.")
-            return
-        path = self._ask_save_file("Save parameters", f"{file_stem(run.name)}.hdf5", "HDF5 (*.hdf5)")
-        if path:
-            self.saveParamsRequested.emit(run, path)
-
-    def export_csv(self):
-        run = self.runs.selected_run()
-        if run is None or not run.points:
-            self.show_message("Select a run with points in the run list first.")
-            return
-        path = self._ask_save_file("Export curves", f"{file_stem(run.name)}.csv", "CSV (*.csv)")
-        if path:
-            self.exportCsvRequested.emit(run, path)
-
-    def export_png(self):
-        """Save both plots with their legends as a PNG, at the size on screen or 2x or 3x
-        (drawn again at that size: sharp lines and text for slides and print), or as SVG."""
-        path = self._ask_save_file("Export plots", "curves.png", "PNG (*.png);;SVG (*.svg)")
-        if not path:
-            return
-        if path.lower().endswith(".svg"):
-            self.exportPngRequested.emit(self.plots.svg(), path)
-            return
-        width = max(self.plots.loss_plot.width(), self.plots.accuracy_plot.width())
-        height = self.plots.loss_plot.height() + self.plots.accuracy_plot.height()
-        sizes = {f"{width * k} × {height * k} px{note}": k
-                 for k, note in ((1, " (as on screen)"), (2, " (2×, for slides)"), (3, " (3×, for print)"))}
-        choice, ok = QInputDialog.getItem(self, "Export plots", "Picture size:", list(sizes), 0, False)
-        if ok:
-            self.exportPngRequested.emit(self.plots.picture(sizes[choice]), path)
-
-    def export_report(self):
-        """Write the selected run's report folder (curves, weights, confusion, files)."""
-        run = self.runs.selected_run()
-        if run is None or not run.points or self.data is None:
-            self.show_message("Select a run with points in the run list first.")
-            return
-        parent = self._ask_folder("Folder for the report")
-        if not parent:
-            return
-        folder = Path(parent) / f"{file_stem(run.name)}-report"
-        picture = curves_png(run.points, run.name, run.color)
-        self.exportReportRequested.emit(run, str(folder), picture)
-
-    def course_runs(self):
-        """The latest finished run of each of the course's experiments, as (name, run)
-        pairs, or None when one is missing (a run counts if its settings are the preset's)."""
-        found = []
-        for name in COURSE_EXPERIMENTS:
-            matches = [run for run in self.runs.all_runs()
-                       if run.status == RunStatus.FINISHED and run.settings == preset(name) and run.points]
-            if not matches:
-                return None
-            found.append((name, matches[-1]))
-        return found
-
-    def export_assignment(self):
-        """Write the course assignment's report from the runs of its four experiments."""
-        runs = self.course_runs()
-        if runs is None or self.data is None:
-            self.show_message("Train the course's experiments first (Run > Run the course's experiments).")
-            return
-        parent = self._ask_folder("Folder for the assignment report")
-        if not parent:
-            return
-        picture = comparison_png([(name, run.color, run.points) for name, run in runs],
-                                 size=(1000, 760), log_x=True)
-        self.exportAssignmentRequested.emit(runs, str(Path(parent) / "assignment-report"), picture)
+        self.assignment_action.setEnabled(have_data and course_runs(self.runs.all_runs()) is not None)
 
     # ------------------------------------------------------------ messages, settings
 
@@ -545,32 +337,6 @@ class MainWindow(QMainWindow, StudioView):
             self._dialog.setObjectName("messageBox")
         self._dialog.setText(text)
         self._dialog.open()
-
-    # Every file dialog starts in the folder last used in any of them (ui/places.py).
-
-    def _ask_open_file(self, title, filters):
-        return self.places.ask_open_file(self, title, filters)
-
-    def _ask_save_file(self, title, name, filters):
-        return self.places.ask_save_file(self, title, name, filters)
-
-    def _ask_folder(self, title):
-        return self.places.ask_folder(self, title)
-
-    def last_data_folder(self):
-        """The data folder opened last (in an earlier session too), if it still holds data."""
-        return next((folder for folder in self.places.recent() if data_files.holds_data(folder)), None)
-
-    def _remember_recent(self, folder):
-        self.places.remember_recent(folder)
-        self._refresh_recent()
-
-    def _refresh_recent(self):
-        self.recent_menu.clear()
-        for folder in self.places.recent():
-            action = self.recent_menu.addAction(folder)
-            action.triggered.connect(lambda _=False, f=folder: self.openFolderRequested.emit(f))
-        self.recent_menu.setEnabled(bool(self.places.recent()))
 
     def _restore(self):
         """Geometry and the form's settings from the preferences, each checked as it is
