@@ -9,27 +9,12 @@ import enum
 from dataclasses import dataclass, field
 
 from .classes import names_or_numbers
+from .settings import COURSE_EXPERIMENTS, Settings, preset
 from .training import Snapshot
 
-
 #: Run colours: the Okabe-Ito palette, which people with any common colour-vision
-from .settings import COURSE_EXPERIMENTS, Settings, preset
 #: deficiency can tell apart (its yellow is left out: it vanishes on white), then grey.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#999999")
-
-
-#: A sweep's members take colours along this ramp (the "plasma" map without its pale end,
-#: which vanishes on white): first member dark blue, last orange.
-RAMP = ("#0d0887", "#7e03a8", "#cc4778", "#f89540")
-
-
-def ramp_colour(t):
-    """The colour at ``t`` in [0, 1] along :data:`RAMP`, as "#rrggbb"."""
-    t = min(max(float(t), 0.0), 1.0) * (len(RAMP) - 1)
-    i = min(int(t), len(RAMP) - 2)
-    a, b = RAMP[i], RAMP[i + 1]
-    mix = [round(int(a[k:k + 2], 16) * (1 - (t - i)) + int(b[k:k + 2], 16) * (t - i)) for k in (1, 3, 5)]
-    return "#" + "".join(f"{c:02x}" for c in mix)
 
 
 @dataclass(eq=False)

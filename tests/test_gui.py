@@ -641,7 +641,7 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     assert not studio.plots.readout.isVisible()
 
     # Each run has its own marker, in the legend too, at a few of its points.
-    from ui.curve_plots import MARKERS, MARKS_PER_CURVE
+    from ui.run_curves import MARKERS, MARKS_PER_CURVE
 
     curves = [studio.plots._curves[run.id] for run in (first, second)]
     assert [c.sample.opts["symbol"] for c in curves] == list(MARKERS[:2])
@@ -686,9 +686,10 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
 
 
 def test_the_samples_axis_reads_60k_not_60000(qtbot):
-    from ui.curve_plots import CurvePlots, _short_count
+    from ui.curve_plots import CurvePlots
+    from ui.plot_axes import short_count
 
-    assert [_short_count(v) for v in (0, 500, 60000, 1.5e6, 6e6)] == ["0", "500", "60k", "1.5M", "6M"]
+    assert [short_count(v) for v in (0, 500, 60000, 1.5e6, 6e6)] == ["0", "500", "60k", "1.5M", "6M"]
     plots = CurvePlots()
     qtbot.addWidget(plots)
     axis = plots.loss_plot.getAxis("bottom")

@@ -9,92 +9,25 @@ tick labels), 45-110 ms every redraw while a run trains (measured offscreen, 2 c
 So the axes are cached as pictures, and on the samples and epochs axes the x range is
 set once to the whole extent of the visible runs: the runs grow into a fixed frame, and
 the x axes are not redrawn at every point (longest GUI gap 39-58 ms instead of 68-142).
-The grid is drawn by the views (:class:`_TickGrid`), not by the axes: pyqtgraph's own
+The grid is drawn by the views (:class:`TickGrid`), not by the axes: pyqtgraph's own
 grid makes each cached axis picture as large as the plot, which doubled the painting.
 """
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, QRect, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
+from .plot_axes import LOG_TICKS, CountAxis, TickGrid
+from .run_curves import LINE_WIDTH, MARKER_SIZE, RunCurves
+
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
-FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
-          "train_accuracy", "test_accuracy")
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
-LINE_WIDTH = 2  # px: 1-px lines in similar colours were hard to tell apart
-#: Each run's marker (by its number), so runs are told apart without their colours too:
-#: filled on the train curve, hollow on the test curve, about MARKS_PER_CURVE of them.
-MARKERS = ("o", "s", "t", "d", "star", "x", "t1", "p")
-MARKS_PER_CURVE = 6
-MARKER_SIZE = 8
 #: A sweep with more members than this names only its first and last in the legend.
 SWEEP_LEGEND_RUNS = 4
-
-
-class _TickGrid(pg.UIGraphicsItem):
-    """Grid lines at the ticks of a plot's axes (major and minor), drawn in its view.
-
-    pyqtgraph's ``showGrid`` lets each axis draw the grid, which makes every cached
-    axis picture as large as the plot: it doubled the GUI thread's painting while a run
-    trains (measured offscreen: 0.6 s of paint events in a 3 s run, 0.35 s without; the
-    longest paint event 15-28 ms, now 7-9). These lines cost a handful of draw calls.
-    """
-
-    def __init__(self, plot_item):
-        super().__init__()
-        self._axes = (plot_item.getAxis("bottom"), plot_item.getAxis("left"))
-        self._pens = []
-        for colour in ("#dcdcdc", "#f0f0f0"):  # major, minor
-            pen = QPen(QColor(colour))
-            pen.setCosmetic(True)  # one pixel wide whatever the view's scale
-            self._pens.append(pen)
-        self.setZValue(-1000)  # under the curves
-
-    def paint(self, painter, option, widget=None):
-        view = self.boundingRect()  # the visible part of the view, in data coordinates
-        for axis in self._axes:
-            low, high = sorted(axis.range)
-            vertical = axis.orientation == "bottom"
-            pixels = axis.geometry().width() if vertical else axis.geometry().height()
-            if high <= low or pixels <= 0:
-                continue
-            for pen, (_, values) in zip(self._pens, axis.tickValues(low, high, pixels)):
-                painter.setPen(pen)
-                for v in values:
-                    if vertical:
-                        painter.drawLine(QPointF(v, view.top()), QPointF(v, view.bottom()))
-                    else:
-                        painter.drawLine(QPointF(view.left(), v), QPointF(view.right(), v))
-
-
-class _CountAxis(pg.AxisItem):
-    """An x axis that reads counts as 60k and 1.5M (not 60000 and 1e+06) while
-    ``counts`` is set (the samples axis), and as pyqtgraph does otherwise."""
-
-    counts = True
-
-    def tickStrings(self, values, scale, spacing):
-        if not self.counts or self.logMode:
-            return super().tickStrings(values, scale, spacing)
-        return [_short_count(v * scale) for v in values]
-
-
-def _short_count(value):
-    """60000 -> "60k", 1.5e6 -> "1.5M", 0.5 -> "0.5"."""
-    for unit, size in (("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"{value / size:.4g}{unit}"
-    return f"{value:.4g}"
-
-
-#: Ticks of a log x axis (positions in log10, as pyqtgraph wants): 1, 2 and 5 of each decade.
-LOG_TICKS = [(math.log10(m * 10.0**e), _short_count(m * 10.0**e)) for e in range(-3, 9) for m in (1, 2, 5)]
 
 
 def _bytes_of(write):
@@ -103,77 +36,6 @@ def _bytes_of(write):
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     write(buffer)
     return bytes(buffer.data())
-
-
-class _RunCurves:
-    """Buffers and plot items of one run."""
-
-    def __init__(self, run, loss_plot, accuracy_plot):
-        self.run = run
-        self.count = 0
-        self.buffer = np.empty((len(FIELDS), 64))
-        color = pg.mkColor(run.color)
-        # A sweep's members: thin lines along their colour ramp, no markers (there may be
-        # dozens; the ramp orders them).
-        thin = run.sweep is not None
-        width = 1 if thin else LINE_WIDTH
-        solid = pg.mkPen(color, width=width)
-        dashed = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
-        self.marker = MARKERS[(run.id - 1) % len(MARKERS)]
-        marks = {"symbol": self.marker, "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen(color, width=1.5)}
-        filled, hollow = {**marks, "symbolBrush": color}, {**marks, "symbolBrush": "w"}
-        self.items = {
-            "train_loss": loss_plot.plot(pen=solid),
-            "test_loss": loss_plot.plot(pen=dashed),
-            "train_accuracy": accuracy_plot.plot(pen=solid),
-            "test_accuracy": accuracy_plot.plot(pen=dashed),
-        }
-        self.marks = {} if thin else {
-            "train_loss": loss_plot.plot(pen=None, **filled),
-            "test_loss": loss_plot.plot(pen=None, **hollow),
-            "train_accuracy": accuracy_plot.plot(pen=None, **filled),
-            "test_accuracy": accuracy_plot.plot(pen=None, **hollow),
-        }
-        #: What the legend shows for the run: its line and its marker.
-        self.sample = pg.PlotDataItem(pen=solid) if thin else pg.PlotDataItem(pen=solid, **filled)
-        self.stride = None  # marks every stride-th point: fixed once the run's length is known
-
-    def take_new_points(self):
-        points = self.run.points
-        if len(points) > self.buffer.shape[1]:
-            grown = np.empty((len(FIELDS), max(len(points), 2 * self.buffer.shape[1])))
-            grown[:, :self.count] = self.buffer[:, :self.count]
-            self.buffer = grown
-        for i in range(self.count, len(points)):
-            point = points[i]
-            self.buffer[:, i] = [getattr(point, name) for name in FIELDS]
-        self.count = len(points)
-
-    def column(self, name):
-        return self.buffer[FIELDS.index(name), :self.count]
-
-    def redraw(self, x_field, plot):
-        """Give the curves of ``plot`` ("loss" or "accuracy") their data up to now."""
-        x = self.column(x_field)
-        if self.stride is None and self.run.total_samples:  # fixed, so marks never slide
-            expected = self.run.total_samples / self.run.settings.eval_every
-            self.stride = max(1, round(expected / MARKS_PER_CURVE))
-        marked = slice(0, None, self.stride or 1)
-        for name, item in self.items.items():
-            if plot in name:
-                y = self.column(name)
-                item.setData(x, y)
-                item.setVisible(self.run.visible)
-                if name in self.marks:
-                    self.marks[name].setData(x[marked], y[marked])
-                    self.marks[name].setVisible(self.run.visible)
-
-    def remove(self, loss_plot, accuracy_plot):
-        for name in self.items:
-            plot = loss_plot if "loss" in name else accuracy_plot
-            plot.removeItem(self.items[name])
-            if name in self.marks:
-                plot.removeItem(self.marks[name])
 
 
 class CurvePlots(QWidget):
@@ -185,15 +47,15 @@ class CurvePlots(QWidget):
         # lines look fine without it.
         pg.setConfigOptions(antialias=False, background="w", foreground="#333")
         # Named with setObjectName: an objectName keyword to PlotWidget goes to a new curve.
-        self.loss_plot = pg.PlotWidget(axisItems={"bottom": _CountAxis("bottom")})
+        self.loss_plot = pg.PlotWidget(axisItems={"bottom": CountAxis("bottom")})
         self.loss_plot.setObjectName("lossPlot")
-        self.accuracy_plot = pg.PlotWidget(axisItems={"bottom": _CountAxis("bottom")})
+        self.accuracy_plot = pg.PlotWidget(axisItems={"bottom": CountAxis("bottom")})
         self.accuracy_plot.setObjectName("accuracyPlot")
         self.loss_plot.setLabel("left", "log-loss (nats)")
         self.accuracy_plot.setLabel("left", "accuracy")
         # Loss falls and accuracy rises: keep each legend in the corner its curves leave free.
         for plot, corner in ((self.loss_plot, (-10, 10)), (self.accuracy_plot, (-10, -10))):
-            plot.addItem(_TickGrid(plot.getPlotItem()), ignoreBounds=True)
+            plot.addItem(TickGrid(plot.getPlotItem()), ignoreBounds=True)
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -274,7 +136,7 @@ class CurvePlots(QWidget):
     def update_run(self, run):
         """New points or a new look for ``run``; redrawn at most every REDRAW_MS."""
         if run.id not in self._curves:
-            self._curves[run.id] = _RunCurves(run, self.loss_plot, self.accuracy_plot)
+            self._curves[run.id] = RunCurves(run, self.loss_plot, self.accuracy_plot)
             self._fit_x()  # the new frame now, not with the first points: a shorter redraw
         self._update_legend(self._curves[run.id])
         self._dirty.add(run.id)

@@ -3,7 +3,7 @@
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QCoreApplication, QEvent, QIODevice, Qt
 
-from .curve_plots import LOG_TICKS
+from .plot_axes import LOG_TICKS
 
 
 def curves_png(points, title, color="#1f77b4", size=(900, 700)):

@@ -18,7 +18,7 @@ from compute.runs import RunStatus
 from compute.settings import SettingsError
 from compute.sweep import expand, groups, parse_values, shown
 
-from .curve_plots import LOG_TICKS
+from .plot_axes import LOG_TICKS
 
 #: What the form offers to sweep: (label, setting, starting values).
 CHOICES = (

@@ -3,7 +3,8 @@ members as runs in the run list, their news from the worker forwarded as signals
 
 
 from compute import sweep as sweeps
-from compute.runs import RunStatus, SweepGroup, ramp_colour
+from compute.runs import RunStatus, SweepGroup
+from ui.colours import ramp_colour
 from compute.settings import SettingsError
 from .jobs import run_in_background
 

@@ -1,0 +1,68 @@
+"""Axis pieces of the studio's plots: a grid drawn by the view, an x axis that reads
+counts as 60k and 1.5M, and the ticks of a log x axis."""
+
+import math
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor, QPen
+
+
+class TickGrid(pg.UIGraphicsItem):
+    """Grid lines at the ticks of a plot's axes (major and minor), drawn in its view.
+
+    pyqtgraph's ``showGrid`` lets each axis draw the grid, which makes every cached
+    axis picture as large as the plot: it doubled the GUI thread's painting while a run
+    trains (measured offscreen: 0.6 s of paint events in a 3 s run, 0.35 s without; the
+    longest paint event 15-28 ms, now 7-9). These lines cost a handful of draw calls.
+    """
+
+    def __init__(self, plot_item):
+        super().__init__()
+        self._axes = (plot_item.getAxis("bottom"), plot_item.getAxis("left"))
+        self._pens = []
+        for colour in ("#dcdcdc", "#f0f0f0"):  # major, minor
+            pen = QPen(QColor(colour))
+            pen.setCosmetic(True)  # one pixel wide whatever the view's scale
+            self._pens.append(pen)
+        self.setZValue(-1000)  # under the curves
+
+    def paint(self, painter, option, widget=None):
+        view = self.boundingRect()  # the visible part of the view, in data coordinates
+        for axis in self._axes:
+            low, high = sorted(axis.range)
+            vertical = axis.orientation == "bottom"
+            pixels = axis.geometry().width() if vertical else axis.geometry().height()
+            if high <= low or pixels <= 0:
+                continue
+            for pen, (_, values) in zip(self._pens, axis.tickValues(low, high, pixels)):
+                painter.setPen(pen)
+                for v in values:
+                    if vertical:
+                        painter.drawLine(QPointF(v, view.top()), QPointF(v, view.bottom()))
+                    else:
+                        painter.drawLine(QPointF(view.left(), v), QPointF(view.right(), v))
+
+
+class CountAxis(pg.AxisItem):
+    """An x axis that reads counts as 60k and 1.5M (not 60000 and 1e+06) while
+    ``counts`` is set (the samples axis), and as pyqtgraph does otherwise."""
+
+    counts = True
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.counts or self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        return [short_count(v * scale) for v in values]
+
+
+def short_count(value):
+    """60000 -> "60k", 1.5e6 -> "1.5M", 0.5 -> "0.5"."""
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.4g}{unit}"
+    return f"{value:.4g}"
+
+
+#: Ticks of a log x axis (positions in log10, as pyqtgraph wants): 1, 2 and 5 of each decade.
+LOG_TICKS = [(math.log10(m * 10.0**e), short_count(m * 10.0**e)) for e in range(-3, 9) for m in (1, 2, 5)]
