@@ -11,10 +11,12 @@ import base64
 import datetime
 import html
 
-from compute import assignment, params
-from compute.export import json_text, write_points_csv
-from compute.files import atomic_folder
-from compute.runs import PALETTE
+from compute.studies import assignment
+
+from compute.storage import params
+from compute.storage.export import json_text, write_points_csv
+from compute.storage.files import atomic_folder
+from compute.engine.runs import PALETTE
 from compute.settings import COURSE_EXPERIMENTS
 
 #: Curve colours of the experiments, in COURSE_EXPERIMENTS order (the studio's run colours).
@@ -33,9 +35,9 @@ def write(folder, pair, experiments, check, curves_png, target=assignment.TARGET
 
     Parameters
     ----------
-    pair : compute.data.DataPair
-    experiments : list of compute.assignment.Experiment
-    check : compute.assignment.GradientCheck
+    pair : compute.storage.data.DataPair
+    experiments : list of compute.studies.assignment.Experiment
+    check : compute.studies.assignment.GradientCheck
     curves_png : bytes
         The four experiments' curves (see :func:`ui.report_images.comparison_png`).
     """

@@ -1,10 +1,10 @@
 """The studio's policy for the training worker's threads: leave a core to the window
 while other programs keep the machine busy (the engine only offers the knob,
-:mod:`compute.threads`)."""
+:mod:`compute.engine.threads`)."""
 
 import time
 
-from compute import threads
+from compute.engine import threads
 
 
 def leave_one_core():

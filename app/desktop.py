@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from app.resources import ICON_PNG, ICON_SVG, program
-from compute.files import atomic_write
+from compute.storage.files import atomic_write
 
 APP_ID = "softmax-lab"
 

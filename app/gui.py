@@ -22,7 +22,7 @@ def configure_process():
 def bundled_model():
     """The weights shipped with the application (for the Draw tab)."""
     from app.resources import BUNDLED_WEIGHTS
-    from compute import params
+    from compute.storage import params
 
     return params.load(BUNDLED_WEIGHTS)[0]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from platformdirs import user_config_path
 
-from compute.files import FileWriteError, atomic_write
+from compute.storage.files import FileWriteError, atomic_write
 
 #: The file's schema; a file with a higher version is left unchanged.
 VERSION = 1

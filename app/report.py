@@ -11,10 +11,14 @@ import html
 
 from PIL import Image, ImageDraw
 
-from compute import analysis, metrics, params
-from compute.classes import captions, names_or_numbers
-from compute.export import json_text, write_csv, write_points_csv
-from compute.files import atomic_folder
+from compute.studies import analysis
+
+from compute.engine import metrics
+
+from compute.storage import params
+from compute.storage.classes import captions, names_or_numbers
+from compute.storage.export import json_text, write_csv, write_points_csv
+from compute.storage.files import atomic_folder
 
 
 CAPTION = 16  # pixel rows under each weight tile for its class
@@ -75,11 +79,11 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
     ----------
     name : str
     settings : compute.settings.Settings
-    points : list of compute.training.Point
-    model : compute.params.Model
+    points : list of compute.engine.training.Point
+    model : compute.storage.params.Model
     metadata : dict
         What the parameter file records about the run.
-    test : compute.data.Dataset
+    test : compute.storage.data.Dataset
         The confusion matrix is measured on it.
     n_train : int
         Training set size (for the multiply-add count).

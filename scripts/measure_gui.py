@@ -22,9 +22,9 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from compute import data  # noqa: E402
-from compute.sweep import Sweep, parse_values  # noqa: E402
-from compute.training import Training  # noqa: E402
+from compute.storage import data  # noqa: E402
+from compute.engine.sweep import Sweep, parse_values  # noqa: E402
+from compute.engine.training import Training  # noqa: E402
 from compute.settings import PRESETS
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from compute.settings import PRESETS, Settings
 from app.gui import build_window
-from compute.sweep import parse_values
+from compute.engine.sweep import parse_values
 
 import dataclasses
 

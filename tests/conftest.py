@@ -41,7 +41,7 @@ def mnist_dir():
 
 @pytest.fixture(scope="session")
 def mnist(mnist_dir):
-    from compute import data
+    from compute.storage import data
 
     return data.load_folder(mnist_dir)
 

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 
-from compute import analysis, metrics
-from compute.training import Point, Training
+from compute.studies import analysis
+
+from compute.engine import metrics
+from compute.engine.training import Point, Training
 from compute.settings import Settings
 
 import naive
@@ -65,7 +67,7 @@ def test_first_point_reaching_a_target():
 
 
 def test_weight_images_for_square_and_other_data():
-    from compute.params import Model
+    from compute.storage.params import Model
 
     assert analysis.weight_images(Model(np.zeros((10, 784)), np.zeros(10))).shape == (10, 28, 28)
     assert analysis.weight_images(Model(np.zeros((3, 5)), np.zeros(3))) is None

@@ -34,6 +34,15 @@ def test_the_leaf_contract_names_every_other_module_of_compute():
     assert modules <= set(leaf["forbidden_modules"]), modules - set(leaf["forbidden_modules"])
 
 
+def test_compute_is_in_folders_by_kind():
+    """Beside the folders (kernels, engine, storage, studies), compute's top holds only
+    what every kind shares: the settings and the errors."""
+    top = {p.stem for p in (ROOT / "compute").glob("*.py")}
+    assert top == {"__init__", "errors", "settings"}
+    folders = {p.parent.name for p in (ROOT / "compute").glob("*/__init__.py")}
+    assert folders == {"kernels", "engine", "storage", "studies"}
+
+
 def test_the_command_line_and_the_settings_import_no_numba():
     """The optimizers' vocabulary sits in the kernels package without loading numba."""
     import subprocess

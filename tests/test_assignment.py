@@ -5,7 +5,7 @@ import json
 import h5py
 import pytest
 
-from compute import analysis, assignment
+from compute.studies import analysis, assignment
 from compute.settings import COURSE_EXPERIMENTS
 from commands import softmax_lab
 

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
-from compute import cache, data
+from compute.storage import cache, data
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_a_same_size_edit_in_the_same_second_is_seen_on_whole_second_time_stamps
 CRAFTED = """
 import sys
 import numpy as np
-from compute import cache, data
+from compute.storage import cache, data
 folder, how = sys.argv[1], sys.argv[2]
 original = data.load_folder(folder)  # makes the entries
 for entry in cache.entries():

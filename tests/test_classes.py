@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from compute import data, params
+from compute.storage import data, params
 from compute.errors import DataError
-from compute.training import Training
+from compute.engine.training import Training
 from compute.settings import Settings
 
 NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

@@ -106,7 +106,7 @@ def test_bench_runs_and_reports_ratios(mnist_dir):
         assert key in report["ratios"]
     assert report["figures_ms"]["sweep_8_ms"] > report["figures_ms"]["sweep_one_run_ms"] > 0
     assert report["ratios"]["batch1_speedup_vs_seed"] > 1
-    from compute.benchmark import format_report
+    from compute.studies.benchmark import format_report
 
     text = format_report(report)  # what `bench` prints without --json
     assert "what was timed" in text and "course numpy" in text and "faster" in text

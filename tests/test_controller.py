@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.controller import RunController
 from app.gui import wire
-from compute.runs import RunStatus
+from compute.engine.runs import RunStatus
 from compute.settings import PRESETS, Settings
 from ui.draw_tab import DrawTab
 from ui.main_window import MainWindow
@@ -151,7 +151,7 @@ def test_three_saves_during_a_long_run_each_match_what_evaluate_computes(qtbot, 
 
 
 def test_a_run_without_a_point_yet_is_not_saved(qtbot, controller, tmp_path):
-    from compute.runs import Run
+    from compute.engine.runs import Run
 
     messages = []
     controller.message.connect(messages.append)
@@ -228,7 +228,7 @@ def test_the_draw_tab_asks_and_the_controller_changes_my_digits(qtbot, controlle
 
 def test_nonsense_recorded_in_a_parameter_file_is_shown_as_missing(qtbot, controller, tmp_path):
     from app.resources import BUNDLED_WEIGHTS
-    from compute import params
+    from compute.storage import params
 
     model, _ = params.load(BUNDLED_WEIGHTS)
     path = tmp_path / "odd.hdf5"

@@ -7,8 +7,8 @@ import h5py
 import numpy as np
 import pytest
 
-from compute import data
-from compute.data import DataError
+from compute.storage import data
+from compute.storage.data import DataError
 
 
 def write_course_file(path, X, Y):

@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from compute import data, download
-from compute.download import DownloadCancelled, DownloadError
-from compute.training import Training
+from compute.storage import data, download
+from compute.storage.download import DownloadCancelled, DownloadError
+from compute.engine.training import Training
 from compute.settings import Settings
 
 

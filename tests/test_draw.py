@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 from app.controller.jobs import run_in_background
 from app.gui import bundled_model
 from app.selftest import stroke
-from compute.runs import Run, RunStatus
-from compute.training import Training
+from compute.engine.runs import Run, RunStatus
+from compute.engine.training import Training
 from compute.settings import PRESETS
 from ui.draw_tab import DrawTab
 
@@ -154,7 +154,7 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
 
 
 def test_why_this_digit_the_evidence_adds_up_to_the_logits(qtbot, tab):
-    from compute import preprocess
+    from compute.engine import preprocess
 
     for line in SEVEN:
         stroke(tab.canvas, line)

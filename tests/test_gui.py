@@ -319,7 +319,8 @@ def test_signal_emission_keeps_reference_counts(qapp):
 
 
 def test_insight_views_follow_the_selected_run(qtbot, studio):
-    from compute import analysis, metrics
+    from compute.studies import analysis
+    from compute.engine import metrics
 
     run = start(qtbot, studio, PRESETS["seed-minibatch100"])
     wait_until_done(qtbot, studio)
@@ -475,7 +476,7 @@ def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
 
 def test_a_parameter_file_with_absurd_attributes_loads_and_reports(qtbot, studio, tmp_path, monkeypatch):
     from app.resources import BUNDLED_WEIGHTS
-    from compute import params
+    from compute.storage import params
 
     model, _ = params.load(BUNDLED_WEIGHTS)
     odd = tmp_path / "odd.hdf5"
@@ -496,7 +497,7 @@ def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot
 
     from PySide6.QtGui import QAction
 
-    from compute.runs import RunStatus
+    from compute.engine.runs import RunStatus
     from compute.settings import COURSE_EXPERIMENTS
 
     assert not studio.findChild(QAction, "exportAssignmentAction").isEnabled()
@@ -574,7 +575,7 @@ def test_after_a_run_the_export_items_work_and_the_status_bar_is_not_stale(qtbot
 
 
 def test_file_dialogs_start_where_the_last_one_ended_with_plain_names(qtbot, studio, tmp_path, monkeypatch):
-    from compute.files import file_stem
+    from compute.storage.files import file_stem
 
     run = start(qtbot, studio, PRESETS["seed-minibatch100"])
     wait_until_done(qtbot, studio)
@@ -597,7 +598,7 @@ def test_file_dialogs_start_where_the_last_one_ended_with_plain_names(qtbot, stu
 
 
 def test_the_data_folder_opened_last_is_opened_again(qtbot, mnist_dir, store, no_qt_leaks, monkeypatch):
-    from compute import data
+    from compute.storage import data
 
     monkeypatch.setattr(data, "default_folders", lambda: [])  # only the last folder can give data
     first = build_window(mnist_dir, store=store)

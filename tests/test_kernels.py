@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from compute import kernels
-from compute.params import Model
+from compute.storage.params import Model
 
 import naive
 

@@ -10,13 +10,13 @@ import h5py
 import numpy as np
 import pytest
 
-from compute import cache, data, my_digits
+from compute.storage import cache, data, my_digits
 from compute.errors import DataError
 
 ADDER = """
 import sys
 import numpy as np
-from compute import my_digits
+from compute.storage import my_digits
 path, count, label = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 pixels = np.full(784, 0.5, np.float32)
 for i in range(count):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from app.cli import EXIT_BAD_INPUT, main
-from compute.sources import CLASSES_TXT, IDX_NAMES, TEST_HDF5, TRAIN_HDF5
+from compute.storage.sources import CLASSES_TXT, IDX_NAMES, TEST_HDF5, TRAIN_HDF5
 
 
 def _write_idx(path, array):
@@ -183,7 +183,7 @@ def test_the_studio_refuses_to_write_over_its_open_data_and_my_digits(qtbot, own
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QFileDialog
 
-    from compute import my_digits
+    from compute.storage import my_digits
 
     course = owned / "course"
     before = snapshot(owned)
@@ -245,7 +245,7 @@ def test_json_is_standard_and_huge_weights_give_their_true_loss(owned, tmp_path,
     assert main(["evaluate", "--params", str(huge), "--data", str(owned / "course"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["loss"] == pytest.approx(np.log(10))
-    from compute.export import json_text
+    from compute.storage.export import json_text
 
     assert json_text({"loss": float("nan"), "more": [np.float32("inf"), 1.5]}) == \
         '{"loss": null, "more": [null, 1.5]}'

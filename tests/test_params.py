@@ -4,9 +4,11 @@ import h5py
 import numpy as np
 import pytest
 
-from compute import metrics, params
-from compute.data import DataError
-from compute.params import Model
+from compute.engine import metrics
+
+from compute.storage import params
+from compute.storage.data import DataError
+from compute.storage.params import Model
 
 import naive
 

@@ -9,9 +9,11 @@ import pytest
 from PIL import Image
 
 from app.resources import BUNDLED_WEIGHTS
-from compute import kernels, metrics, params
-from compute.preprocess import SIDE, grayscale, read_image, to_model_input
-from compute.data import DataError
+from compute import kernels
+from compute.engine import metrics
+from compute.storage import params
+from compute.engine.preprocess import SIDE, grayscale, read_image, to_model_input
+from compute.storage.data import DataError
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 
 import naive
-from compute.params import Model
+from compute.storage.params import Model
 from compute.settings import Settings
-from compute.step import Stepper
-from compute.training import Training
+from compute.engine.step import Stepper
+from compute.engine.training import Training
 from test_training import subset
 
 
 @pytest.fixture(scope="module")
 def small(mnist):
-    from compute.data import DataPair
+    from compute.storage.data import DataPair
 
     return DataPair(subset(mnist.train, 3000), subset(mnist.test, 500))
 

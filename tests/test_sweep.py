@@ -8,11 +8,13 @@ import numba
 import numpy as np
 import pytest
 
-from compute import kernels, params
-from compute.data import DataPair, Dataset
+from compute import kernels
+
+from compute.storage import params
+from compute.storage.data import DataPair, Dataset
 from compute.settings import Settings, SettingsError
-from compute.sweep import MAX_MODELS, Sweep, expand, groups, member_name, parse_values, run_groups
-from compute.training import Training
+from compute.engine.sweep import MAX_MODELS, Sweep, expand, groups, member_name, parse_values, run_groups
+from compute.engine.training import Training
 
 from test_cli import softmax_lab
 from test_training import subset

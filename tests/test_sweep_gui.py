@@ -5,9 +5,9 @@ import dataclasses
 import pytest
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton
 
-from compute.runs import RunStatus
+from compute.engine.runs import RunStatus
 from compute.settings import PRESETS
-from compute.training import Training
+from compute.engine.training import Training
 
 WAIT_MS = 120_000
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
-from compute import data, my_digits
+from compute.storage import data, my_digits
 from app.selftest import stroke
 
 #: A 2, as fractions of the canvas side (the README's drawing).

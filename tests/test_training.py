@@ -5,10 +5,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from compute import metrics, params, training
-from compute.data import DataPair, Dataset
+from compute.engine import metrics, training
+
+from compute.storage import params
+from compute.storage.data import DataPair, Dataset
 from compute.kernels import sparse_rows
-from compute.training import Training, TrainingDiverged
+from compute.engine.training import Training, TrainingDiverged
 from compute.settings import SCHEDULES, Settings, SettingsError, preset
 
 

@@ -13,16 +13,16 @@ import sys
 import h5py
 import pytest
 
-from compute import data
-from compute.training import Training
+from compute.storage import data
+from compute.engine.training import Training
 from compute.settings import Settings
 
 SETTINGS = Settings(optimizer="adam", batch_size=50, learning_rate=0.003, epochs=1, eval_every=500)
 
 RUN = """
 import json, sys
-from compute import data
-from compute.training import Training
+from compute.storage import data
+from compute.engine.training import Training
 from compute.settings import Settings
 pair = data.load_folder(sys.argv[1])
 last = Training(pair, Settings(**json.loads(sys.argv[2]))).run()

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
                                QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from compute import analysis
-from compute.classes import names_or_numbers
-from compute.preprocess import SIDE
+from compute.studies import analysis
+from compute.storage.classes import names_or_numbers
+from compute.engine.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from compute import analysis
-from compute.runs import RunStatus
+from compute.studies import analysis
+from compute.engine.runs import RunStatus
 
 COLUMNS = ("run", "optimizer", "batch", "updates", "samples", "mult-adds / update", "mult-adds total",
            "train s", "samples/s", "samples to target", "s to target", "test accuracy", "test loss")

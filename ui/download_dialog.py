@@ -5,11 +5,11 @@ import time
 
 from PySide6.QtWidgets import QProgressDialog
 
-from compute import download as download_sources
+from compute.storage import download as download_sources
 
 
 class DownloadDialog(QProgressDialog):
-    """Shows a download's :class:`compute.download.Progress`; ``canceled`` asks to stop."""
+    """Shows a download's :class:`compute.storage.download.Progress`; ``canceled`` asks to stop."""
 
     def __init__(self, title, parent=None):
         super().__init__(f"Downloading {title}…", "Cancel", 0, 1000, parent)

@@ -10,8 +10,10 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox,
                                QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
-from compute import analysis, my_digits, preprocess
-from compute.classes import names_or_numbers
+from compute.studies import analysis
+from compute.storage import my_digits
+from compute.engine import preprocess
+from compute.storage.classes import names_or_numbers
 
 from .digit_canvas import DigitCanvas
 from .evidence_view import EvidenceView

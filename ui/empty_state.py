@@ -3,8 +3,8 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from compute import download as download_sources
-from compute.sources import default_folders
+from compute.storage import download as download_sources
+from compute.storage.sources import default_folders
 
 
 class EmptyState(QWidget):

@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from compute import analysis
+from compute.studies import analysis
 
 from .qt_images import pixmap_from_array
 
@@ -45,7 +45,7 @@ class EvidenceView(QWidget):
         self.title.setVisible(False)
 
     def show_evidence(self, evidence, names=()):
-        """Show an :class:`compute.analysis.Evidence` (28x28 maps), classes called ``names``."""
+        """Show an :class:`compute.studies.analysis.Evidence` (28x28 maps), classes called ``names``."""
         self.evidence = evidence
         self.title.setVisible(True)
         side = round(evidence.maps.shape[1] ** 0.5)

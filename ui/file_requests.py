@@ -8,9 +8,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QInputDialog
 
-from compute import data as data_files
-from compute.files import file_stem
-from compute.runs import course_runs
+from compute.storage import data as data_files
+from compute.storage.files import file_stem
+from compute.engine.runs import course_runs
 
 from .report_images import comparison_png, curves_png
 

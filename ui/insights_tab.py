@@ -8,7 +8,8 @@ that has since changed is dropped.
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
-from compute import analysis, metrics
+from compute.studies import analysis
+from compute.engine import metrics
 
 from .confusion_view import ConfusionView
 from .cost_table import CostTable

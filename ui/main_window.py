@@ -11,7 +11,7 @@ from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
 from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
-from compute.runs import RunStatus, course_runs, sweeps_best
+from compute.engine.runs import RunStatus, course_runs, sweeps_best
 from compute.settings import Settings, SettingsError
 
 from .control_panel import ControlPanel

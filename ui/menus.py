@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from compute import download as download_sources
+from compute.storage import download as download_sources
 
 
 class Menus:

@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from compute.classes import names_or_numbers
-from compute.preprocess import SIDE
+from compute.storage.classes import names_or_numbers
+from compute.engine.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
 

@@ -5,7 +5,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from compute.runs import RunStatus, SweepGroup, sweeps_best
+from compute.engine.runs import RunStatus, SweepGroup, sweeps_best
 
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")

@@ -17,8 +17,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from compute.classes import names_or_numbers
-from compute.step import Stepper
+from compute.storage.classes import names_or_numbers
+from compute.engine.step import Stepper
 
 from .weights_view import Tiles
 

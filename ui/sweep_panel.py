@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QVBoxLayout)
 
-from compute.runs import RunStatus
+from compute.engine.runs import RunStatus
 from compute.settings import SettingsError
-from compute.sweep import expand, groups, parse_values, shown
+from compute.engine.sweep import expand, groups, parse_values, shown
 
 from .plot_axes import LOG_TICKS
 
@@ -138,7 +138,7 @@ class SweepPlot(pg.PlotWidget):
         self.accuracy_view.linkedViewChanged(self.getPlotItem().vb, self.accuracy_view.XAxis)
 
     def set_group(self, group):
-        """Follow ``group`` (a :class:`compute.runs.SweepGroup`)."""
+        """Follow ``group`` (a :class:`compute.engine.runs.SweepGroup`)."""
         self.group = group
         numeric = all(isinstance(v, (int, float)) or v is None for v in group.values)
         self.log_x = group.setting in LOG_SETTINGS

@@ -8,8 +8,8 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from compute import analysis
-from compute.classes import captions, names_or_numbers
+from compute.studies import analysis
+from compute.storage.classes import captions, names_or_numbers
 
 from .qt_images import pixmap_from_array
 

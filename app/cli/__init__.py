@@ -27,7 +27,7 @@ def advice(error):
         return (f"; pass --data DIR (MNIST's HDF5 or IDX files), set {error.variable}, "
                 "or run 'softmax-lab download'")
     if isinstance(error, DownloadError) and not isinstance(error, DownloadCancelled):
-        from compute.data import DATA_ENV  # already loaded: the download needed it
+        from compute.storage.data import DATA_ENV  # already loaded: the download needed it
 
         return f". Offline? {error.by_hand}, then pass --data DIR or set {DATA_ENV}"
     return ""
@@ -36,7 +36,7 @@ def advice(error):
 def main(argv=None):
     """Entry point of the ``softmax-lab`` command."""
     from compute.errors import DataError
-    from compute.files import FileWriteError
+    from compute.storage.files import FileWriteError
     from compute.settings import SettingsError
 
     # A file name that is not valid UTF-8, or a β under LC_ALL=C, is printed escaped

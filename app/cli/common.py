@@ -28,7 +28,7 @@ def data_inputs(args):
     """Every path the data options (or, without them, the default folders) may read,
     after checking that they name the data once."""
     from compute.errors import DataError
-    from compute.sources import input_paths
+    from compute.storage.sources import input_paths
 
     train = getattr(args, "train", None)
     if (train is None) != (args.test is None):
@@ -43,7 +43,7 @@ def write_outputs(writes):
 
     ``writes`` holds (path or None, write): None is an output not asked for. Returns the
     paths that could not be written."""
-    from compute.files import FileWriteError
+    from compute.storage.files import FileWriteError
 
     failed = []
     for path, write in writes:
@@ -60,7 +60,7 @@ def write_outputs(writes):
 
 
 def as_json(value):
-    from compute.export import json_text
+    from compute.storage.export import json_text
 
     return json_text(value)
 
@@ -89,7 +89,7 @@ def offscreen_application():
 
 def quit_at_once(signum=None, frame=None):
     """A signal handler: remove every half-written temporary file and exit (130)."""
-    from compute.files import remove_partial_writes
+    from compute.storage.files import remove_partial_writes
 
     remove_partial_writes()
     os.write(2, b"softmax-lab: stopped at once; nothing half-written was left\n")

@@ -40,7 +40,7 @@ def _add_data_options(parser, train=True):
 
 def _add_setting_options(parser, sweep=False):
     """The settings' options of ``train``; for ``sweep`` each takes a comma list of values
-    (numbers also a log range low:high:count), kept as text for compute.sweep to parse."""
+    (numbers also a log range low:high:count), kept as text for compute.engine.sweep to parse."""
     from compute.settings import INITS, OPTIMIZERS, PRESETS, SCHEDULES
 
     def option(name, kind, metavar, help=None, choices=None, group=parser):

@@ -7,7 +7,8 @@ from .common import EXIT_BAD_INPUT, as_json, progress
 
 
 def _evaluate(args):
-    from compute import data, metrics, params
+    from compute.storage import data, params
+    from compute.engine import metrics
 
     test = data.load_test(args.data, args.test)
     model, _ = params.load(args.params, n_features=test.n_features)
@@ -61,7 +62,8 @@ def _cold_start(args):
 
 
 def _bench(args):
-    from compute import benchmark, data
+    from compute.studies import benchmark
+    from compute.storage import data
 
     if args.cold:
         return _cold_start(args)
@@ -76,8 +78,9 @@ def _bench(args):
 
 def _predict(args):
     from app.resources import BUNDLED_WEIGHTS
-    from compute import params, preprocess
-    from compute.classes import numbered_classes
+    from compute.storage import params
+    from compute.engine import preprocess
+    from compute.storage.classes import numbered_classes
     from compute.errors import DataError
 
     source = args.params or BUNDLED_WEIGHTS
@@ -113,7 +116,7 @@ def _predict(args):
 
 def _download(args):
 
-    from compute import download
+    from compute.storage import download
 
     source = download.SOURCES[args.dataset]
     bar = progress(False, total=source.total_bytes, unit="B", unit_divisor=1024, desc=source.title)
@@ -134,7 +137,7 @@ def _download(args):
 
 
 def _cache(args):
-    from compute import cache
+    from compute.storage import cache
 
     if args.action == "clear":
         removed, size = cache.clear()
@@ -161,7 +164,7 @@ def _self_test(args):
 
 def _install_desktop(args):
     from app import desktop
-    from compute.files import FileWriteError
+    from compute.storage.files import FileWriteError
 
     try:
         if args.remove:

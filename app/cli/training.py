@@ -11,7 +11,7 @@ from .parser import SWEEP_OPTIONS, settings_from
 
 def _train(args):
     from compute.errors import DataError
-    from compute.files import check_outputs
+    from compute.storage.files import check_outputs
 
     # Arguments and outputs are checked before the engine is even imported: a mistake is
     # reported at once, never after compiling or a long run.
@@ -22,9 +22,9 @@ def _train(args):
 
     from tqdm import tqdm
 
-    from compute import data, params
-    from compute.export import write_points_csv
-    from compute.training import Training, TrainingDiverged
+    from compute.storage import data, params
+    from compute.storage.export import write_points_csv
+    from compute.engine.training import Training, TrainingDiverged
 
     pair = data.load(args.data, getattr(args, "train", None), args.test)
     start = None
@@ -105,9 +105,9 @@ def _write_report(folder, training, pair):
 
 
 def _sweep(args):
-    from compute.files import check_outputs
+    from compute.storage.files import check_outputs
     from compute.settings import Settings, preset
-    from compute.sweep import expand, parse_values
+    from compute.engine.sweep import expand, parse_values
 
     inputs = data_inputs(args)
     base = preset(args.preset) if args.preset else Settings()
@@ -122,10 +122,10 @@ def _sweep(args):
     check_outputs([("--csv", args.csv, False), ("--save-best", args.save_best, False),
                    ("--metrics", args.metrics, True)], inputs)
 
-    from compute import data, params
-    from compute.export import write_points_csv
-    from compute.files import atomic_folder, file_stem
-    from compute.sweep import groups, member_name, run_groups
+    from compute.storage import data, params
+    from compute.storage.export import write_points_csv
+    from compute.storage.files import atomic_folder, file_stem
+    from compute.engine.sweep import groups, member_name, run_groups
 
     pair = data.load(args.data, getattr(args, "train", None), args.test)
     settings_list = [settings for settings, _ in members]
@@ -186,7 +186,7 @@ def _sweep_columns(swept):
 
 def _sweep_table(rows, swept):
     """The ranked table: best first, marked with *; diverged runs last."""
-    from compute.sweep import shown
+    from compute.engine.sweep import shown
 
     columns = _sweep_columns(swept)
     header = ["", "run", *(name.replace("_", " ") for name in columns)]
@@ -203,7 +203,7 @@ def _sweep_table(rows, swept):
 
 
 def _write_sweep_csv(path, rows, swept):
-    from compute.export import write_csv
+    from compute.storage.export import write_csv
 
     columns = _sweep_columns(swept)
     write_csv(path, ["rank", "run", *columns, "diverged"],
@@ -213,8 +213,8 @@ def _write_sweep_csv(path, rows, swept):
 
 def _assignment(args):
     from compute.errors import DataError
-    from compute.files import check_outputs
-    from compute.sources import input_paths
+    from compute.storage.files import check_outputs
+    from compute.storage.sources import input_paths
 
     if not 0 < args.target <= 1:
         raise DataError(f"--target must be an accuracy in (0, 1]; got {args.target}")
@@ -223,7 +223,9 @@ def _assignment(args):
     check_outputs([("--out", args.out, True)], input_paths(args.data))
     out = Path(args.out).resolve()
 
-    from compute import assignment, data
+    from compute.studies import assignment
+
+    from compute.storage import data
     from compute.settings import COURSE_EXPERIMENTS
 
     pair = data.load(args.data)

@@ -3,7 +3,7 @@
 It knows no widget. ``app.gui`` connects it to the window: the window's requests call
 the methods here, and the signals here update the window. The engine's training
 generator runs in a pool thread; at each of its yields the worker publishes an
-immutable :class:`compute.training.Snapshot`, which reaches this object by a queued
+immutable :class:`compute.engine.training.Snapshot`, which reaches this object by a queued
 signal. One run trains at a time; asking for a second while one runs is refused with a
 message (never mixed). Every background job, the window's own included, goes through
 :func:`.jobs.run_in_background`, so its errors reach the user.
@@ -21,10 +21,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from compute import metrics
-from compute.runs import PALETTE, Run, RunStatus
+from compute.engine import metrics
+from compute.engine.runs import PALETTE, Run, RunStatus
 from compute.settings import COURSE_EXPERIMENTS, preset
-from compute.training import Training, TrainingDiverged
+from compute.engine.training import Training, TrainingDiverged
 from superqt.utils import qthrottled
 
 from .data import DataConcern
@@ -42,14 +42,14 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
     dataLoading(str)
         Loading of the named data began.
     dataChanged(object)
-        A :class:`compute.data.DataPair` was loaded.
+        A :class:`compute.storage.data.DataPair` was loaded.
     dataFailed(str)
         Loading data failed; the message is for the user.
     preparing(bool)
         The kernels the loaded data needs are being compiled (True; on a first start this
         takes seconds, and a run started meanwhile waits for them), or are ready (False).
     downloadProgress(object), downloadFinished(str), downloadFailed(str)
-        A download of MNIST advanced (:class:`compute.download.Progress`), ended in a
+        A download of MNIST advanced (:class:`compute.storage.download.Progress`), ended in a
         folder (which is then loaded), or failed or was cancelled (a message).
     runAdded(object), runChanged(object), runRemoved(object)
         The run list changed (a run's status, name or visibility).
@@ -63,12 +63,12 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         A fine-tune run finished: the run, its accuracy on My digits before and after, and
         on the test set before and after.
     sweepAdded(object), sweepChanged(object)
-        A sweep (:class:`compute.runs.SweepGroup`) began (its runs were added just before),
+        A sweep (:class:`compute.engine.runs.SweepGroup`) began (its runs were added just before),
         or its members have new points or ended.
     fileWritten(str)
         A file or folder the user asked for was written (its path).
     myDigitsChanged(object), myDigitsFailed(str)
-        My digits (:class:`compute.my_digits.MyDigits`) as they are after a load, an
+        My digits (:class:`compute.storage.my_digits.MyDigits`) as they are after a load, an
         addition, an import or a clear; or why one of those failed.
     message(str)
         Something the user should read (refusals, errors, divergence advice).

@@ -4,9 +4,9 @@ folders), downloading one, and keeping it; kernels are compiled ahead once it is
 import threading
 from pathlib import Path
 
-from compute import data as data_files
-from compute import download
-from compute.sources import TEST_HDF5, TRAIN_HDF5
+from compute.storage import data as data_files
+from compute.storage import download
+from compute.storage.sources import TEST_HDF5, TRAIN_HDF5
 from .jobs import run_in_background
 
 from .workers import describe, prepare_kernels

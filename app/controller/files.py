@@ -5,10 +5,10 @@ to change (``myDigitsChanged`` or ``myDigitsFailed`` after)."""
 
 from pathlib import Path
 
-from compute import my_digits, params
-from compute.export import write_points_csv
-from compute.files import FileWriteError, check_outputs
-from compute.sources import folder_files
+from compute.storage import my_digits, params
+from compute.storage.export import write_points_csv
+from compute.storage.files import FileWriteError, check_outputs
+from compute.storage.sources import folder_files
 from .jobs import run_in_background
 
 from .workers import describe, naming, write_assignment_report, write_bytes

@@ -1,9 +1,9 @@
-"""The controller's sweeps: many settings trained at once (:mod:`compute.sweep`), their
+"""The controller's sweeps: many settings trained at once (:mod:`compute.engine.sweep`), their
 members as runs in the run list, their news from the worker forwarded as signals."""
 
 
-from compute import sweep as sweeps
-from compute.runs import RunStatus, SweepGroup
+from compute.engine import sweep as sweeps
+from compute.engine.runs import RunStatus, SweepGroup
 from ui.colours import ramp_colour
 from compute.settings import SettingsError
 from .jobs import run_in_background

@@ -6,13 +6,14 @@ import time
 from dataclasses import dataclass, field
 
 from app.cores import CoresBesideGui, leave_one_core
-from compute import data as data_files
-from compute import download, metrics, my_digits, params, threads
-from compute import sweep as sweeps
-from compute.files import FileWriteError, atomic_write
+from compute.storage import data as data_files
+from compute.storage import download, my_digits, params
+from compute.engine import metrics, threads
+from compute.engine import sweep as sweeps
+from compute.storage.files import FileWriteError, atomic_write
 from compute.settings import Settings
-from compute.params import frozen_model
-from compute.training import Point, Snapshot
+from compute.storage.params import frozen_model
+from compute.engine.training import Point, Snapshot
 
 #: Progress reaches the window at most this often (milliseconds; superqt's throttle): the
 #: GUI thread's work per update must not compete with the worker for the GIL hundreds of
@@ -35,7 +36,7 @@ def naming(function, written):
 def write_assignment_report(folder, pair, runs, curves_png):
     """Worker body: the assignment report of the studio's runs of the course's experiments."""
     from app import assignment as report
-    from compute import assignment
+    from compute.studies import assignment
 
     experiments = [assignment.experiment(name, run, pair.test) for name, run in runs]
     report.write(folder, pair, experiments, assignment.check_gradient(pair.train), curves_png)
@@ -89,7 +90,7 @@ class SweepNews:
 
 
 def drive_sweep(pair, settings_list):
-    """Worker body: the sweep's passes in turn (:func:`compute.sweep.passes`), reporting
+    """Worker body: the sweep's passes in turn (:func:`compute.engine.sweep.passes`), reporting
     :class:`SweepNews` at each of the engine's yields."""
     cores = CoresBesideGui()
     try:

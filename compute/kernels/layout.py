@@ -107,7 +107,7 @@ def _densify(indptr, indices, values, levels, rows, out):
 # ------------------------------------------------------- dense matrices to rows
 #
 # Serial on purpose: a data file is converted once (then kept in the cache, see
-# compute/cache.py), block by block, and serial kernels compile in a fraction of the
+# compute/storage/cache.py), block by block, and serial kernels compile in a fraction of the
 # time parallel ones take, which is what a first start waits for.
 
 

@@ -2,7 +2,7 @@
 the kernels: how many cores they may use, how many threads the calling thread gives
 them, and compiling them ahead of a run."""
 
-from .kernels.config import core_count, set_thread_count, thread_count
+from ..kernels.config import core_count, set_thread_count, thread_count
 
 __all__ = ["core_count", "set_thread_count", "thread_count", "prepare"]
 
@@ -10,6 +10,6 @@ __all__ = ["core_count", "set_thread_count", "thread_count", "prepare"]
 def prepare(rows, n_classes):
     """Compile (or load) what training on ``rows`` with ``n_classes`` needs, and warm
     the calling thread's parallel team, so that a run started later waits for neither."""
-    from .kernels import warm_up
+    from ..kernels import warm_up
 
     warm_up(rows, n_classes, force=True)

@@ -5,7 +5,7 @@ import contextlib
 import h5py
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 from .files import require_file
 
 #: A dataset may declare at most this many times the bytes it stores (MNIST's gzip-9

@@ -10,12 +10,12 @@ import time
 
 import numpy as np
 
-from . import kernels
-from .settings import Settings
-from .training import Training
+from .. import kernels
+from ..settings import Settings
+from ..engine.training import Training
 
 #: (figure, bound, direction): what the development machine should reach.
-from .settings import preset
+from ..settings import preset
 TARGETS = {
     "minibatch_epoch_vs_stream": (3.5, "<="),
     "batch1_speedup_vs_seed": (25.0, ">="),
@@ -89,7 +89,7 @@ def run(data, repeats=5, progress=None):
 
     Parameters
     ----------
-    data : compute.data.DataPair
+    data : compute.storage.data.DataPair
         Real MNIST (or any data in the same shape of problem).
     repeats : int
         Runs per figure; the median is reported. The seed's batch-1 loop, which takes
@@ -210,7 +210,7 @@ def run(data, repeats=5, progress=None):
 def sweep_against_one_run(data, repeats):
     """Training milliseconds of the sweep :data:`SWEEP_RATES` x :data:`SWEEP_SETTINGS`,
     and of one of its members trained alone, alternated, medians of ``repeats``."""
-    from .sweep import Sweep, expand, parse_values
+    from ..engine.sweep import Sweep, expand, parse_values
 
     members = [settings for settings, _ in
                expand(SWEEP_SETTINGS, {"learning_rate": parse_values("learning_rate", SWEEP_RATES)})]

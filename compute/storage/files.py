@@ -26,7 +26,7 @@ def require_file(path, what="a data file"):
     """The input guard: ``path`` as a Path when it is a regular file (or a link to one),
     else :class:`compute.errors.DataError` at once, never an open() that would block on
     a FIFO or read a device."""
-    from .errors import DataError
+    from ..errors import DataError
 
     path = Path(path)
     try:
@@ -182,7 +182,7 @@ def check_outputs(outputs, inputs=()):
         path is None are left out; an empty name is refused.
     inputs : iterable of path
         Every file and folder the command reads, named or found (see
-        :func:`compute.sources.input_paths`): an output that is one of them, links to one
+        :func:`compute.storage.sources.input_paths`): an output that is one of them, links to one
         (symbolic or hard link) is refused.
 
     Raises

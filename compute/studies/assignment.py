@@ -8,10 +8,14 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import analysis, kernels, metrics
-from .params import Model
-from .settings import preset
-from .training import Training
+from . import analysis
+
+from .. import kernels
+
+from ..engine import metrics
+from ..storage.params import Model
+from ..settings import preset
+from ..engine.training import Training
 
 #: Test accuracy for the "to reach a target" columns (the course's runs all pass it).
 TARGET = 0.90
@@ -112,8 +116,8 @@ class Experiment:
     """One of the course's experiments, trained, with what the report needs of it.
 
     ``run`` is anything with ``settings``, ``points`` and ``evaluated`` (the snapshot of
-    the last point): a :class:`compute.training.Training` on the command line, a
-    :class:`compute.runs.Run` in the studio.
+    the last point): a :class:`compute.engine.training.Training` on the command line, a
+    :class:`compute.engine.runs.Run` in the studio.
     """
 
     name: str

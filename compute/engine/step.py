@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
-from .params import Model
-from .settings import learning_rates
+from .. import kernels
+from ..storage.params import Model
+from ..settings import learning_rates
 
 
 @dataclass(frozen=True)

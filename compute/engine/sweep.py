@@ -4,7 +4,7 @@ Settings that visit the same rows in the same order (batch size, seed, shuffling
 and points: :func:`pass_key`) form a group. A group trains in one pass: each chunk of
 rows is read once for all of its models (:func:`compute.kernels.train_sweep`), every
 model with its own learning rate, schedule, optimizer state and L2, and each ends bit
-for bit as it would trained alone (:class:`compute.training.Training`, same seed).
+for bit as it would trained alone (:class:`compute.engine.training.Training`, same seed).
 Groups run in turn; a full-batch setting is a group of its own.
 
 The values to try are written as a comma list (``0.01,0.1,1``) or, for numbers, a log
@@ -19,8 +19,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from . import kernels
-from .settings import INITS, OPTIMIZERS, SCHEDULES, Settings, SettingsError
+from .. import kernels
+from ..settings import INITS, OPTIMIZERS, SCHEDULES, Settings, SettingsError
 from .training import Training, TrainingDiverged, chunked_epochs
 
 #: The most models one sweep may train (each holds its parameters and optimizer state).
@@ -181,7 +181,7 @@ class Sweep:
 
     Parameters
     ----------
-    data : compute.data.DataPair
+    data : compute.storage.data.DataPair
     settings_list : list of Settings
         All with the same :func:`pass_key` (not full batch, unless there is one).
     precision : numpy dtype, optional
@@ -259,7 +259,7 @@ class Sweep:
 
     def _train_chunk(self, order, position, point_at):
         """One chunk of every active member in one pass of the shared kernel (a generator
-        that yields nothing, as :func:`compute.training.chunked_epochs` takes it)."""
+        that yields nothing, as :func:`compute.engine.training.chunked_epochs` takes it)."""
         lead = self._active[0].training
         stop = lead.chunk_end(position, point_at)
         n_updates = -(-(stop - position) // self.batch_size)

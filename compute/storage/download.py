@@ -29,7 +29,7 @@ import platformdirs
 from filelock import FileLock, Timeout
 
 from . import data, idx
-from .errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
+from ..errors import DownloadCancelled, DownloadError  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
 from .sources import user_data_folder
 

@@ -1,15 +1,15 @@
 """The run list's records: what the application knows of each run, in one place.
 
 A :class:`Run` is built from the immutable snapshots that a training publishes
-(:class:`compute.training.Snapshot`); views read a run's snapshots, never the arrays a
+(:class:`compute.engine.training.Snapshot`); views read a run's snapshots, never the arrays a
 kernel is writing. Qt-free, so the controller can be tested without a window.
 """
 
 import enum
 from dataclasses import dataclass, field
 
-from .classes import names_or_numbers
-from .settings import COURSE_EXPERIMENTS, Settings, preset
+from ..storage.classes import names_or_numbers
+from ..settings import COURSE_EXPERIMENTS, Settings, preset
 from .training import Snapshot
 
 #: Run colours: the Okabe-Ito palette, which people with any common colour-vision

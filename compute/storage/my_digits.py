@@ -24,8 +24,8 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from . import data
-from .errors import DataError
-from .kernels import sparse_rows
+from ..errors import DataError
+from ..kernels import sparse_rows
 from .sources import user_data_folder
 
 FILE_NAME = "my_digits.hdf5"
@@ -164,7 +164,7 @@ def export(digits, n_classes, path):
 
 
 def as_dataset(digits, n_classes, name="My digits"):
-    """My digits as a :class:`compute.data.Dataset` (to measure a model on them)."""
+    """My digits as a :class:`compute.storage.data.Dataset` (to measure a model on them)."""
     return data.Dataset(name, str(default_path()), sparse_rows(digits.X), digits.labels.astype(np.int32),
                         n_classes)
 

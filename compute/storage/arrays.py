@@ -4,8 +4,8 @@ file. Shared by the HDF5 and IDX readers."""
 
 import numpy as np
 
-from .errors import DataError
-from .kernels import concatenate_rows, scan_rows, sparse_rows
+from ..errors import DataError
+from ..kernels import concatenate_rows, scan_rows, sparse_rows
 from .sources import MAX_CLASSES
 
 

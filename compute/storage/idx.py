@@ -10,7 +10,7 @@ import numpy as np
 
 from . import cache
 from .arrays import READ_ROWS, checked_labels, rows_from_blocks
-from .errors import DataError
+from ..errors import DataError
 from .files import require_file
 from .hdf5 import available_memory
 from .sources import IDX_NAMES

@@ -28,8 +28,8 @@ import numpy as np
 import platformdirs
 
 from .files import atomic_write
-from .kernels import LEVELS_8BIT, SparseRows
-from .kernels.layout import NO_LEVELS
+from ..kernels import LEVELS_8BIT, SparseRows
+from ..kernels.layout import NO_LEVELS
 from .sources import MAX_CLASSES, MAX_FEATURES
 
 CACHE_ENV = "SOFTMAX_LAB_CACHE"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels
+from .. import kernels
 
 
 def multiply_adds_per_update(batch_size, n_features, n_classes):

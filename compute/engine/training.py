@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from . import kernels
-from .params import Model, frozen_model
-from .settings import Settings, SettingsError, learning_rates
+from .. import kernels
+from ..storage.params import Model, frozen_model
+from ..settings import Settings, SettingsError, learning_rates
 
 #: Aim for this much work between two yields (seconds).
 CHUNK_SECONDS = 0.02
@@ -61,7 +61,7 @@ class Snapshot:
     Attributes
     ----------
     settings : Settings
-    model : compute.params.Model
+    model : compute.storage.params.Model
         The parameters at that moment, float64, read-only.
     point : Point or None
         The point evaluated from exactly these parameters, when there is one: a
@@ -137,9 +137,9 @@ class Training:
 
     Parameters
     ----------
-    data : compute.data.DataPair
+    data : compute.storage.data.DataPair
     settings : Settings
-    model : compute.params.Model, optional
+    model : compute.storage.params.Model, optional
         Start from these parameters instead of the settings' initialisation.
     precision : numpy dtype, optional
         The parameters' precision while training: float32 (the default, and what makes

@@ -16,10 +16,10 @@ import h5py
 import numpy as np
 
 from .classes import is_class_name
-from .errors import DataError
+from ..errors import DataError
 from .files import FileWriteError, atomic_write
 from .hdf5 import read_hdf5_datasets
-from .settings import Settings
+from ..settings import Settings
 
 FORMAT_VERSION = 1
 #: A count recorded in a file above this (samples, updates) is nonsense, not a run.
@@ -49,7 +49,7 @@ class Model:
 
     def packed(self):
         """The kernels' layout: (d + 1, Kp) with the bias as the last row."""
-        from .kernels import padded_classes  # only when computing: reading a file needs no numba
+        from ..kernels import padded_classes  # only when computing: reading a file needs no numba
 
         K, d = self.weights.shape
         P = np.zeros((d + 1, padded_classes(K)))

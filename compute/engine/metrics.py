@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import kernels
-from .errors import DataError
+from .. import kernels
+from ..errors import DataError
 
 
 @dataclass
@@ -38,7 +38,7 @@ def confusion_matrix(labels, predictions, n_classes):
 
 
 def check_fits(model, dataset, source=None):
-    """Raise :class:`~compute.data.DataError` unless ``model`` can be evaluated on ``dataset``.
+    """Raise :class:`~compute.storage.data.DataError` unless ``model`` can be evaluated on ``dataset``.
 
     ``source`` names the model in the message (its file), else "the model".
     """
@@ -52,7 +52,7 @@ def check_fits(model, dataset, source=None):
 
 
 def evaluate(model, dataset, confusion=False):
-    """Evaluate ``model`` (a :class:`compute.params.Model`) on ``dataset``.
+    """Evaluate ``model`` (a :class:`compute.storage.params.Model`) on ``dataset``.
 
     Parameters
     ----------

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
-from .errors import DataError
-from .files import require_file
+from ..errors import DataError
+from ..storage.files import require_file
 
 SIDE = 28
 BOX = 20
@@ -128,14 +128,14 @@ def to_model_input(image):
 
 
 def classify(model, picture):
-    """Prepare ``picture`` and classify it with ``model`` (a :class:`compute.params.Model`).
+    """Prepare ``picture`` and classify it with ``model`` (a :class:`compute.storage.params.Model`).
 
     Returns
     -------
     (Prepared, ndarray or None)
         The model's input, and the K class probabilities (None for an empty picture).
     """
-    from .kernels import probabilities
+    from ..kernels import probabilities
 
     if model.n_features != SIDE * SIDE:
         raise ValueError(f"the model has {model.n_features} features per class; pictures need a "

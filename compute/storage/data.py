@@ -18,10 +18,10 @@ import numpy as np
 from . import cache, idx
 from .arrays import READ_ROWS, check_pixel_layout, labels_from, rows_from_blocks
 from .classes import MAX_NAME_CHARS, is_class_name, numbered_classes
-from .errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
+from ..errors import DataError, NoDataFound  # noqa: F401  (raised here; part of this API)
 from .files import atomic_write
 from .hdf5 import open_datasets, row_blocks
-from .kernels import SparseRows
+from ..kernels import SparseRows
 from .sources import (CLASSES_TXT, DATA_ENV, IDX_NAMES, MAX_CLASSES, TEST_HDF5,  # noqa: F401
                       TRAIN_HDF5, default_folders)
 
