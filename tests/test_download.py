@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from compute.storage import data, download
+from compute.storage import data, datasets, download
 from compute.storage.download import DownloadCancelled, DownloadError
 from compute.engine.training import Training
 from compute.settings import Settings
@@ -197,7 +197,7 @@ def test_offline_says_how_to_get_the_files(tmp_path):
     assert error.startswith("softmax-lab: error: train-images-idx3-ubyte.gz: could not be downloaded")
     assert "cannot connect" in error and "then pass --data DIR" in error
     # It names the files and an address to get them from with a browser.
-    assert "t10k-labels-idx1-ubyte.gz from https://" in error and download.MNIST.mirrors[0] in error
+    assert "t10k-labels-idx1-ubyte.gz from https://" in error and datasets.MNIST.mirrors[0] in error
 
 
 @pytest.mark.slow
@@ -298,20 +298,20 @@ def test_only_verified_bytes_reach_the_data_folder(server, tmp_path, mnist_dir):
 def test_fashion_mnist_refuses_files_that_are_not_it(server, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
     with pytest.raises(DownloadError) as caught:
-        download.download(mirror=server.url, source=download.FASHION_MNIST)
+        download.download(mirror=server.url, source=datasets.FASHION_MNIST)
     message = str(caught.value)
     assert message == ("train-images-idx3-ubyte.gz: could not be downloaded (checksum mismatch "
                        "(the file is corrupt or not Fashion-MNIST))")
     assert listing(tmp_path / "xdg" / "softmax-lab" / "fashion-mnist") == []  # nothing unverified kept
     assert not (tmp_path / "xdg" / "softmax-lab" / "mnist").exists()
     assert caught.value.by_hand.startswith("Get train-images-idx3-ubyte.gz, ")
-    assert download.FASHION_MNIST.mirrors[0] in caught.value.by_hand
+    assert datasets.FASHION_MNIST.mirrors[0] in caught.value.by_hand
     done = subprocess.run([sys.executable, "-m", "app", "download", "--dataset", "fashion-mnist",
                            "--to", str(tmp_path / "cli"), "--mirror", server.url],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     error = done.stderr.strip().splitlines()[-1]
-    assert "not Fashion-MNIST" in error and download.FASHION_MNIST.mirrors[0] in error
+    assert "not Fashion-MNIST" in error and datasets.FASHION_MNIST.mirrors[0] in error
 
 
 @pytest.mark.slow
@@ -319,7 +319,7 @@ def test_a_second_data_set_gets_its_own_folder_and_class_names(server, tmp_path,
     import dataclasses
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))  # the user data folder
-    source = dataclasses.replace(download.FASHION_MNIST, files=download.MNIST.files)
+    source = dataclasses.replace(datasets.FASHION_MNIST, files=datasets.MNIST.files)
     server.behaviour["t10k-labels-idx1-ubyte.gz"] = "corrupt"
     with pytest.raises(DownloadError, match="checksum mismatch"):
         download.download(mirror=server.url, source=source)
@@ -328,9 +328,9 @@ def test_a_second_data_set_gets_its_own_folder_and_class_names(server, tmp_path,
     assert fetched and folder == tmp_path / "xdg" / "softmax-lab" / "fashion-mnist"
     assert (folder / data.CLASSES_TXT).read_text().splitlines()[0] == "T-shirt/top"
     pair = data.load_folder(folder)
-    assert pair.class_names == download.FASHION_MNIST.class_names
+    assert pair.class_names == datasets.FASHION_MNIST.class_names
     assert download.cache_is_valid(folder, source)
-    assert not download.cache_is_valid(folder, download.FASHION_MNIST)  # not its real bytes
+    assert not download.cache_is_valid(folder, datasets.FASHION_MNIST)  # not its real bytes
     # Without its class names the cache is incomplete: they come back, nothing is fetched.
     (folder / data.CLASSES_TXT).unlink()
     server.requests.clear()
@@ -359,7 +359,7 @@ def test_gui_offers_both_data_sets(qtbot, server, tmp_path, monkeypatch, no_qt_l
         fashion.trigger()
         assert window.download_dialog.windowTitle() == "Download Fashion-MNIST"
     assert "not Fashion-MNIST" in window.last_message
-    assert download.FASHION_MNIST.mirrors[0] in window.last_message
+    assert datasets.FASHION_MNIST.mirrors[0] in window.last_message
     assert window.pages.currentWidget() is window.empty
     window.close()
 
@@ -380,7 +380,7 @@ def test_a_gzip_bomb_is_never_inflated_past_the_file_it_claims_to_be(server, tmp
     bomb = tmp_path / "bomb.gz"
     bomb.write_bytes(server.bomb)
     megabytes = []
-    assert download.sha256_of_idx(bomb, download.RAW_SIZES["train-images-idx3-ubyte"],
+    assert download.sha256_of_idx(bomb, datasets.RAW_SIZES["train-images-idx3-ubyte"],
                                   cancelled=lambda: megabytes.append(1) and False) is None
     assert len(megabytes) <= 46  # stopped at the 47 MB the real file has, not 1,024
     server.behaviour["train-images-idx3-ubyte.gz"] = "bomb"
@@ -392,10 +392,10 @@ def test_a_malformed_reply_is_one_mirror_failing_and_the_next_is_tried(server, t
     from dataclasses import replace
 
     base = server.url.removesuffix("mnist/")
-    source = replace(download.MNIST, mirrors=(base + "malformed/", server.url))
+    source = replace(datasets.MNIST, mirrors=(base + "malformed/", server.url))
     folder, fetched = download.download(tmp_path / "cache", source=source)
     assert fetched and data.TRAIN_HDF5 in listing(folder)
-    only_bad = replace(download.MNIST, mirrors=(base + "malformed/",))
+    only_bad = replace(datasets.MNIST, mirrors=(base + "malformed/",))
     with pytest.raises(DownloadError, match="a malformed reply"):
         download.download(tmp_path / "other", source=only_bad)
 
@@ -419,4 +419,4 @@ def test_cancel_while_verifying_is_a_cancel_not_a_bad_file(server, tmp_path):
     bomb = tmp_path / "bomb.gz"
     bomb.write_bytes(server.bomb)
     with pytest.raises(DownloadCancelled):
-        download.sha256_of_idx(bomb, download.RAW_SIZES["train-images-idx3-ubyte"], cancelled=lambda: True)
+        download.sha256_of_idx(bomb, datasets.RAW_SIZES["train-images-idx3-ubyte"], cancelled=lambda: True)

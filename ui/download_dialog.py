@@ -5,7 +5,7 @@ import time
 
 from PySide6.QtWidgets import QProgressDialog
 
-from compute.storage import download as download_sources
+from compute.storage import datasets
 
 
 class DownloadDialog(QProgressDialog):
@@ -41,7 +41,7 @@ class DownloadRequests:
         can cancel it."""
         if self.download_dialog is not None:
             return
-        self.download_dialog = DownloadDialog(download_sources.SOURCES[dataset].title, self)
+        self.download_dialog = DownloadDialog(datasets.SOURCES[dataset].title, self)
         self.download_dialog.canceled.connect(self.downloadCancelRequested)
         self.download_dialog.show()
         self.downloadRequested.emit(dataset)

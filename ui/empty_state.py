@@ -3,7 +3,7 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from compute.storage import download as download_sources
+from compute.storage import datasets
 from compute.storage.sources import default_folders
 
 
@@ -15,10 +15,10 @@ class EmptyState(QWidget):
         self.text = QLabel(objectName="emptyStateText")
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setWordWrap(True)
-        self.download_button = QPushButton(f"Download {download_sources.MNIST.label()}",
+        self.download_button = QPushButton(f"Download {datasets.MNIST.label()}",
                                            objectName="emptyDownloadButton")
         self.download_button.clicked.connect(lambda: download("mnist"))
-        self.fashion_button = QPushButton(f"Download {download_sources.FASHION_MNIST.label()}",
+        self.fashion_button = QPushButton(f"Download {datasets.FASHION_MNIST.label()}",
                                           objectName="emptyDownloadFashionButton")
         self.fashion_button.clicked.connect(lambda: download("fashion-mnist"))
         self.button = QPushButton("Open data folder…", objectName="emptyOpenButton")

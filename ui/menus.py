@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
-from compute.storage import download as download_sources
+from compute.storage import datasets
 
 
 class Menus:
@@ -28,9 +28,9 @@ class Menus:
                      "openFolderAction")
         self._action(file_menu, "Open HDF5 &files…", self.open_data_files, name="openFilesAction")
         self.recent_menu = file_menu.addMenu("Open &recent")
-        self._action(file_menu, f"&Download {download_sources.MNIST.label()}…",
+        self._action(file_menu, f"&Download {datasets.MNIST.label()}…",
                      lambda: self.download_data("mnist"), name="downloadAction")
-        self._action(file_menu, f"Download &{download_sources.FASHION_MNIST.label()}…",
+        self._action(file_menu, f"Download &{datasets.FASHION_MNIST.label()}…",
                      lambda: self.download_data("fashion-mnist"), name="downloadFashionAction")
         self.save_data_action = self._action(file_menu, "Save data as course &HDF5…", self.save_data_hdf5,
                                              name="saveDataAction")

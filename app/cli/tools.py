@@ -116,9 +116,9 @@ def _predict(args):
 
 def _download(args):
 
-    from compute.storage import download
+    from compute.storage import datasets, download
 
-    source = download.SOURCES[args.dataset]
+    source = datasets.SOURCES[args.dataset]
     bar = progress(False, total=source.total_bytes, unit="B", unit_divisor=1024, desc=source.title)
 
     def show(progress):

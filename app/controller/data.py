@@ -5,7 +5,7 @@ import threading
 from pathlib import Path
 
 from compute.storage import data as data_files
-from compute.storage import download
+from compute.storage import datasets, download
 from compute.storage.sources import TEST_HDF5, TRAIN_HDF5
 from .jobs import run_in_background
 
@@ -54,7 +54,7 @@ class DataConcern:
         # The download reports from its thread: the tick is queued to this one and
         # throttled there (the last report of a burst always arrives).
         run_in_background(download.download, folder, mirror, self._downloadTick.emit, cancel.is_set,
-                          download.TIMEOUT_SECONDS, download.SOURCES[dataset],
+                          download.TIMEOUT_SECONDS, datasets.SOURCES[dataset],
                           on_result=self._downloaded,
                           on_error=lambda error: self.downloadFailed.emit(describe(error)),
                           on_finished=lambda: setattr(self, "_download_cancel", None))
