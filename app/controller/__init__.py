@@ -11,27 +11,41 @@ message (never mixed). Every background job, the window's own included, goes thr
 ``app.gui.wire`` connects it to any :class:`ui.view.StudioView` by the view protocol's
 tables: each request calls the method here of that name, each signal here a view method.
 
-One module a concern: this one holds the runs; :mod:`.sweeps` the sweeps; :mod:`.data` opening and
-downloading data; :mod:`.files` every file the studio writes; :mod:`.workers` the bodies
-of the background jobs.
+One module a concern: this one holds the runs (and :func:`drive`, a run's worker body);
+:mod:`.sweeps` the sweeps; :mod:`.data` opening and downloading data; :mod:`.files` every
+file the studio writes and My digits; :mod:`.workers` the bodies of the other background
+jobs; :mod:`.jobs` the one way to start them.
 """
 
 from itertools import count
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from superqt.utils import qthrottled
 
+from app.cores import CoresBesideGui
 from compute.engine import metrics
 from compute.engine.runs import PALETTE, Run, RunStatus
-from compute.settings import COURSE_EXPERIMENTS, preset
 from compute.engine.training import Training, TrainingDiverged
-from superqt.utils import qthrottled
+from compute.settings import COURSE_EXPERIMENTS, preset
 
 from .data import DataConcern
 from .files import FilesConcern
-from .sweeps import SweepConcern
 from .jobs import run_in_background
-from .workers import FINE_TUNE, PROGRESS_MS, describe, drive, load_and_evaluate, prepare_fine_tune
+from .sweeps import SweepConcern
+from .workers import (FINE_TUNE, PROGRESS_MS, WorkerFailed, describe, load_and_evaluate,
+                      prepare_fine_tune)
+
+
+def drive(training):
+    """Worker body: the engine's generator, publishing a snapshot at each of its yields."""
+    cores = CoresBesideGui()
+    try:
+        for _ in training.steps():
+            cores.update()
+            yield training.snapshot()
+    except RuntimeError as error:
+        raise WorkerFailed(f"{type(error).__name__}: {error}") from error
 
 
 class RunController(DataConcern, FilesConcern, SweepConcern, QObject):

@@ -50,17 +50,6 @@ class WorkerFailed(Exception):
     """
 
 
-def drive(training):
-    """Worker body: the engine's generator, publishing a snapshot at each of its yields."""
-    cores = CoresBesideGui()
-    try:
-        for _ in training.steps():
-            cores.update()
-            yield training.snapshot()
-    except RuntimeError as error:
-        raise WorkerFailed(f"{type(error).__name__}: {error}") from error
-
-
 #: How a model is fine-tuned on My digits: a few hundred small SGD steps over one pass of
 #: the mixed set (my_digits.MIX_SIZE samples).
 FINE_TUNE = Settings(optimizer="sgd", batch_size=20, learning_rate=0.05, epochs=1, eval_every=1000)
