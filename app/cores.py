@@ -36,21 +36,12 @@ class CoresBesideGui:
     interval = 0.5  # seconds between measurements
     others_busy = 0.5  # cores' worth of other programs' CPU use that counts as busy
 
-    def __init__(self):
-        import psutil
-
-        self._psutil = psutil
-        self._process = psutil.Process()
+    def __init__(self, sample=None):
+        self.sample = sample or cpu_sample()
         self._cores = threads.core_count()
         self._last = None
         self.others = None  # cores' worth of other programs' CPU use, when measured
         leave_one_core()
-
-    def _sample(self):
-        machine = self._psutil.cpu_times()
-        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
-        ours = self._process.cpu_times()
-        return time.monotonic(), busy, ours.user + ours.system
 
     def update(self):
         if self._cores < 2:
@@ -58,9 +49,24 @@ class CoresBesideGui:
         now = time.monotonic()
         if self._last is not None and now - self._last[0] < self.interval:
             return
-        sample = self._sample()
+        sample = self.sample()
         if self._last is not None:
             elapsed = sample[0] - self._last[0]
             self.others = max(0.0, (sample[1] - self._last[1]) - (sample[2] - self._last[2])) / elapsed
             threads.set_thread_count(self._cores - 1 if self.others >= self.others_busy else self._cores)
         self._last = sample
+
+
+def cpu_sample():
+    """A function that measures (now, the machine's busy CPU seconds, this process's CPU
+    seconds), with psutil: what :class:`CoresBesideGui` compares between two calls."""
+    import psutil
+
+    process = psutil.Process()
+
+    def sample():
+        machine = psutil.cpu_times()
+        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+        ours = process.cpu_times()
+        return time.monotonic(), busy, ours.user + ours.system
+    return sample

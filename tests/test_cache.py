@@ -61,7 +61,7 @@ def test_a_changed_file_is_never_served_stale(own_cache, course_files):
 def test_a_damaged_or_foreign_entry_is_rebuilt_not_trusted(own_cache, course_files, damage):
     good = data.load_folder(course_files)
     entries = cache.entries()
-    train_entry = cache._entry(cache._identity([course_files / data.TRAIN_HDF5]))
+    train_entry = cache.entry_of([course_files / data.TRAIN_HDF5])
     test_entry = next(e for e in entries if e != train_entry)
     raw = bytearray(train_entry.read_bytes())
     if damage == "truncate":
@@ -73,12 +73,11 @@ def test_a_damaged_or_foreign_entry_is_rebuilt_not_trusted(own_cache, course_fil
         train_entry.write_bytes(test_entry.read_bytes())  # another file's rows under this key
     else:
         rows, labels, n_classes = cache.load([course_files / data.TRAIN_HDF5])
-        identity = cache._identity([course_files / data.TRAIN_HDF5])
         bad_labels = labels.copy()
         bad_labels[7] = 99  # a label the meta says cannot be
         train_entry.unlink()
         cache.store([course_files / data.TRAIN_HDF5], rows, bad_labels, n_classes)
-        assert cache._entry(identity).is_file()
+        assert train_entry.is_file()
     again = data.load_folder(course_files)
     same(good.train, again.train)
     assert train_entry.is_file(), "rebuilt and kept again"

@@ -12,6 +12,7 @@ from compute.storage import data, params
 from compute.errors import DataError
 from compute.engine.training import Training
 from compute.settings import Settings
+from on_screen import tick_labels
 
 NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -143,6 +144,5 @@ def test_the_studio_shows_the_names_everywhere(qtbot, tmp_path, mnist_dir, mnist
     draw.canvas.paste()
     qtbot.waitUntil(lambda: draw.view.probabilities is not None, timeout=60_000)
     assert "seven" in draw.view.digit.text()
-    ticks = draw.view.bars_plot.getAxis("bottom")._tickLevels[0]
-    assert [name for _, name in ticks] == list(NAMES)
+    assert tick_labels(draw.view.bars_plot.getAxis("bottom")) == list(NAMES)
     window.close()

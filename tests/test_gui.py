@@ -13,11 +13,12 @@ import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from compute.settings import PRESETS, Settings
 from ui.control_panel import CUSTOM, ControlPanel
 from app.gui import build_window
+from on_screen import hover, tick_labels
 
 WAIT_MS = 60_000
 
@@ -93,7 +94,7 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     assert [p.samples_seen for p in run.points] == list(range(0, 60001, 5000))
     studio.plots.flush()
     assert studio.plots.point_count(run) == 13
-    curves = studio.plots._curves[run.id]
+    curves = studio.plots.curves_of(run)
     x, y = curves.items["test_accuracy"].getData()
     assert len(x) == 13 and y[-1] == run.points[-1].test_accuracy >= 0.90
     # The samples axis frames the whole run (set once, not at every point).
@@ -112,11 +113,10 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     # hovering over the plot reads out the nearest point's exact values
     plot = studio.plots.accuracy_plot
     plot.getPlotItem().vb.setRange(xRange=(0, 60000), yRange=(0, 1), padding=0)
-    scene_point = plot.getPlotItem().vb.mapViewToScene(pg.Point(30100, 0.5))
-    studio.plots._hovered(plot, scene_point)
+    hover(plot, 30100, 0.5)
     point = run.points[6]
     assert point.samples_seen == 30000
-    assert f"{point.test_accuracy:.4f}" in studio.plots.readout.text()
+    qtbot.waitUntil(lambda: f"{point.test_accuracy:.4f}" in studio.plots.readout.text(), timeout=5000)
     assert "seed-minibatch100" in studio.plots.readout.text()  # the run's name
 
 
@@ -220,7 +220,7 @@ def test_loading_a_bad_parameter_file_shows_an_error(qtbot, studio, tmp_path, mo
     with qtbot.waitSignal(studio.controller.message, timeout=WAIT_MS):
         studio.load_parameters()
     assert "broken.hdf5" in studio.last_message and "not an HDF5 file" in studio.last_message
-    assert studio.findChild(type(studio._dialog), "messageBox").isVisible()
+    assert studio.findChild(QMessageBox, "messageBox").isVisible()
     assert studio.runs.rowCount() == 0
 
 
@@ -231,11 +231,11 @@ def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
     item.setCheckState(Qt.CheckState.Unchecked)
     assert run.visible is False
     studio.plots.flush()
-    assert not studio.plots._curves[run.id].items["test_loss"].isVisible()
+    assert not studio.plots.curves_of(run).items["test_loss"].isVisible()
     item.setText("baseline")
     assert run.name == "baseline"
     studio.runs.deleteRequested.emit(run)
-    assert studio.runs.rowCount() == 0 and run.id not in studio.plots._curves
+    assert studio.runs.rowCount() == 0 and studio.plots.curves_of(run) is None
 
 
 def test_delete_by_the_key_with_two_runs_removes_the_selected_one(qtbot, studio):
@@ -633,10 +633,9 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     # The readout floats over the plots: showing it moves nothing; leaving hides it.
     plot = studio.plots.loss_plot
     before = plot.geometry()
-    scene_point = plot.getPlotItem().vb.mapViewToScene(pg.Point(30000, 0.5))
-    studio.plots._hovered(plot, scene_point)
-    QApplication.processEvents()
-    assert studio.plots.readout.isVisible() and "mine" in studio.plots.readout.text()
+    hover(plot, 30000, 0.5)
+    qtbot.waitUntil(lambda: studio.plots.readout.isVisible() and "mine" in studio.plots.readout.text(),
+                    timeout=5000)
     assert plot.geometry() == before
     QApplication.sendEvent(plot.viewport(), QEvent(QEvent.Type.Leave))
     assert not studio.plots.readout.isVisible()
@@ -644,7 +643,7 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     # Each run has its own marker, in the legend too, at a few of its points.
     from ui.run_curves import MARKERS, MARKS_PER_CURVE
 
-    curves = [studio.plots._curves[run.id] for run in (first, second)]
+    curves = [studio.plots.curves_of(run) for run in (first, second)]
     assert [c.sample.opts["symbol"] for c in curves] == list(MARKERS[:2])
     for c in curves:
         marks = c.marks["test_loss"].getData()[0]
@@ -722,8 +721,7 @@ def test_a_log_x_axis_shows_short_and_long_runs_alike(qtbot, studio):
     qtbot.waitUntil(lambda: view.viewRange()[0][0] > 0, timeout=5000)  # auto range, when drawn
     low, high = view.viewRange()[0]
     assert 3.5 < low < 3.8 and 4.7 < high < 4.9  # log10 of 5,000 .. 60,000 samples
-    ticks = studio.plots.loss_plot.getAxis("bottom")._tickLevels[0]
-    assert (pytest.approx(4.0), "10k") in [(round(v, 6), t) for v, t in ticks]
+    assert "10k" in tick_labels(studio.plots.loss_plot.getAxis("bottom"))
     studio.plots.log_x.setChecked(False)
     studio.plots.flush()
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < 0, timeout=5000)  # back to the frame from 0

@@ -69,7 +69,7 @@ def test_steps_visit_the_batches_a_run_does_and_end_where_it_ends(small, optimiz
         record = stepper.step()
         while next(steps) is None:
             pass
-        assert np.array_equal(training._P, stepper.state.parameters)
+        assert np.array_equal(training.state.parameters, stepper.state.parameters)
         assert training.updates == record.step
     assert stepper.updates_to_next_point() == 1
     wide = Stepper(small, dataclasses.replace(settings, eval_every=1000), start)
@@ -94,7 +94,7 @@ def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
     window.controls.set_settings(Settings(optimizer="adam", batch_size=8, learning_rate=0.01))
     view.findChild(QPushButton, "stepResetButton").click()
     view.findChild(QPushButton, "stepButton").click()
-    qtbot.waitUntil(lambda: view.record is not None and not view._busy, timeout=60_000)
+    qtbot.waitUntil(lambda: view.record is not None and not view.busy, timeout=60_000)
     record = view.record
     assert record.step == 1 and len(record.rows) == 8
     np.testing.assert_array_equal(record.before.weights, run.model.weights)  # a copy of the run ...
@@ -108,5 +108,5 @@ def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
     assert f"{record.loss_before:.4f}</b> before, <b>{record.loss_after:.4f}</b> after" in text
     assert "m ← 0.9 m + 0.1 ∇" in text
     view.findChild(QPushButton, "stepToPointButton").click()
-    qtbot.waitUntil(lambda: view.record.step > 1 and not view._busy, timeout=60_000)
+    qtbot.waitUntil(lambda: view.record.step > 1 and not view.busy, timeout=60_000)
     assert view.stepper.samples_seen % 5000 == 0  # at the next point

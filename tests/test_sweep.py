@@ -89,7 +89,7 @@ def alone(data, settings):
 
 def assert_same_run(member, single):
     """Bit for bit: parameters, and every point's figures."""
-    assert np.array_equal(member.training._P, single._P)
+    assert np.array_equal(member.training.state.parameters, single.state.parameters)
     assert member.training.updates == single.updates
     ours = [(p.samples_seen, p.train_loss, p.test_loss, p.train_accuracy, p.test_accuracy, p.learning_rate)
             for p in member.points]
@@ -134,7 +134,7 @@ def test_members_equal_the_runs_alone_however_packed(small, threads, n_classes):
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        packs, _ = kernels.public._packs(np.array([True] * 5 + [False]), n_classes, threads)
+        packs, _ = kernels.public.sweep_packs(np.array([True] * 5 + [False]), n_classes, threads)
         sweep = Sweep(data, settings)
         sweep.run()
     finally:

@@ -54,7 +54,7 @@ def test_a_taught_drawing_lands_in_my_digits_and_a_fine_tune_reads_it_so(qtbot, 
     assert "My digits: 3 (7: 3)" in tab.findChild(QLabel, "myDigitsCount").text()
     kept = data.load_files(my_digits.default_path(), my_digits.default_path()).train
     assert list(kept.labels) == [7, 7, 7]
-    np.testing.assert_allclose(kept.rows.dense(np.array([0]))[0].reshape(28, 28), tab._prepared.pixels,
+    np.testing.assert_allclose(kept.rows.dense(np.array([0]))[0].reshape(28, 28), tab.prepared.pixels,
                                atol=1e-6)
 
     with qtbot.waitSignal(studio.controller.fineTuned, timeout=WAIT_MS) as done:

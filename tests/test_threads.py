@@ -34,10 +34,9 @@ def test_starts_with_one_core_free_until_it_has_measured():
 @pytest.mark.parametrize("others, expected", [(0.1, CORES), (0.9, CORES - 1)])
 def test_decides_from_what_other_programs_used(others, expected):
     def body():
-        cores = CoresBesideGui()
         # Two measurements 1 s apart: the machine's busy CPU seconds grew by ours + others.
         samples = iter([(0.0, 100.0, 10.0), (1.0, 100.0 + 0.7 + others, 10.7)])
-        cores._sample = lambda: next(samples)
+        cores = CoresBesideGui(sample=lambda: next(samples))
         cores.update()
         cores.interval = 0.0
         cores.update()

@@ -52,7 +52,7 @@ def test_a_points_figures_are_those_of_the_saved_file(small, tmp_path):
     # saved (float64) file gives, so that the plot and `evaluate` never disagree.
     run = Training(small, Settings(optimizer="adam", learning_rate=0.003, epochs=1))
     last = run.run()
-    assert run._P.dtype == np.float32
+    assert run.state.parameters.dtype == np.float32
     params.save(tmp_path / "p.hdf5", run.evaluated.model, run.evaluated.metadata())
     model, _ = params.load(tmp_path / "p.hdf5")
     result = metrics.evaluate(model, small.test)

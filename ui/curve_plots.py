@@ -272,6 +272,10 @@ class CurvePlots(QWidget):
         for line, visible in zip(self._crosshairs, crosshairs):
             line.setVisible(visible)
 
+    def curves_of(self, run):
+        """``run``'s curves on the plots (:class:`ui.run_curves.RunCurves`), or None."""
+        return self._curves.get(run.id)
+
     def point_count(self, run):
         """Points of ``run`` drawn so far (for tests and the status bar)."""
         curves = self._curves.get(run.id)

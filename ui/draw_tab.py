@@ -134,7 +134,7 @@ class DrawTab(QWidget):
         layout.addLayout(right, 2)
 
         self._bundled = None
-        self._generation = 0
+        self.generation = 0  # of the drawing and model on show: older answers are dropped
         self._timer = QTimer(self, singleShot=True, interval=PREDICT_MS)
         self._timer.timeout.connect(self.predict_now)
         self.canvas.changed.connect(self._invalidate)
@@ -142,7 +142,7 @@ class DrawTab(QWidget):
         self.model_box.currentIndexChanged.connect(lambda _: self._model_changed())
         self.teach_button.clicked.connect(self.teach)
         self.fine_tune_button.clicked.connect(self.fine_tune)
-        self._prepared = None  # the model input of the prediction on show
+        self.prepared = None  # the model input of the prediction on show
         self.width_box.valueChanged.connect(lambda value: setattr(self.canvas, "brush_width", float(value)))
         clear.clicked.connect(self.canvas.clear)
         undo.clicked.connect(self.canvas.undo)
@@ -218,14 +218,14 @@ class DrawTab(QWidget):
         self.count.setToolTip(f"kept in {my_digits.default_path()} (course HDF5: also usable as "
                               "--train/--test data on the command line)")
         self.fine_tune_button.setEnabled(len(self.my_digits) > 0)
-        self.teach_button.setEnabled(self._prepared is not None)
+        self.teach_button.setEnabled(self.prepared is not None)
 
     def teach(self):
         """Ask for the drawing's model input, labelled as chosen, to join My digits."""
-        if self._prepared is None:
+        if self.prepared is None:
             self.say("Draw something first: the model's input is what is kept.")
             return
-        self.teachRequested.emit(self._prepared.pixels, self.teach_label.currentIndex(),
+        self.teachRequested.emit(self.prepared.pixels, self.teach_label.currentIndex(),
                                  self.teach_label.count())
 
     def show_my_digits(self, digits):
@@ -271,7 +271,7 @@ class DrawTab(QWidget):
 
     def _invalidate(self):
         """The drawing or the model changed: answers in flight are out of date."""
-        self._generation += 1
+        self.generation += 1
         self._timer.start()
 
     def predict_now(self):
@@ -279,7 +279,7 @@ class DrawTab(QWidget):
         if self.canvas.is_empty:
             self.view.show_empty()
             self.evidence.show_empty()
-            self._prepared = None
+            self.prepared = None
             self.teach_button.setEnabled(False)
             return
         model = self.current_model()
@@ -287,15 +287,17 @@ class DrawTab(QWidget):
             self.view.show_empty("this run has no parameters yet")
             self.evidence.show_empty()
             return
-        self._jobs(_classify, self._generation, model, self.canvas.pixels(),
-                   on_result=self._show, on_error=self.say)
+        self._jobs(_classify, self.generation, model, self.canvas.pixels(),
+                   on_result=self.show_answer, on_error=self.say)
 
-    def _show(self, result):
+    def show_answer(self, result):
+        """An answer (generation, model input, probabilities, evidence) from a worker;
+        dropped when the drawing or the model changed since it was asked for."""
         generation, prepared, probabilities, why = result
-        if generation != self._generation:
+        if generation != self.generation:
             return  # the drawing or the model changed since: a newer answer is coming
-        self._prepared = None if probabilities is None else prepared
-        self.teach_button.setEnabled(self._prepared is not None)
+        self.prepared = None if probabilities is None else prepared
+        self.teach_button.setEnabled(self.prepared is not None)
         if probabilities is None:
             self.view.show_empty("no ink found")
             self.evidence.show_empty()

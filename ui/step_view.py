@@ -47,7 +47,7 @@ class StepView(QWidget):
         self.run = None
         self.stepper = None
         self.record = None
-        self._busy = False
+        self.busy = False  # a step is being computed
         self.source = QLabel(objectName="stepSource")
         self.source.setWordWrap(True)
         self.reset_button = QPushButton("Start from the selected run", objectName="stepResetButton")
@@ -130,7 +130,7 @@ class StepView(QWidget):
 
     def reset(self):
         """Start again from a copy of the selected run's parameters (or the bundled ones)."""
-        if self.data is None or self._busy:
+        if self.data is None or self.busy:
             return
         chosen = self.run is not None and self.run.model is not None
         if not chosen and self._bundled is None:
@@ -152,13 +152,13 @@ class StepView(QWidget):
 
     def take(self, count):
         """Take ``count`` updates in a worker; then show the last."""
-        if self._busy:
+        if self.busy:
             return
         if self.stepper is None:
             self.reset()
             if self.stepper is None:
                 return
-        self._busy = True
+        self.busy = True
         self._update_buttons()
         if self.record is None:  # measured: 4 s with an empty kernel cache, then under 1 ms
             self.formulas.setText("Taking the first step… (the first time on this computer also "
@@ -168,11 +168,11 @@ class StepView(QWidget):
                    on_finished=self._done)
 
     def _done(self):
-        self._busy = False
+        self.busy = False
         self._update_buttons()
 
     def _update_buttons(self):
-        ready = self.data is not None and not self._busy
+        ready = self.data is not None and not self.busy
         for button in (self.reset_button, self.step_button, self.step10_button, self.point_button):
             button.setEnabled(ready)
 

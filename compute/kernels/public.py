@@ -196,7 +196,7 @@ def train_sweep(sweep, optimizers, rows, labels, n_classes, order, batch_size, l
         if P.shape[2] == LANES:
             # Plain SGD without L2 takes the direct step, as in train_batches.
             direct = (codes == SGD) & (settings[:, L2] == 0.0)
-            packs, packs_direct = _packs(direct, n_classes, thread_count())
+            packs, packs_direct = sweep_packs(direct, n_classes, thread_count())
             drivers.train_sweep(P, sweep.gradient, sweep.moments, sweep.updates, *data, rates,
                                 codes, settings, packs, packs_direct)
         else:
@@ -205,7 +205,7 @@ def train_sweep(sweep, optimizers, rows, labels, n_classes, order, batch_size, l
                                      codes, settings)
 
 
-def _packs(direct, n_classes, threads):
+def sweep_packs(direct, n_classes, threads):
     """How :func:`drivers.train_sweep` packs the models: (packs, each pack's ``direct``).
 
     As many models a pack as their classes fit in its columns, but no more than it

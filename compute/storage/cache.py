@@ -79,6 +79,11 @@ def _entry(identity):
     return folder() / f"{digest[:32]}{SUFFIX}"
 
 
+def entry_of(sources):
+    """The file that holds, or would hold, the converted rows of ``sources`` as they are now."""
+    return _entry(_identity(sources))
+
+
 def _read(entry, identity):
     """The cached (rows, labels, n_classes), or None if the entry is not exactly right."""
     if entry.is_symlink() or not entry.is_file():
