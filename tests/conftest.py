@@ -11,8 +11,15 @@ _CACHE = os.environ.setdefault("SOFTMAX_LAB_CACHE", tempfile.mkdtemp(prefix="sof
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if _CACHE.startswith(tempfile.gettempdir()):
+    worker = hasattr(session.config, "workerinput")  # an xdist worker: the cache is shared
+    if not worker and _CACHE.startswith(tempfile.gettempdir()):
         shutil.rmtree(_CACHE, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The install smokes first: they take minutes of mostly waiting on pip and
+    PyInstaller, which one worker does while the other runs the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("install") is None)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The README's figure for the best preset, seed 0 (92.63%).
 BEST_TEST_ACCURACY = 0.926
 
-pytestmark = [pytest.mark.slow, pytest.mark.install]
+#: One worker builds the wheel and the bundle once and tries them all.
+pytestmark = [pytest.mark.slow, pytest.mark.install, pytest.mark.xdist_group("install")]
 
 
 def check(command, timeout=900, **kwargs):
