@@ -59,7 +59,8 @@ def _identity(sources):
     return {"format": FORMAT, "sources": facts}
 
 
-def _digest(path):
+def file_digest(path):
+    """A 128-bit BLAKE2b digest of a file's bytes, in hex."""
     digest = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
@@ -110,7 +111,7 @@ def _read(entry, identity):
     if not consistent:
         return None
     for fact, digest in zip(identity["sources"], digests):
-        if _racy(fact, stored_ns) and _digest(fact[0]) != digest:
+        if _racy(fact, stored_ns) and file_digest(fact[0]) != digest:
             return None  # edited within its time stamps' resolution
     levels = LEVELS_8BIT if values.dtype == np.uint8 else NO_LEVELS
     return SparseRows(indptr, indices, values, levels, n_features), labels, n_classes
@@ -153,7 +154,7 @@ def _store(identity, rows, labels, n_classes):
     try:
         meta = {"identity": identity, "n_features": rows.n_features, "n_classes": n_classes,
                 "stored_ns": time.time_ns(),
-                "digests": [_digest(fact[0]) for fact in identity["sources"]]}
+                "digests": [file_digest(fact[0]) for fact in identity["sources"]]}
         entry.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(entry) as f:
             np.savez(f, indptr=rows.indptr, indices=rows.indices, values=rows.values, labels=labels,

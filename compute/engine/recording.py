@@ -1,0 +1,144 @@
+"""Recording runs in the run history while they train, from a thread of its own.
+
+The training loop never waits for the disk: a :class:`Recorder` takes each write as a
+message and makes it in its own thread, with its own connection to the history
+(:mod:`compute.storage.history`). A write that fails (a full disk, say) loses that write
+only. ``on_problem`` hears of it in one line, once per run and kind of failure, and
+recording goes on.
+"""
+
+import queue
+import threading
+from concurrent.futures import Future
+
+from ..storage.history import History, HistoryError
+from .training import Point
+
+#: How long :meth:`Recorder.begin` waits for the history to answer (seconds).
+BEGIN_SECONDS = 60
+
+
+def points(history, run_id, start=0):
+    """A recorded run's points, from index ``start`` on, as :class:`Point`\\ s."""
+    return [Point(int(row[0]), int(row[1]), *row[2:]) for row in history.point_rows(run_id, start)]
+
+
+class Recorder:
+    """Writes to the run history of ``folder`` from a thread of its own.
+
+    Parameters
+    ----------
+    folder : path, optional
+        The history folder (default: ``$SOFTMAX_LAB_HISTORY``, else the user's).
+    on_problem : callable(str), optional
+        Told, from the recorder's thread, what could not be recorded (one line).
+
+    Attributes
+    ----------
+    problem : str
+        Why nothing is recorded ("" while recording works): the history could not be
+        opened, or cannot be written.
+    """
+
+    def __init__(self, folder=None, on_problem=None):
+        self.on_problem = on_problem or (lambda text: None)
+        self.problem = ""
+        self.folder = None
+        self._told = set()
+        self._queue = queue.Queue()
+        opened = Future()
+        self._thread = threading.Thread(target=self._serve, args=(folder, opened), daemon=True,
+                                        name="softmax-lab history")
+        self._thread.start()
+        self.problem = opened.result()
+
+    @property
+    def recording(self):
+        return not self.problem
+
+    def _serve(self, folder, opened):
+        try:
+            history = History(folder)
+        except HistoryError as error:
+            opened.set_result(str(error))
+            return
+        self.folder = history.folder
+        opened.set_result(history.problem)
+        with history:
+            while True:
+                job = self._queue.get()
+                if job is None:
+                    break
+                method, args, kind, answer = job
+                try:
+                    result = getattr(history, method)(*args) if method else None
+                except (HistoryError, OSError, ValueError) as error:
+                    result = None
+                    if (args[:1], kind) not in self._told:  # once per run and kind
+                        self._told.add((args[:1], kind))
+                        self.on_problem(str(error))
+                if answer is not None:
+                    answer.set_result(result)
+
+    def _send(self, method, *args, kind=None, wait=False):
+        if not self.recording:
+            return None
+        answer = Future() if wait else None
+        self._queue.put((method, args, kind or method, answer))
+        return answer.result(BEGIN_SECONDS) if wait else None
+
+    def begin(self, name, settings, source, data=None, sweep="", parent=None, parent_kind="",
+              status="running"):
+        """Record a new run and return its number (None when not recorded)."""
+        return self._send("begin", name, settings, source, data, sweep, parent, parent_kind, status,
+                          wait=True)
+
+    def call(self, method, *args):
+        """Any other write of :class:`compute.storage.history.History` (``rename``,
+        ``set_notes``, ``set_status``, ``trash``, ``restore``…), in turn with the rest."""
+        self._send(method, *args)
+
+    def flush(self):
+        """Wait until every write sent so far is made."""
+        if self.recording and self._thread.is_alive():
+            done = Future()
+            self._queue.put((None, (), "flush", done))
+            done.result()
+
+    def close(self):
+        """Make the writes sent so far, and stop the thread."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+
+class RunRecording:
+    """One run in the history: begun when made; :meth:`sync` records the points (and the
+    parameters of the newest) that ``run`` has and the history has not; :meth:`end` its
+    end.
+
+    ``run`` is anything with ``points`` (a list of Points) and ``evaluated`` (the Snapshot
+    of the newest point): a :class:`compute.engine.training.Training` or a studio run.
+    """
+
+    def __init__(self, recorder, name, settings, source, data=None, sweep="", parent=None,
+                 parent_kind=""):
+        self.recorder = recorder
+        self.id = recorder.begin(name, settings, source, data, sweep, parent, parent_kind)
+        self.count = 0
+
+    def sync(self, run):
+        if self.id is None or len(run.points) <= self.count:
+            return
+        for index in range(self.count, len(run.points)):
+            self.recorder.call("add_point", self.id, index, run.points[index])
+        self.count = len(run.points)
+        evaluated = run.evaluated
+        if evaluated is not None:
+            self.recorder.call("save_model", self.id, evaluated.model, evaluated.metadata())
+
+    def end(self, run, status, message=""):
+        if self.id is None:
+            return
+        self.sync(run)
+        self.recorder.call("set_status", self.id, str(status), message)
