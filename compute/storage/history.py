@@ -197,26 +197,26 @@ class History:
         try:
             if not exists:
                 self.folder.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
-            self._check(db)  # before anything is changed: it may be another program's file
-            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise sqlite3.OperationalError("attempt to write a readonly database")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            with _transaction(db):  # one creator at a time; the others find it made
-                if self._check(db) == 0:
-                    for statement in SCHEMA.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
-                    db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                    db.execute(f"PRAGMA user_version={VERSION}")
-            return db
-        except sqlite3.OperationalError as error:
-            if not _read_only_error(error) and not isinstance(error, PermissionError):
+            return _opened(self.path, self._prepare, timeout=BUSY_SECONDS)
+        except (sqlite3.OperationalError, PermissionError) as error:
+            if isinstance(error, sqlite3.OperationalError) and not _read_only_error(error):
                 raise
             return self._read_only(empty=not exists, error=error)
-        except PermissionError as error:
-            return self._read_only(empty=not exists, error=error)
+
+    def _prepare(self, db):
+        """Check the file, then make it ours (WAL; the tables, when new)."""
+        self._check(db)  # before anything is changed: it may be another program's file
+        if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+            raise sqlite3.OperationalError("attempt to write a readonly database")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        with _transaction(db):  # one creator at a time; the others find it made
+            if self._check(db) == 0:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version={VERSION}")
 
     def _read_only(self, empty, error=None):
         """Open the history for reading only (or an empty one in memory when missing)."""
@@ -224,21 +224,15 @@ class History:
         self.problem = f"{self.path}: cannot be written ({_reason(error) if error else 'not created'}); " \
                        "runs are not recorded"
         if empty:
-            db = sqlite3.connect(":memory:", isolation_level=None)
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            return db
+            return _opened(":memory:", lambda db: [db.execute(statement) for statement in SCHEMA.split(";")
+                                                   if statement.strip()])
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         try:
-            db = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None)
-            self._check(db)
+            return _opened(uri, self._check, uri=True, timeout=BUSY_SECONDS)
         except sqlite3.OperationalError:
             # On a read-only disk a WAL file cannot get its shared-memory file: read it as
             # it stands (nothing can change it there).
-            db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
-            self._check(db)
-        return db
+            return _opened(uri + "&immutable=1", self._check, uri=True)
 
     def _check(self, db):
         """Refuse a file that is not ours, or is of a newer format; its format (0: new)."""
@@ -421,6 +415,17 @@ class History:
         if not path.is_file():
             return None
         return params.load(path, n_features=n_features)
+
+
+def _opened(target, prepare, **options):
+    """A connection to ``target`` on which ``prepare`` succeeded (closed if it failed)."""
+    db = sqlite3.connect(target, isolation_level=None, **options)
+    try:
+        prepare(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _record(row):
