@@ -11,7 +11,7 @@ Exit status: 0 on success, 2 on bad input or settings, 3 when training diverged,
 import contextlib
 import sys
 
-from . import tools, training
+from . import history, tools, training
 from .common import EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, stop_on_signals
 from .parser import build_parser, settings_from
 
@@ -46,7 +46,7 @@ def main(argv=None):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {**training.COMMANDS, **tools.COMMANDS}
+    handlers = {**training.COMMANDS, **tools.COMMANDS, **history.COMMANDS}
     stoppable = args.command in ("train", "sweep", "assignment")
     try:
         with stop_on_signals() if stoppable else contextlib.nullcontext():

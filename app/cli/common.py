@@ -59,6 +59,23 @@ def write_outputs(writes):
     return failed
 
 
+def recorder(args):
+    """The run history's recorder for a command that trains, or None with --no-history. A
+    history that cannot be used, or a write that fails, is said in one line on stderr,
+    and the command goes on."""
+    if getattr(args, "no_history", False):
+        return None
+    from compute.engine.recording import Recorder
+
+    def say(text):
+        print(f"softmax-lab: not recorded in the run history: {text}", file=sys.stderr)
+
+    made = Recorder(args.history, on_problem=say)
+    if made.problem:
+        say(f"{made.problem} (--no-history: do not try)")
+    return made
+
+
 def as_json(value):
     from compute.storage.export import json_text
 

@@ -38,6 +38,14 @@ def _add_data_options(parser, train=True):
     group.add_argument("--test", metavar="F", help="test file (course HDF5 schema)")
 
 
+def _add_history_options(parser, recording=True):
+    group = parser.add_argument_group("run history (default: $SOFTMAX_LAB_HISTORY, then the user "
+                                      "data folder's history)")
+    group.add_argument("--history", metavar="DIR", help="the run history's folder")
+    if recording:
+        group.add_argument("--no-history", action="store_true", help="do not record in the run history")
+
+
 def _add_setting_options(parser, sweep=False):
     """The settings' options of ``train``; for ``sweep`` each takes a comma list of values
     (numbers also a log range low:high:count), kept as text for compute.engine.sweep to parse."""
@@ -78,6 +86,10 @@ def _add_setting_options(parser, sweep=False):
     option("--init", str, None, help="initial weights", choices=list(INITS))
 
 
+#: What ``runs list --sort`` orders by (the best accuracy first, the newest first).
+SORT_KEYS = ("id", "name", "created", "test_accuracy", "test_loss", "optimizer", "status")
+
+
 def build_parser():
     from compute.settings import PRESETS
 
@@ -103,6 +115,7 @@ def build_parser():
                        help="write a report folder: curves, weights, confusion, points, settings, parameters")
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_history_options(train)
 
     sweep = commands.add_parser(
         "sweep", help="train many settings at once and rank them",
@@ -118,6 +131,7 @@ def build_parser():
     sweep.add_argument("--json", action="store_true",
                        help="print one JSON object: runs (best first) and train_seconds")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_history_options(sweep)
 
     course = commands.add_parser(
         "assignment", help="the course assignment's four experiments, in one report folder",
@@ -130,6 +144,7 @@ def build_parser():
     course.add_argument("--target", type=float, default=0.90, metavar="ACC",
                         help="test accuracy for the 'to reach' columns (default 0.90)")
     course.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_history_options(course)
 
     evaluate = commands.add_parser("evaluate", help="loss, accuracy and confusion of a parameter file")
     evaluate.add_argument("--params", required=True, metavar="P", help="parameter file (HDF5, 'w' and 'b')")
@@ -164,6 +179,34 @@ def build_parser():
     gui.add_argument("--start", action="store_true", help="start training once the data is open")
     gui.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (for demos and smoke tests)")
+    _add_history_options(gui)
+
+    runs = commands.add_parser(
+        "runs", help="the run history: list, show, export, remove and import runs",
+        description="Every run trained in the studio, by train, sweep or assignment, or from "
+                    "Python is kept in the run history with its settings, points and parameters.")
+    actions = runs.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="the runs, oldest first")
+    listing.add_argument("--data", metavar="DIR", help="only runs trained on the data of this folder")
+    listing.add_argument("--sort", choices=SORT_KEYS, default="id", help="order by (default: id)")
+    listing.add_argument("--trash", action="store_true", help="the runs in the trash instead")
+    listing.add_argument("--json", action="store_true", help="one JSON list")
+    show = actions.add_parser("show", help="one run: settings, results and points")
+    show.add_argument("id", type=_whole(1), metavar="ID")
+    show.add_argument("--json", action="store_true")
+    export = actions.add_parser("export", help="a run's parameters, points CSV and report into a new folder")
+    export.add_argument("id", type=_whole(1), metavar="ID")
+    export.add_argument("--out", required=True, metavar="DIR", help="the folder (must not exist)")
+    remove = actions.add_parser("rm", help="move runs to the trash ('runs restore' takes them back)")
+    remove.add_argument("ids", type=_whole(1), nargs="+", metavar="ID")
+    restore = actions.add_parser("restore", help="take runs out of the trash")
+    restore.add_argument("ids", type=_whole(1), nargs="+", metavar="ID")
+    actions.add_parser("empty-trash", help="forget the runs in the trash for good")
+    bring = actions.add_parser("import", help="a parameter file, or a --metrics CSV, as a run")
+    bring.add_argument("file", metavar="FILE", help="parameters (HDF5, 'w' and 'b') or points (CSV)")
+    bring.add_argument("--name", help="the run's name (default: the file's)")
+    for action in actions.choices.values():
+        _add_history_options(action, recording=False)
 
     check = commands.add_parser(
         "self-test", help="check this installation: open the studio, draw a digit, read it",

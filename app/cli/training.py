@@ -1,11 +1,13 @@
 """The commands that train: ``train``, ``sweep`` and ``assignment``."""
 
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
 from .common import (EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED, as_json, data_inputs,
-                     offscreen_application, progress, result_of, write_outputs, writing_outputs)
+                     offscreen_application, progress, recorder, result_of, write_outputs,
+                     writing_outputs)
 from .parser import SWEEP_OPTIONS, settings_from
 
 
@@ -24,6 +26,7 @@ def _train(args):
 
     from compute.storage import data, params
     from compute.storage.export import write_points_csv
+    from compute.engine.recording import RunRecording
     from compute.engine.training import Training, TrainingDiverged
 
     pair = data.load(args.data, getattr(args, "train", None), args.test)
@@ -34,6 +37,8 @@ def _train(args):
             raise DataError(f"{args.init_from}: has {start.n_classes} classes but the data has "
                             f"{pair.n_classes}; start from parameters trained on this kind of data")
     training = Training(pair, settings, model=start)
+    history = recorder(args)
+    recording = RunRecording(history, settings.short_name(), settings, "train", pair) if history else None
     status = 0
     # tqdm's own rate would count evaluation and start-up too: the bar shows the training
     # rate (samples per second of training) and the newest point instead.
@@ -52,6 +57,8 @@ def _train(args):
             bar.set_postfix(fields, refresh=False)  # before update, which draws it
             bar.update(training.samples_seen - seen)
             seen = training.samples_seen
+            if recording:
+                recording.sync(training)
         bar.refresh()  # the end, whatever the bar's own redraw interval left out
     except TrainingDiverged as error:
         print(f"softmax-lab: {error}", file=sys.stderr)
@@ -65,6 +72,9 @@ def _train(args):
         status = EXIT_INTERRUPTED
     finally:
         bar.close()
+        if recording:
+            recording.end(training, {0: "finished", EXIT_DIVERGED: "diverged"}.get(status, "stopped"))
+            history.close()
     if not training.points:  # stopped before the first evaluation finished
         return status
     # Files hold the parameters of the last point, with that point's metrics.
@@ -125,6 +135,7 @@ def _sweep(args):
     from compute.storage import data, params
     from compute.storage.export import write_points_csv
     from compute.storage.files import atomic_folder, file_stem
+    from compute.engine.recording import RunRecording
     from compute.engine.sweep import groups, member_name, run_groups
 
     pair = data.load(args.data, getattr(args, "train", None), args.test)
@@ -133,13 +144,25 @@ def _sweep(args):
     total = sum(s.epochs * pair.train.n_samples for s in settings_list)
     bar = progress(args.quiet, total=total, desc=f"{len(members)} models")
     started = []  # the groups so far: the bar counts their members' samples
+    history = recorder(args)
+    label = f"sweep of {', '.join(swept) or 'one setting'}, {time.strftime('%Y-%m-%d %H:%M')}"
+    recordings = {}  # id(member) -> (member, its RunRecording)
+
+    def on_group(sweep):
+        started.append(sweep)
+        if history:
+            for i, member in zip(sweep.indices, sweep.members):
+                recordings[id(member)] = member, RunRecording(history, names[i], settings_list[i],
+                                                              "sweep", pair, sweep=label)
 
     def on_point(member, point):
         bar.update(sum(m.training.samples_seen for g in started for m in g.members) - bar.n)
+        if id(member) in recordings:
+            recordings[id(member)][1].sync(member.training)
 
     interrupted = False
     try:
-        results, seconds = run_groups(pair, settings_list, on_point=on_point, on_group=started.append)
+        results, seconds = run_groups(pair, settings_list, on_point=on_point, on_group=on_group)
     except KeyboardInterrupt:
         interrupted = True
         results = [None] * len(settings_list)
@@ -151,6 +174,12 @@ def _sweep(args):
               "begun, from each model's last point (interrupt again to quit at once)", file=sys.stderr)
     finally:
         bar.close()
+        for member, recording in recordings.values():
+            recording.end(member.training, "diverged" if member.diverged else
+                          "stopped" if interrupted and member.training.samples_seen < member.training.total_samples
+                          else "finished")
+        if history:
+            history.close()
     rows = [{"name": name, **result_of(member.training, member.diverged)}
             for name, member in zip(names, results) if member is not None and member.points]
     rows.sort(key=lambda row: (row["diverged"], row["test_loss"]))
@@ -223,20 +252,35 @@ def _assignment(args):
     check_outputs([("--out", args.out, True)], input_paths(args.data))
     out = Path(args.out).resolve()
 
-    from compute.studies import assignment
-
+    from compute.engine.recording import RunRecording
+    from compute.settings import COURSE_EXPERIMENTS, preset
     from compute.storage import data
-    from compute.settings import COURSE_EXPERIMENTS
+    from compute.studies import assignment
 
     pair = data.load(args.data)
     check = assignment.check_gradient(pair.train)
     experiments = []
-    for name in COURSE_EXPERIMENTS:
-        with progress(args.quiet, desc=name) as bar:
-            def advance(training, bar=bar):
-                bar.total = training.total_samples
-                bar.update(training.samples_seen - bar.n)
-            experiments.append(assignment.run_experiment(pair, name, steps=advance, float64=True))
+    history = recorder(args)
+    try:
+        for name in COURSE_EXPERIMENTS:
+            recording = RunRecording(history, name, preset(name), "assignment", pair) if history else None
+            trained = []
+            with progress(args.quiet, desc=name) as bar:
+                def advance(training, bar=bar, recording=recording, trained=trained):
+                    bar.total = training.total_samples
+                    bar.update(training.samples_seen - bar.n)
+                    trained[:] = [training]
+                    if recording:
+                        recording.sync(training)
+                try:
+                    experiments.append(assignment.run_experiment(pair, name, steps=advance, float64=True))
+                finally:
+                    if recording and trained:
+                        done = trained[0].samples_seen >= trained[0].total_samples
+                        recording.end(trained[0], "finished" if done else "stopped")
+    finally:
+        if history:
+            history.close()
     writing_outputs()
     app = offscreen_application()  # noqa: F841  (needed to draw)
     from app import assignment as report

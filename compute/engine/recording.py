@@ -7,11 +7,17 @@ only. ``on_problem`` hears of it in one line, once per run and kind of failure, 
 recording goes on.
 """
 
+import csv
+import math
 import queue
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 
-from ..storage.history import History, HistoryError
+from ..errors import DataError
+from ..settings import Settings
+from ..storage.files import require_file
+from ..storage.history import POINT_FIELDS, History, HistoryError
 from .training import Point
 
 #: How long :meth:`Recorder.begin` waits for the history to answer (seconds).
@@ -20,7 +26,67 @@ BEGIN_SECONDS = 60
 
 def points(history, run_id, start=0):
     """A recorded run's points, from index ``start`` on, as :class:`Point`\\ s."""
-    return [Point(int(row[0]), int(row[1]), *row[2:]) for row in history.point_rows(run_id, start)]
+    return [Point(int(row[0]), int(row[1]), *(math.nan if v is None else v for v in row[2:]))
+            for row in history.point_rows(run_id, start)]
+
+
+#: The most points a CSV may bring (a run of 1,000 epochs with a point every 60 samples).
+MAX_CSV_POINTS = 1_000_000
+MAX_CSV_BYTES = 256 << 20
+
+
+def points_from_csv(path):
+    """The points of a CSV written by ``train --metrics`` (or Export curves as CSV),
+    checked: every column of a point, every value a finite number; else one line."""
+    path = require_file(path, "a points CSV")
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise DataError(f"{path}: {path.stat().st_size:,} bytes is too large for a points CSV")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = csv.reader(f)
+            header = next(rows, None)
+            if header is None or sorted(header) != sorted(POINT_FIELDS):
+                raise DataError(f"{path}: not a points CSV (its columns must be {', '.join(POINT_FIELDS)})")
+            found = []
+            for number, row in enumerate(rows, start=2):
+                if len(found) >= MAX_CSV_POINTS:
+                    raise DataError(f"{path}: more than {MAX_CSV_POINTS:,} points")
+                try:
+                    values = dict(zip(header, (float(cell) for cell in row), strict=True))
+                except ValueError:
+                    raise DataError(f"{path}: line {number} is not {len(header)} numbers") from None
+                if any(not math.isfinite(values[k]) for k in ("samples_seen", "updates", "epoch")):
+                    raise DataError(f"{path}: line {number} has a count that is not a finite number")
+                found.append(Point(**{k: int(values[k]) if k in ("samples_seen", "updates") else values[k]
+                                      for k in POINT_FIELDS}))
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a points CSV (not UTF-8 text)") from None
+    if not found:
+        raise DataError(f"{path}: has no points")
+    return found
+
+
+def import_file(history, path, name=None):
+    """Bring a parameter file (status "loaded", its recorded settings and results) or a
+    points CSV (status "imported") into ``history`` as a run; returns its number."""
+    from ..storage import params
+
+    path = Path(path)
+    name = name or path.stem
+    if path.suffix.lower() == ".csv":
+        found = points_from_csv(path)
+        run_id = history.begin(name, Settings(), "import", status="imported")
+        for index, point in enumerate(found):
+            history.add_point(run_id, index, point)
+        return run_id
+    model, attributes = params.load(path)
+    settings, samples, _ = params.recorded(attributes)
+    run_id = history.begin(name, settings or Settings(), "import", status="loaded")
+    history.save_model(run_id, model, {key: attributes[key] for key in attributes})
+    results = {key: attributes.get(key) for key in ("test_accuracy", "test_loss")}
+    history.set_results(run_id, samples_seen=samples,
+                        **{k: float(v) for k, v in results.items() if isinstance(v, (int, float))})
+    return run_id
 
 
 class Recorder:

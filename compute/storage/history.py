@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS points (
     run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     i INTEGER NOT NULL,
-    {", ".join(f"{name} REAL NOT NULL" for name in POINT_FIELDS)},
+    {", ".join(f"{name} REAL" for name in POINT_FIELDS)},  -- NULL: NaN (SQLite keeps no NaN)
     PRIMARY KEY (run, i)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created);
@@ -327,6 +327,12 @@ class History:
         except (OSError, DataError) as error:
             reason = _reason(error).removeprefix(f"{path}: ")
             raise HistoryError(f"{path}: parameters of run {run_id} not recorded ({reason})") from None
+
+    def set_results(self, run_id, test_accuracy=None, test_loss=None, samples_seen=0):
+        """A run's results without points (an imported parameter file's recorded ones)."""
+        self._write(f"the results of run {run_id}",
+                    "UPDATE runs SET test_accuracy=?, test_loss=?, samples_seen=? WHERE id=?",
+                    (test_accuracy, test_loss, samples_seen, run_id))
 
     def set_status(self, run_id, status, message=""):
         """A run's status ("running", "paused"; or an end: "finished", "stopped"…)."""
