@@ -38,7 +38,7 @@ def wire(controller, view):
         getattr(controller, news).connect(member(view, show))
 
 
-def build_window(data_folder=None, store=None):
+def build_window(data_folder=None, store=None, history=None):
     """The studio window with its run controller wired, loading data.
 
     Parameters
@@ -50,6 +50,10 @@ def build_window(data_folder=None, store=None):
     store : app.preferences.Preferences or QSettings, optional
         Where the window's preferences persist (default: the user's
         ``settings.json``; tests pass one of their own).
+    history : path or False, optional
+        The run history's folder (default: ``$SOFTMAX_LAB_HISTORY``, else the user
+        data folder's); False records nothing. The runs the run list held at the last
+        close come back.
 
     Returns
     -------
@@ -78,10 +82,13 @@ def build_window(data_folder=None, store=None):
 
         store = Preferences()
     window = MainWindow(bundled_model, run_in_background, store=store, version=version())
-    controller = RunController(window)  # a child: it lives as long as the window
+    controller = RunController(window, history=history)  # a child: it lives as long as the window
     wire(controller, window)
     window.controller = controller
     controller.load_my_digits()
+    if controller.history_problem:
+        window.history_failed(controller.history_problem)
+    controller.restore_session()
     data_folder = data_folder if data_folder is not None else window.last_data_folder()
     if data_folder is not None:
         controller.load_data(data_folder)
@@ -90,7 +97,7 @@ def build_window(data_folder=None, store=None):
     return window
 
 
-def run(data_folder=None, preset=None, start=False, quit_after=None):
+def run(data_folder=None, preset=None, start=False, quit_after=None, history=None):
     """Open the main window and run the Qt event loop.
 
     Parameters
@@ -103,6 +110,8 @@ def run(data_folder=None, preset=None, start=False, quit_after=None):
         Start a run as soon as the data is open.
     quit_after : float, optional
         Close the window after this many seconds.
+    history : path or False, optional
+        The run history's folder (False: record nothing).
     """
     from app import preflight
 
@@ -118,7 +127,7 @@ def run(data_folder=None, preset=None, start=False, quit_after=None):
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Softmax Lab")
     app.setOrganizationName("Softmax Lab")
-    window = build_window(data_folder)
+    window = build_window(data_folder, history=history)
 
     def report(kind, error, trace):
         # An unexpected error in a slot: tell the user and keep the window alive.

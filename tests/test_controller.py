@@ -16,6 +16,7 @@ from app.gui import wire
 from compute.engine.runs import RunStatus
 from compute.settings import PRESETS, Settings
 from ui.draw_tab import DrawTab
+from ui.history_view import HistoryView
 from ui.main_window import MainWindow
 from ui.runs_table import RunsTable
 from ui.view import NEWS, REQUESTS, StudioView
@@ -30,7 +31,7 @@ def signals_of(widget_class):
 
 
 #: The window's parts that the view protocol names ("runs.renamed", "draw.say").
-PARTS = {"runs": RunsTable, "draw": DrawTab}
+PARTS = {"runs": RunsTable, "draw": DrawTab, "history": HistoryView}
 
 
 class StandIn(QObject):

@@ -170,7 +170,8 @@ def test_four_writers_at_once_lose_nothing(tmp_path):
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(n)],
                                 stderr=subprocess.PIPE, text=True) for n in range(4)]
     for writer in writers:
-        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+        _, errors = writer.communicate(timeout=120)
+        assert writer.returncode == 0, errors
     with History(tmp_path) as history:
         records = history.records()
         assert sorted(r.name for r in records) == [f"writer {n}" for n in range(4)]

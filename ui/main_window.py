@@ -20,6 +20,7 @@ from .download_dialog import DownloadRequests
 from .draw_tab import DrawTab
 from .empty_state import EmptyState
 from .file_requests import FileRequests
+from .history_view import HistoryView
 from .insights_tab import InsightsTab
 from .menus import Menus
 from .places import Places
@@ -106,11 +107,14 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
         self.draw = DrawTab(bundled_model, jobs)
         self.step_view = StepView(self.controls.settings, bundled_model, jobs)
         self.insights = InsightsTab(jobs)
+        self.history = HistoryView()
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.pages, "Train")
         self.tabs.addTab(self.insights, "Inside the model")
         self.tabs.addTab(self.step_view, "Step by step")
         self.tabs.addTab(self.draw, "Draw a digit")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
 
         self.progress = QProgressBar(objectName="statusProgress")
@@ -323,6 +327,31 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
         self.assignment_action.setEnabled(have_data and course_runs(self.runs.all_runs()) is not None)
 
     # ------------------------------------------------------------ messages, settings
+
+    def _tab_changed(self, index):
+        if self.tabs.widget(index) is self.history:  # what it shows is read when it is looked at
+            self.history.refreshRequested.emit(self.history.trashed)
+
+    def show_status(self, text):
+        """A passing note in the status bar (no box)."""
+        self.statusBar().showMessage(text, 10000)
+
+    def history_failed(self, problem):
+        """The run history cannot be used: say so, and offer to move the file aside (it is
+        never deleted) so that a new history starts."""
+        self.history.show_problem(problem)
+        if "cannot be written" in problem:  # read-only: nothing to move
+            self.show_message(problem)
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab",
+                          f"{problem}\n\nRuns are not recorded. Move the file aside (it is kept, "
+                          "renamed) and start a new history?", parent=self)
+        box.setObjectName("historyProblemBox")
+        move = box.addButton("Move aside and start anew", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Continue without recording", QMessageBox.ButtonRole.RejectRole)
+        box.buttonClicked.connect(lambda button: button is move and (self.history.show_problem(""),
+                                                                      self.moveHistoryAsideRequested.emit()))
+        box.open()
 
     def file_written(self, path):
         self.statusBar().showMessage(f"Saved {path}", 5000)

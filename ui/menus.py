@@ -50,6 +50,13 @@ class Menus:
                                               name="exportAssignmentAction")
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action(edit_menu, "&Undo delete", self.undoRemoveRequested,
+                                        QKeySequence.StandardKey.Undo, "undoDeleteAction")
+        # Ctrl+Z on the Train and History pages; the Draw tab's canvas has its own.
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for page in (self.pages, self.history):
+            page.addAction(self.undo_action)
         run_menu = self.menuBar().addMenu("&Run")
         self.start_action = self._action(run_menu, "&Start", self.start_run,
                                          [QKeySequence("F5"), QKeySequence("Ctrl+Return")], "startAction")

@@ -41,6 +41,16 @@ REQUESTS = {
     "draw.teachRequested": "add_my_digit",
     "draw.importMyDigitsRequested": "import_my_digits",
     "draw.clearMyDigitsRequested": "clear_my_digits",
+    "undoRemoveRequested": "undo_remove",
+    "moveHistoryAsideRequested": "move_history_aside",
+    "history.openRequested": "open_runs",
+    "history.closeRequested": "close_runs",
+    "history.renameRequested": "rename_in_history",
+    "history.notesChanged": "set_notes",
+    "history.trashRequested": "trash_in_history",
+    "history.restoreRequested": "restore_in_history",
+    "history.emptyTrashRequested": "empty_trash",
+    "history.refreshRequested": "refresh_history",
 }
 
 #: controller signal -> view method
@@ -65,6 +75,8 @@ NEWS = {
     "message": "show_message",
     "myDigitsChanged": "draw.show_my_digits",
     "myDigitsFailed": "draw.say",
+    "statusMessage": "show_status",
+    "historyChanged": "history.show_records",
 }
 
 
@@ -116,8 +128,12 @@ class StudioView:
         The course's experiments as (name, Run) pairs, the report folder, and their curves.
     closing()
         The window is closing: stop and wait for background work now.
+    undoRemoveRequested()
+        Bring back the run deleted last (from the history's trash).
+    moveHistoryAsideRequested()
+        Rename a run history that cannot be used, and start a new one.
 
-    A view also has ``runs`` (the run list: ``renamed``, ``deleteRequested``,
+    A view also has ``history`` (the History tab: its requests by history id) and ``runs`` (the run list: ``renamed``, ``deleteRequested``,
     ``visibilityToggled``) and ``draw`` (the Draw tab: ``teachRequested``,
     ``importMyDigitsRequested``, ``clearMyDigitsRequested``; ``show_my_digits``, ``say``).
     """
@@ -142,4 +158,6 @@ class StudioView:
     courseExperimentsRequested = Signal()
     exportAssignmentRequested = Signal(list, str, bytes)
     closing = Signal()
+    undoRemoveRequested = Signal()
+    moveHistoryAsideRequested = Signal()
 

@@ -152,8 +152,10 @@ def _cache(args):
 def _gui(args):
     from app.gui import run
 
+    history = False if getattr(args, "no_history", False) else getattr(args, "history", None)
     return run(getattr(args, "data", None), preset=getattr(args, "preset", None),
-               start=getattr(args, "start", False), quit_after=getattr(args, "quit_after", None))
+               start=getattr(args, "start", False), quit_after=getattr(args, "quit_after", None),
+               history=history)
 
 
 def _self_test(args):

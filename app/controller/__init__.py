@@ -31,6 +31,7 @@ from compute.settings import COURSE_EXPERIMENTS, preset
 
 from .data import DataConcern
 from .files import FilesConcern
+from .history import HistoryConcern
 from .jobs import run_in_background
 from .sweeps import SweepConcern
 from .workers import (FINE_TUNE, PROGRESS_MS, WorkerFailed, describe, load_and_evaluate,
@@ -48,7 +49,7 @@ def drive(training):
         raise WorkerFailed(f"{type(error).__name__}: {error}") from error
 
 
-class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
+class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QObject):
     """Data, runs and the training worker, for the GUI (no widgets here).
 
     Signals
@@ -81,6 +82,10 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         or its members have new points or ended.
     fileWritten(str)
         A file or folder the user asked for was written (its path).
+    historyChanged(object)
+        What the History view shows (:class:`app.controller.history.HistoryListing`).
+    statusMessage(str)
+        A passing note for the status bar (a run moved to the trash, say).
     myDigitsChanged(object), myDigitsFailed(str)
         My digits (:class:`compute.storage.my_digits.MyDigits`) as they are after a load, an
         addition, an import or a clear; or why one of those failed.
@@ -108,9 +113,13 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
     myDigitsChanged = Signal(object)
     myDigitsFailed = Signal(str)
     message = Signal(str)
+    statusMessage = Signal(str)
+    historyChanged = Signal(object)
+    _historyProblem = Signal(str)  # from the recorder's thread
     _downloadTick = Signal(object)  # from the download's thread, throttled here
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, history=None):
+        """``history``: the run history's folder (None: the default; False: record nothing)."""
         super().__init__(parent)
         self.data = None
         self.runs = []
@@ -125,6 +134,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         self._sweeps = count(1)
         self._when_finished = {}  # run -> what to do once it has finished
         self._sweep = None  # the SweepGroup training, if any
+        self._open_history(history)
 
     def _tell(self, error):
         self.message.emit(describe(error))
@@ -142,10 +152,11 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
 
     # ---------------------------------------------------------------- runs
 
-    def start(self, settings, name=None, model=None, data=None):
+    def start(self, settings, name=None, model=None, data=None, parent=None, parent_kind=""):
         """Start training a new run (from ``model``'s parameters when given, else from the
         settings' initialisation; on ``data`` when given, else the open data); returns it,
-        or None when refused (with a message)."""
+        or None when refused (with a message). ``parent`` is the run it continues or
+        fine-tunes (``parent_kind``), for the history."""
         if self._refused():
             return None
         try:
@@ -159,6 +170,8 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         self._active = run
         self.runs.append(run)
         self.runAdded.emit(run)
+        self._record(run, parent=self.history_id(parent) if parent is not None else None,
+                     parent_kind=parent_kind, data=data)
         self.busyChanged.emit(True)
         self._worker = run_in_background(
             drive, training, start=False,
@@ -177,7 +190,8 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         if run.model is None:
             self.message.emit(f"{run.name} has no parameters yet.")
             return None
-        return self.start(settings, name=f"{run.name} + {settings.short_name()}", model=run.model)
+        return self.start(settings, name=f"{run.name} + {settings.short_name()}", model=run.model,
+                          parent=run, parent_kind="continued")
 
     def fine_tune(self, model, name):
         """Train ``model`` on My digits mixed with the open data's training set, as a new
@@ -189,7 +203,9 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
                           on_result=lambda prepared: self._start_fine_tune(model, name, *prepared))
 
     def _start_fine_tune(self, model, name, pair, mine, before):
-        run = self.start(FINE_TUNE, name=f"fine-tune: {name}", model=model, data=pair)
+        parent = next((run for run in self.runs if run.model is model), None)
+        run = self.start(FINE_TUNE, name=f"fine-tune: {name}", model=model, data=pair, parent=parent,
+                         parent_kind="fine-tuned")
         if run is not None:
             self._when_finished[run] = lambda: run_in_background(
                 metrics.evaluate, run.evaluated.model, mine, on_error=self._tell,
@@ -248,16 +264,19 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         if self._loader is not None:
             self._loader.quit()
         QThreadPool.globalInstance().waitForDone(timeout_ms)
+        self.close_history()
 
     def _on_snapshot(self, run, snapshot):
         if run is not self._active:
             return
         if run.publish(snapshot):
+            self._record_points(run)
             self.pointsAdded.emit(run)
         self._throttled_progress(run)
 
     def _set_status(self, run, status):
         run.status = status
+        self._history_call(run, "set_status", str(status))
         self.runChanged.emit(run)
 
     def _end(self, run, status, message=""):
@@ -265,6 +284,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
             return
         run.status = status
         run.message = message
+        self._record_end(run)
         then = self._when_finished.pop(run, None)
         if then is not None and status == RunStatus.FINISHED:
             then()
@@ -295,7 +315,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         """A run with the next colour, named ``name`` or after what it runs ("best",
         "adam lr 0.003 b100"); a name already in the list gets " (2)", " (3)", ..."""
         number = next(self._ids)
-        color = PALETTE[(number - 1) % len(PALETTE)]
+        color = self._colour(number)
         base = name or settings.short_name()
         taken = {run.name for run in self.runs}
         unique = base
@@ -304,6 +324,10 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
                 break
             unique = f"{base} ({copy})"
         return Run(number, unique, color, settings)
+
+    @staticmethod
+    def _colour(number):
+        return PALETTE[(number - 1) % len(PALETTE)]
 
     def load_params(self, path):
         """Load a parameter file and evaluate it on the data, in a worker thread.
@@ -324,17 +348,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, QObject):
         run.publish(snapshot)
         self.runs.append(run)
         self.runAdded.emit(run)
-
-    def rename(self, run, name):
-        run.name = name.strip() or run.name
-        self.runChanged.emit(run)
-
-    def remove(self, run):
-        if run.active:
-            self.message.emit(f"{run.name} is training: stop it before deleting it.")
-            return
-        self.runs.remove(run)
-        self.runRemoved.emit(run)
+        self._record_loaded(run, snapshot)
 
     def set_visible(self, run, visible):
         run.visible = visible

@@ -36,6 +36,7 @@ class SweepConcern:
         self.runs.extend(group.runs)
         for run in group.runs:
             self.runAdded.emit(run)
+            self._record(run)
         self.sweepAdded.emit(group)
         self._sweep = group
         self._active = group.runs[0]
@@ -59,14 +60,17 @@ class SweepConcern:
             self._set_status(runs[i], RunStatus.RUNNING)
         for i, snapshot in news.snapshots:
             if runs[i].publish(snapshot):
+                self._record_points(runs[i])
                 self.pointsAdded.emit(runs[i])
         if news.progress is not None:
             runs[news.progress[0]].publish(news.progress[1])
         for i, message in news.diverged:
             runs[i].status, runs[i].message = RunStatus.DIVERGED, message
+            self._record_end(runs[i])
             self.runChanged.emit(runs[i])
         for i in news.finished:
             runs[i].status = RunStatus.FINISHED
+            self._record_end(runs[i])
             self.runChanged.emit(runs[i])
         running = [run for run in runs if run.status == RunStatus.RUNNING]
         if running:
@@ -90,6 +94,7 @@ class SweepConcern:
         for run in group.runs:
             if not run.status.ended:
                 run.status, run.message = status, message
+                self._record_end(run)
                 self.runChanged.emit(run)
         active = self._active
         self._sweep = self._active = self._worker = None

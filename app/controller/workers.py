@@ -65,6 +65,66 @@ def prepare_fine_tune(pair, model):
     return mixed, mine, metrics.evaluate(model, mine).accuracy
 
 
+def read_runs(folder, history_ids):
+    """Worker body: runs of the history as (record, Run) pairs; ``history_ids`` None: those
+    the studio's run list held last (after marking those whose process is gone)."""
+    from compute.engine.recording import restored_run
+    from compute.storage.history import History
+
+    with History(folder) as history:
+        if history.writable:
+            history.find_interrupted()
+        wanted = history.shown() if history_ids is None else list(history_ids)
+        records = {r.id: r for r in history.records(where=f"id IN ({','.join('?' * len(wanted))})",
+                                                    values=wanted)} if wanted else {}
+        return [(records[i], restored_run(history, records[i])) for i in wanted if i in records]
+
+
+def read_history(folder, trashed):
+    """Worker body: every run of the history (or of its trash), as RunRecords."""
+    from compute.storage.history import History
+
+    with History(folder) as history:
+        if history.writable:
+            history.find_interrupted()
+        return history.records(trashed=trashed)
+
+
+@dataclass
+class FollowNews:
+    """What changed in the history for the runs trained elsewhere: runs that began
+    (record, Run) and, by history id, (new points, newest snapshot or None, status)."""
+
+    new_runs: list = field(default_factory=list)
+    updates: dict = field(default_factory=dict)
+
+
+def read_follow_news(folder, since, mine, counts):
+    """Worker body: runs recorded by other processes since ``since`` that are training, and
+    the new points of those followed (``counts``: history id -> points already shown)."""
+    from compute.engine.recording import points, restored_run, snapshot_of
+    from compute.engine.runs import RunStatus
+    from compute.storage.history import LIVE, History
+
+    news = FollowNews()
+    with History(folder, create=False) as history:
+        for record in history.records(where=f"created >= ? AND pid != ? AND status IN {LIVE}",
+                                      values=(since, mine)):
+            if record.id not in counts:
+                news.new_runs.append((record, restored_run(history, record)))
+        if counts:
+            ids = list(counts)
+            for record in history.records(where=f"id IN ({','.join('?' * len(ids))})", values=ids):
+                found = points(history, record.id, counts[record.id])
+                snapshot = snapshot_of(history, record, found[-1]) if found else None
+                try:
+                    status = RunStatus(record.status)
+                except ValueError:
+                    status = RunStatus.STOPPED
+                news.updates[record.id] = (found, snapshot, status)
+    return news
+
+
 @dataclass
 class SweepNews:
     """What a sweep's worker reports at a yield, by member index: members that started

@@ -30,6 +30,41 @@ def points(history, run_id, start=0):
             for row in history.point_rows(run_id, start)]
 
 
+def restored_run(history, record, start=0):
+    """A run of the run list made from a history record: its points (from ``start``),
+    and its recorded parameters as its newest snapshot (None when it has none yet)."""
+    from .runs import Run, RunStatus
+
+    found = points(history, record.id, start)
+    try:
+        status = RunStatus(record.status)
+    except ValueError:
+        status = RunStatus.STOPPED
+    run = Run(0, record.name, "#000000", record.settings, status=status, points=found,
+              message=record.message, source=record.data_folder, history_id=record.id)
+    run.latest = run.evaluated = snapshot_of(history, record, found[-1] if found else None)
+    return run
+
+
+def snapshot_of(history, record, point):
+    """The newest recorded parameters of ``record`` as a Snapshot at ``point``, or None."""
+    from ..storage.params import frozen_model
+    from .training import Snapshot
+
+    try:
+        recorded = history.model(record.id)
+    except DataError:
+        return None  # not written yet, or damaged: the run shows its points only
+    if recorded is None:
+        return None
+    model = frozen_model(recorded[0])
+    samples = point.samples_seen if point is not None else record.samples_seen
+    return Snapshot(record.settings, model, point, samples, point.updates if point else 0,
+                    point.epoch if point else 0.0, record.settings.learning_rate,
+                    point.train_seconds if point else 0.0, point.eval_seconds if point else 0.0,
+                    max(samples, 1), record.data_folder, record.class_names)
+
+
 #: The most points a CSV may bring (a run of 1,000 epochs with a point every 60 samples).
 MAX_CSV_POINTS = 1_000_000
 MAX_CSV_BYTES = 256 << 20
@@ -108,7 +143,6 @@ class Recorder:
 
     def __init__(self, folder=None, on_problem=None):
         self.on_problem = on_problem or (lambda text: None)
-        self.problem = ""
         self.folder = None
         self._told = set()
         self._queue = queue.Queue()
@@ -131,44 +165,33 @@ class Recorder:
         self.folder = history.folder
         opened.set_result(history.problem)
         with history:
-            while True:
-                job = self._queue.get()
-                if job is None:
-                    break
-                method, args, kind, answer = job
+            while (job := self._queue.get()) is not None:
+                write, kind, done = job
                 try:
-                    result = getattr(history, method)(*args) if method else None
+                    write(history)
                 except (HistoryError, OSError, ValueError) as error:
-                    result = None
-                    if (args[:1], kind) not in self._told:  # once per run and kind
-                        self._told.add((args[:1], kind))
+                    if kind not in self._told:  # once per run and kind of write
+                        self._told.add(kind)
                         self.on_problem(str(error))
-                if answer is not None:
-                    answer.set_result(result)
+                finally:
+                    if done is not None:
+                        done.set_result(None)
 
-    def _send(self, method, *args, kind=None, wait=False):
-        if not self.recording:
-            return None
-        answer = Future() if wait else None
-        self._queue.put((method, args, kind or method, answer))
-        return answer.result(BEGIN_SECONDS) if wait else None
-
-    def begin(self, name, settings, source, data=None, sweep="", parent=None, parent_kind="",
-              status="running"):
-        """Record a new run and return its number (None when not recorded)."""
-        return self._send("begin", name, settings, source, data, sweep, parent, parent_kind, status,
-                          wait=True)
+    def submit(self, write, kind="write"):
+        """Run ``write(history)`` in the recorder's thread, after the writes sent before it."""
+        if self.recording:
+            self._queue.put((write, kind, None))
 
     def call(self, method, *args):
-        """Any other write of :class:`compute.storage.history.History` (``rename``,
-        ``set_notes``, ``set_status``, ``trash``, ``restore``…), in turn with the rest."""
-        self._send(method, *args)
+        """A write of :class:`compute.storage.history.History` (``rename``, ``set_notes``,
+        ``trash``, ``restore``…), in turn with the rest."""
+        self.submit(lambda history: getattr(history, method)(*args), kind=method)
 
     def flush(self):
         """Wait until every write sent so far is made."""
         if self.recording and self._thread.is_alive():
             done = Future()
-            self._queue.put((None, (), "flush", done))
+            self._queue.put((lambda history: None, "flush", done))
             done.result()
 
     def close(self):
@@ -179,32 +202,50 @@ class Recorder:
 
 
 class RunRecording:
-    """One run in the history: begun when made; :meth:`sync` records the points (and the
-    parameters of the newest) that ``run`` has and the history has not; :meth:`end` its
-    end.
+    """One run in the history: begun when made (its number, :attr:`id`, is known once the
+    recorder has written it: :meth:`Recorder.flush` waits for that); :meth:`sync` records
+    the points (and the parameters of the newest) that ``run`` has and the history has
+    not; :meth:`end` its end.
 
     ``run`` is anything with ``points`` (a list of Points) and ``evaluated`` (the Snapshot
     of the newest point): a :class:`compute.engine.training.Training` or a studio run.
     """
 
     def __init__(self, recorder, name, settings, source, data=None, sweep="", parent=None,
-                 parent_kind=""):
+                 parent_kind="", status="running"):
         self.recorder = recorder
-        self.id = recorder.begin(name, settings, source, data, sweep, parent, parent_kind)
+        self.id = None
         self.count = 0
 
+        def begin(history):
+            self.id = history.begin(name, settings, source, data, sweep, parent, parent_kind, status)
+        recorder.submit(begin, kind=("begin", id(self)))
+
+    def _submit(self, write, what):
+        """A write of this run, once it is begun (none when its beginning failed)."""
+        def write_begun(history):
+            if self.id is not None:
+                write(history)
+        self.recorder.submit(write_begun, kind=(what, id(self)))
+
     def sync(self, run):
-        if self.id is None or len(run.points) <= self.count:
+        if len(run.points) <= self.count:
             return
         for index in range(self.count, len(run.points)):
-            self.recorder.call("add_point", self.id, index, run.points[index])
+            point = run.points[index]
+            self._submit(lambda history, index=index, point=point: history.add_point(self.id, index, point),
+                         "point")
         self.count = len(run.points)
         evaluated = run.evaluated
         if evaluated is not None:
-            self.recorder.call("save_model", self.id, evaluated.model, evaluated.metadata())
+            model, metadata = evaluated.model, evaluated.metadata()
+            self._submit(lambda history: history.save_model(self.id, model, metadata), "parameters")
+
+    def call(self, method, *args):
+        """``history.method(id, *args)`` for this run (``rename``, ``set_notes``,
+        ``set_status``, ``set_results``, ``save_model``…)."""
+        self._submit(lambda history: getattr(history, method)(self.id, *args), method)
 
     def end(self, run, status, message=""):
-        if self.id is None:
-            return
         self.sync(run)
-        self.recorder.call("set_status", self.id, str(status), message)
+        self.call("set_status", str(status), message)

@@ -63,6 +63,8 @@ class RunStatus(str, enum.Enum):
     DIVERGED = "diverged"
     FAILED = "failed"
     LOADED = "loaded"  # a parameter file, evaluated once
+    INTERRUPTED = "interrupted"  # its process ended before it did (found in the history)
+    IMPORTED = "imported"  # points brought from a CSV, without parameters
 
     @property
     def active(self):
@@ -71,7 +73,8 @@ class RunStatus(str, enum.Enum):
 
     @property
     def ended(self):
-        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED)
+        return self in (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED,
+                        RunStatus.INTERRUPTED)
 
     def __str__(self):
         return self.value
@@ -102,6 +105,8 @@ class Run:
         Its curves are drawn.
     sweep : SweepGroup or None
         The sweep the run is a member of.
+    history_id : int or None
+        Its number in the run history, once recorded.
     """
 
     id: int
@@ -116,6 +121,7 @@ class Run:
     source: str = ""
     visible: bool = True
     sweep: SweepGroup = None
+    history_id: int = None
 
     def publish(self, snapshot):
         """Take a newer snapshot; returns True when it brought a new point."""

@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS points (
     PRIMARY KEY (run, i)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS runs_created ON runs(created);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -254,7 +255,7 @@ class History:
             raise HistoryError(f"{self.path}: written by a newer Softmax Lab (history format {version}; "
                                f"this version reads format {VERSION}): upgrade, or choose another "
                                "folder with --history")
-        if not {"runs", "points"} <= tables:
+        if not {"runs", "points", "meta"} <= tables:
             raise HistoryError(f"{self.path}: not a Softmax Lab history (its tables are missing)")
         return version
 
@@ -385,7 +386,23 @@ class History:
                 self.set_status(run_id, INTERRUPTED, "its process ended before the run did")
         return gone
 
+    def set_shown(self, run_ids):
+        """The runs in the studio's run list, in order: the next start shows them again."""
+        self._write("the studio's run list", "INSERT OR REPLACE INTO meta VALUES ('shown', ?)",
+                    (json.dumps([int(i) for i in run_ids]),))
+
     # ------------------------------------------------------------ reading
+
+    def shown(self):
+        """The runs the studio's run list held last (those still in the history, not in
+        the trash), in order."""
+        row = self._db.execute("SELECT value FROM meta WHERE key='shown'").fetchone()
+        try:
+            wanted = [int(i) for i in json.loads(row[0])] if row else []
+        except (TypeError, ValueError):
+            return []
+        there = {r[0] for r in self._db.execute("SELECT id FROM runs WHERE trashed IS NULL")}
+        return [i for i in wanted if i in there]
 
     def records(self, trashed=False, where="", values=()):
         """The runs, oldest first (those in the trash only when ``trashed``)."""
