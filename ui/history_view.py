@@ -136,8 +136,15 @@ class HistoryFilter(QSortFilterProxyModel):
         self.setSortRole(Qt.ItemDataRole.UserRole)
 
     def set_criteria(self, data_set=ALL, optimizer=ALL, since=None, text=""):
+        # Qt 6.10 replaced invalidateFilter (deprecated) by a begin/end pair.
+        staged = hasattr(self, "endFilterChange")
+        if staged:
+            self.beginFilterChange()
         self.data_set, self.optimizer, self.since, self.text = data_set, optimizer, since, text.lower()
-        self.invalidateFilter()
+        if staged:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row, parent):
         record = self.sourceModel().records[row]

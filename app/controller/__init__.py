@@ -20,7 +20,7 @@ jobs; :mod:`.jobs` the one way to start them.
 from itertools import count
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import qthrottled
 
 from app.cores import CoresBesideGui
@@ -32,7 +32,7 @@ from compute.settings import COURSE_EXPERIMENTS, preset
 from .data import DataConcern
 from .files import FilesConcern
 from .history import HistoryConcern
-from .jobs import run_in_background
+from .jobs import run_in_background, wait_for_jobs
 from .sweeps import SweepConcern
 from .workers import (FINE_TUNE, PROGRESS_MS, WorkerFailed, describe, load_and_evaluate,
                       prepare_fine_tune)
@@ -259,11 +259,12 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
 
     def shutdown(self, timeout_ms=5000):
         """Stop everything and wait for the worker threads (on window close)."""
+        self.stop_following()
         self.stop()
         self.cancel_download()
         if self._loader is not None:
             self._loader.quit()
-        QThreadPool.globalInstance().waitForDone(timeout_ms)
+        wait_for_jobs(timeout_ms)
         self.close_history()
 
     def _on_snapshot(self, run, snapshot):

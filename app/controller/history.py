@@ -41,11 +41,13 @@ class HistoryConcern:
         """Start recording in ``folder`` (None: the default; False: record nothing)."""
         self._recordings = {}  # Run -> RunRecording
         self._trashed = []  # runs deleted from the list, newest last: Undo brings them back
-        self._following = {}  # history id -> a Run trained by another process
+        self._following = {}  # history id -> a Run trained by another process, while it trains
+        self._elsewhere = set()  # history ids of every run from another process shown so far
         self._following_since = time.time()
         self._polling = False
         self.recorder = None
         self.history_problem = ""
+        self._history_setting = folder
         if folder is False:
             return
         self.recorder = Recorder(folder, on_problem=lambda text: self._historyProblem.emit(text))
@@ -62,7 +64,7 @@ class HistoryConcern:
 
     def move_history_aside(self):
         """Rename a history that cannot be used (nothing is deleted) and start a new one."""
-        folder = self.recorder.folder if self.recorder and self.recorder.folder else store.default_folder()
+        folder = self._history_setting or store.default_folder()
         try:
             kept = store.move_aside(folder)
         except OSError as error:
@@ -72,8 +74,15 @@ class HistoryConcern:
         self._open_history(folder)
         self.message.emit(f"The old run history is kept as {kept}; a new one starts now.")
 
+    def stop_following(self):
+        """No more looking for runs trained elsewhere (on quit, before the pool is drained)."""
+        timer = getattr(self, "_follow_timer", None)
+        if timer is not None:
+            timer.stop()
+
     def close_history(self):
         """Make the writes sent so far (on quit)."""
+        self.stop_following()
         if self.recorder is not None:
             self.recorder.close()
 
@@ -254,7 +263,8 @@ class HistoryConcern:
         self._polling = True
         counts = {i: len(run.points) for i, run in self._following.items()}
         mine = os.getpid()
-        run_in_background(read_follow_news, self.history_folder, self._following_since, mine, counts,
+        run_in_background(read_follow_news, self.history_folder, self._following_since, mine,
+                          set(self._elsewhere), counts,
                           on_result=self._followed, on_error=lambda error: self._stop_following(error),
                           on_finished=lambda: setattr(self, "_polling", False))
 
@@ -264,13 +274,17 @@ class HistoryConcern:
 
     def _followed(self, news):
         for record, run in news.new_runs:
-            if record.id in self._following:
+            if record.id in self._elsewhere:
                 continue
+            self._elsewhere.add(record.id)
             run.id = next(self._ids)
             run.color = self._colour(run.id)
-            self._following[record.id] = run
+            if not run.status.ended:
+                self._following[record.id] = run
             self.runs.append(run)
             self.runAdded.emit(run)
+        if news.new_runs:
+            self._save_shown()
         for history_id, (found, snapshot, status) in news.updates.items():
             run = self._following.get(history_id)
             if run is None:

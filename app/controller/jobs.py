@@ -6,7 +6,15 @@ Built on superqt's workers (pool threads, queued signals). Every job names its e
 handler, which superqt then calls instead of re-raising in the GUI thread.
 """
 
+import time
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QThreadPool
 from superqt.utils import create_worker
+
+#: Jobs made and not yet finished (superqt queues a job's start on a 1 ms timer, so the
+#: thread pool does not know of it yet: waiting for the pool alone missed such a job,
+#: which then started on a deleted object while the application quit).
+_UNFINISHED = set()
 
 
 def warning_text(warning):
@@ -46,4 +54,17 @@ def run_in_background(function, *args, on_error, on_result=None, on_yield=None, 
     for signal, handler in (("returned", on_result), ("yielded", on_yield), ("finished", on_finished)):
         if handler is not None:
             connect[signal] = handler
-    return create_worker(function, *args, _connect=connect, _start_thread=start, **kwargs)
+    worker = create_worker(function, *args, _connect=connect, _start_thread=start, **kwargs)
+    _UNFINISHED.add(worker)
+    worker.finished.connect(lambda: _UNFINISHED.discard(worker))
+    return worker
+
+
+def wait_for_jobs(timeout_ms):
+    """Wait up to ``timeout_ms`` for every job made so far to finish, those whose start is
+    still queued included (their results are delivered meanwhile). True when none is left."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while _UNFINISHED and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 10)
+        QThreadPool.globalInstance().waitForDone(10)
+    return not _UNFINISHED

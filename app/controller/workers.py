@@ -99,18 +99,18 @@ class FollowNews:
     updates: dict = field(default_factory=dict)
 
 
-def read_follow_news(folder, since, mine, counts):
-    """Worker body: runs recorded by other processes since ``since`` that are training, and
-    the new points of those followed (``counts``: history id -> points already shown)."""
+def read_follow_news(folder, since, mine, known, counts):
+    """Worker body: runs recorded by other processes since ``since`` (but the ``known``
+    history ids), and the new points of those followed (``counts``: history id -> points
+    already shown)."""
     from compute.engine.recording import points, restored_run, snapshot_of
     from compute.engine.runs import RunStatus
-    from compute.storage.history import LIVE, History
+    from compute.storage.history import History
 
     news = FollowNews()
     with History(folder, create=False) as history:
-        for record in history.records(where=f"created >= ? AND pid != ? AND status IN {LIVE}",
-                                      values=(since, mine)):
-            if record.id not in counts:
+        for record in history.records(where="created >= ? AND pid != ?", values=(since, mine)):
+            if record.id not in known:
                 news.new_runs.append((record, restored_run(history, record)))
         if counts:
             ids = list(counts)
