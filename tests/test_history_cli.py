@@ -118,11 +118,13 @@ def test_kill_9_leaves_a_readable_history_with_the_run_interrupted(mnist_dir, tm
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     count = 0
-    while count < 5 and time.monotonic() < deadline:
+    kept = False  # the parameters are kept every couple of seconds
+    while not (count >= 5 and kept) and time.monotonic() < deadline:
         time.sleep(0.2)
         if (history / "history.sqlite").is_file():
             with History(history) as open_history:
                 count = sum(r.n_points for r in open_history.records())
+                kept = open_history.model_path(1).is_file()
     assert count >= 5, long_run.stderr.read() if long_run.poll() is not None else "no points recorded"
     long_run.send_signal(signal.SIGKILL)
     long_run.wait(timeout=30)

@@ -70,6 +70,20 @@ class HistoryModel(QAbstractTableModel):
         self.records, self.shown = list(records), set(shown)
         self.endResetModel()
 
+    def sort(self, column, order=Qt.SortOrder.AscendingOrder):
+        """Sort the records themselves (a proxy's sort asks for every compared value
+        through Python: half a second for 10,000 runs; this takes milliseconds)."""
+        name = COLUMNS[column]
+        if name == "shown":
+            def key(record):
+                return record.id in self.shown
+        else:
+            def key(record):
+                return _cell(record, name)[1]
+        self.layoutAboutToBeChanged.emit()
+        self.records.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        self.layoutChanged.emit()
+
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self.records)
 
@@ -133,7 +147,7 @@ class HistoryFilter(QSortFilterProxyModel):
         self.optimizer = ALL
         self.since = None
         self.text = ""
-        self.setSortRole(Qt.ItemDataRole.UserRole)
+        self.setDynamicSortFilter(False)  # the source model sorts itself
 
     def set_criteria(self, data_set=ALL, optimizer=ALL, since=None, text=""):
         # Qt 6.10 replaced invalidateFilter (deprecated) by a begin/end pair.
@@ -183,8 +197,11 @@ class HistoryView(QWidget):
         self.rows.setSourceModel(self.model)
         self.table = QTableView(objectName="historyTable")
         self.table.setModel(self.rows)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(COLUMNS.index("id"), Qt.SortOrder.DescendingOrder)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(COLUMNS.index("id"), Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self.model.sort)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -256,6 +273,8 @@ class HistoryView(QWidget):
             return
         selected = set(self.selected_ids())
         self.model.set_records(listing.records, listing.shown)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         self._fill_choices(self.data_box, [(r.data_hash, _data_label(r)) for r in listing.records if r.data_hash])
         self._fill_choices(self.optimizer_box, [(r.optimizer, r.optimizer) for r in listing.records
                                                 if r.status != "imported"])

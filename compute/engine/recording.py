@@ -11,6 +11,7 @@ import csv
 import math
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from ..storage.files import require_file
 from ..storage.history import POINT_FIELDS, History, HistoryError
 from .training import Point
 
-#: How long :meth:`Recorder.begin` waits for the history to answer (seconds).
-BEGIN_SECONDS = 60
+#: A recording run's parameters are kept at most this often (seconds), and at its end:
+#: writing them at every point took the training thread's turn (the GIL) from a short run.
+PARAMETERS_SECONDS = 2.0
 
 
 def points(history, run_id, start=0):
@@ -216,6 +218,8 @@ class RunRecording:
         self.recorder = recorder
         self.id = None
         self.count = 0
+        self._kept = time.monotonic()  # when the parameters were last sent (or the run began)
+        self._unsaved = None  # the run, when its newest parameters are not sent yet
 
         def begin(history):
             self.id = history.begin(name, settings, source, data, sweep, parent, parent_kind, status)
@@ -228,7 +232,7 @@ class RunRecording:
                 write(history)
         self.recorder.submit(write_begun, kind=(what, id(self)))
 
-    def sync(self, run):
+    def sync(self, run, final=False):
         if len(run.points) <= self.count:
             return
         for index in range(self.count, len(run.points)):
@@ -236,6 +240,15 @@ class RunRecording:
             self._submit(lambda history, index=index, point=point: history.add_point(self.id, index, point),
                          "point")
         self.count = len(run.points)
+        now = time.monotonic()
+        if not final and now - self._kept < PARAMETERS_SECONDS:
+            self._unsaved = run
+            return
+        self._keep_parameters(run)
+        self._kept = now
+
+    def _keep_parameters(self, run):
+        self._unsaved = None
         evaluated = run.evaluated
         if evaluated is not None:
             model, metadata = evaluated.model, evaluated.metadata()
@@ -247,5 +260,9 @@ class RunRecording:
         self._submit(lambda history: getattr(history, method)(self.id, *args), method)
 
     def end(self, run, status, message=""):
-        self.sync(run)
+        """The run ended: its last points, its parameters and its status."""
+        if len(run.points) > self.count:
+            self.sync(run, final=True)
+        elif self._unsaved is not None:
+            self._keep_parameters(run)
         self.call("set_status", str(status), message)
