@@ -60,7 +60,8 @@ def main(data_folder, out_folder):
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
     store = QSettings(str(out / "screenshots.ini"), QSettings.Format.IniFormat)
-    window = build_window(data_folder, store=store)
+    # A history of the pictures' own, beside them: the user's is left alone.
+    window = build_window(data_folder, store=store, history=Path(tempfile.mkdtemp(prefix="history-")))
     window.resize(1360, 860)
     window.show()
     queue = list(RUNS)
@@ -146,7 +147,17 @@ def main(data_folder, out_folder):
 
     def stepped():
         window.grab().save(str(out / "step.png"))
-        window.close()
+        # The History tab: every run above, a note on one, filtered to the sweep's.
+        window.tabs.setCurrentWidget(window.history)
+        QTimer.singleShot(1500, history)
+
+    def history():
+        view = window.history
+        best = next(r for r in window.controller.runs if r.settings.optimizer == "adam")
+        window.controller.set_notes(window.controller.history_id(best), "the one to beat")
+        window.controller.refresh_history()
+        view.search.setText("")
+        QTimer.singleShot(1500, lambda: (window.grab().save(str(out / "history.png")), window.close()))
 
     QTimer.singleShot(500, next_step)
     app.exec()

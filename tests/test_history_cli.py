@@ -31,6 +31,13 @@ def test_train_records_and_runs_lists_shows_and_exports(mnist_dir, tmp_path):
     assert record["status"] == "finished" and record["source"] == "train"
     assert record["test_accuracy"] == result["test_accuracy"] and record["n_points"] == 4
     assert record["settings"]["eval_every"] == 20000
+    same_data = json.loads(runs(history, "list", "--data", mnist_dir, "--json").stdout)
+    assert [r["id"] for r in same_data] == [record["id"]]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "mnist_traindata.hdf5").symlink_to(mnist_dir / "mnist_testdata.hdf5")
+    (other / "mnist_testdata.hdf5").symlink_to(mnist_dir / "mnist_testdata.hdf5")
+    assert json.loads(runs(history, "list", "--data", other, "--json").stdout) == []
 
     shown = json.loads(runs(history, "show", "1", "--json").stdout)
     assert [p["samples_seen"] for p in shown["points"]] == [0, 20000, 40000, 60000]

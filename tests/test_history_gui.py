@@ -167,3 +167,19 @@ def test_a_damaged_history_is_said_and_moved_aside_when_asked(qtbot, open_studio
     studio.controller.recorder.flush()
     with History(folder) as history:
         assert len(history.records()) == 1
+
+
+def test_a_read_only_history_is_shown_and_says_nothing_is_recorded(qtbot, open_studio, tmpfs, mnist_dir):
+    folder = tmpfs(size="8m")
+    done = subprocess.run([sys.executable, "-m", "app", "train", "--data", str(mnist_dir), "--preset",
+                           "seed-minibatch100", "--quiet", "--history", str(folder)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    studio = open_studio(folder)
+    assert "cannot be written" in studio.last_message and "not recorded" in studio.last_message
+    assert "cannot be written" in studio.history.problem.text()
+    studio.tabs.setCurrentWidget(studio.history)
+    qtbot.waitUntil(lambda: studio.history.model.rowCount() == 1, timeout=WAIT_MS)
+    train(qtbot, studio)  # trains, unrecorded
+    assert len(studio.controller.runs) == 1

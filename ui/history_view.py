@@ -39,7 +39,7 @@ def _cell(record, column):
         batch = "full" if settings.batch_size is None else str(settings.batch_size)
         return batch, settings.batch_size or 0
     if column == "learning rate":
-        return f"{settings.learning_rate:g}", settings.learning_rate
+        return f"{settings.learning_rate:.3g}", settings.learning_rate
     if column in ("test accuracy", "test loss"):
         value = record.test_accuracy if column == "test accuracy" else record.test_loss
         return ("", -1.0) if value is None else (f"{value:.4f}", value)
@@ -206,8 +206,12 @@ class HistoryView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(200)  # widths from the first rows: cheap for 10,000
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("name"), QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(COLUMNS.index("name"), 260)
         header.setStretchLastSection(True)
         self.data_box = QComboBox(objectName="historyDataFilter")
         self.optimizer_box = QComboBox(objectName="historyOptimizerFilter")

@@ -60,7 +60,8 @@ class HistoryConcern:
 
     @property
     def history_folder(self):
-        return self.recorder.folder if self.recorder is not None and self.recorder.recording else None
+        """The history's folder when it can be read (recorded in or not), else None."""
+        return self.recorder.folder if self.recorder is not None else None
 
     def move_history_aside(self):
         """Rename a history that cannot be used (nothing is deleted) and start a new one."""
