@@ -90,7 +90,7 @@ def run(data_folder=None, show=False, timeout=60.0):
     failures = []
     with tempfile.TemporaryDirectory(prefix="softmax-lab-self-test-") as scratch:
         store = QSettings(os.path.join(scratch, "settings.ini"), QSettings.Format.IniFormat)
-        window = build_window(data_folder, store=store)
+        window = build_window(data_folder, store=store, history=False)  # nothing of the user's
         controller = window.controller
         failed = []
         controller.dataFailed.connect(failed.append)

@@ -114,35 +114,38 @@ def test_the_studio_shows_the_names_everywhere(qtbot, tmp_path, mnist_dir, mnist
 
     window = build_window(named_folder(tmp_path / "named", mnist_dir),
                           store=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    window.show()
-    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=60_000)
-    window.controls.set_settings(PRESETS["seed-minibatch100"])
-    window.start_button.click()
-    qtbot.waitUntil(lambda: not window.controller.busy and bool(window.controller.runs), timeout=60_000)
-    run = window.controller.runs[0]
-    assert run.class_names == NAMES
-    window.runs.selectRow(0)
-    insights = window.insights
-    window.tabs.setCurrentWidget(insights)
-    assert insights.weights.tiles.captions == list(NAMES)
-    insights.views.setCurrentWidget(insights.confusion)
-    qtbot.waitUntil(lambda: insights.confusion.confusion is not None, timeout=60_000)
-    table = insights.confusion.table
-    assert [table.horizontalHeaderItem(k).text() for k in range(11)] == [*NAMES, "recall"]
-    assert table.verticalHeaderItem(4).text() == "four"
-    table.cellClicked.emit(4, 9)
-    qtbot.waitUntil(lambda: insights.confusion.gallery.count() > 0, timeout=60_000)
-    assert insights.confusion.gallery.item(0).text().startswith("four → nine")
-    assert insights.confusion.gallery_caption.text().startswith("True four, predicted nine")
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.controller.data is not None, timeout=60_000)
+        window.controls.set_settings(PRESETS["seed-minibatch100"])
+        window.start_button.click()
+        qtbot.waitUntil(lambda: not window.controller.busy and bool(window.controller.runs), timeout=60_000)
+        run = window.controller.runs[0]
+        assert run.class_names == NAMES
+        window.runs.selectRow(0)
+        insights = window.insights
+        window.tabs.setCurrentWidget(insights)
+        assert insights.weights.tiles.captions == list(NAMES)
+        insights.views.setCurrentWidget(insights.confusion)
+        qtbot.waitUntil(lambda: insights.confusion.confusion is not None, timeout=60_000)
+        table = insights.confusion.table
+        assert [table.horizontalHeaderItem(k).text() for k in range(11)] == [*NAMES, "recall"]
+        assert table.verticalHeaderItem(4).text() == "four"
+        table.cellClicked.emit(4, 9)
+        qtbot.waitUntil(lambda: insights.confusion.gallery.count() > 0, timeout=60_000)
+        assert insights.confusion.gallery.item(0).text().startswith("four → nine")
+        assert insights.confusion.gallery_caption.text().startswith("True four, predicted nine")
 
-    draw = window.draw
-    window.tabs.setCurrentWidget(draw)
-    draw.choose_run(run)
-    digit = mnist.test.rows.dense([0])[0].reshape(28, 28)  # a 7
-    gray = np.ascontiguousarray((255 - digit * 255).astype(np.uint8))
-    QApplication.clipboard().setImage(QImage(gray.data, 28, 28, 28, QImage.Format.Format_Grayscale8).scaled(200, 200))
-    draw.canvas.paste()
-    qtbot.waitUntil(lambda: draw.view.probabilities is not None, timeout=60_000)
-    assert "seven" in draw.view.digit.text()
-    assert tick_labels(draw.view.bars_plot.getAxis("bottom")) == list(NAMES)
-    window.close()
+        draw = window.draw
+        window.tabs.setCurrentWidget(draw)
+        draw.choose_run(run)
+        digit = mnist.test.rows.dense([0])[0].reshape(28, 28)  # a 7
+        gray = np.ascontiguousarray((255 - digit * 255).astype(np.uint8))
+        QApplication.clipboard().setImage(QImage(gray.data, 28, 28, 28, QImage.Format.Format_Grayscale8).scaled(200, 200))
+        draw.canvas.paste()
+        qtbot.waitUntil(lambda: draw.view.probabilities is not None, timeout=60_000)
+        assert "seven" in draw.view.digit.text()
+        axis = draw.view.bars_plot.getAxis("bottom")  # labelled once laid out
+        qtbot.waitUntil(lambda: tick_labels(axis) == list(NAMES), timeout=10_000)
+    finally:
+        window.close()

@@ -722,7 +722,8 @@ def test_a_log_x_axis_shows_short_and_long_runs_alike(qtbot, studio):
     qtbot.waitUntil(lambda: view.viewRange()[0][0] > 0, timeout=5000)  # auto range, when drawn
     low, high = view.viewRange()[0]
     assert 3.5 < low < 3.8 and 4.7 < high < 4.9  # log10 of 5,000 .. 60,000 samples
-    assert "10k" in tick_labels(studio.plots.loss_plot.getAxis("bottom"))
+    axis = studio.plots.loss_plot.getAxis("bottom")
+    qtbot.waitUntil(lambda: "10k" in tick_labels(axis), timeout=10_000)  # once drawn
     studio.plots.log_x.setChecked(False)
     studio.plots.flush()
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < 0, timeout=5000)  # back to the frame from 0

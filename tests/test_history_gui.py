@@ -169,7 +169,8 @@ def test_a_damaged_history_is_said_and_moved_aside_when_asked(qtbot, open_studio
         assert len(history.records()) == 1
 
 
-def test_a_read_only_history_is_shown_and_says_nothing_is_recorded(qtbot, open_studio, tmpfs, mnist_dir):
+def test_a_read_only_history_is_shown_and_says_nothing_is_recorded(qtbot, tmpfs, open_studio, mnist_dir):
+    """(tmpfs before open_studio: the studio closes before the disk is unmounted.)"""
     folder = tmpfs(size="8m")
     done = subprocess.run([sys.executable, "-m", "app", "train", "--data", str(mnist_dir), "--preset",
                            "seed-minibatch100", "--quiet", "--history", str(folder)],
