@@ -14,6 +14,7 @@ import pytest
 from compute.engine.recording import Recorder, RunRecording, points
 from compute.engine.training import Training
 from compute.settings import PRESETS
+from compute.storage import catalogue
 from compute.storage import history as store
 from compute.storage.history import History, HistoryError
 
@@ -90,7 +91,7 @@ def test_another_programs_database_and_a_newer_history(tmp_path):
     newer = tmp_path / "newer"
     History(newer).close()
     with sqlite3.connect(newer / store.FILE_NAME) as db:
-        db.execute(f"PRAGMA user_version={store.VERSION + 1}")
+        db.execute(f"PRAGMA user_version={catalogue.VERSION + 1}")
     with pytest.raises(HistoryError) as caught:
         History(newer)
     assert "written by a newer Softmax Lab" in str(caught.value) and "\n" not in str(caught.value)

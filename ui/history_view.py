@@ -357,3 +357,17 @@ class HistoryView(QWidget):
             self.renameRequested.emit(history_id, text.strip())
         elif column == "notes":
             self.notesChanged.emit(history_id, text)
+
+
+def offer_to_move_aside(parent, problem, move):
+    """A box (``historyProblemBox``) saying why the run history cannot be used, offering to
+    move its file aside (renamed, never deleted) and start a new one: ``move()`` if so."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab",
+                      f"{problem}\n\nRuns are not recorded. Move the file aside (it is kept, renamed) "
+                      "and start a new history?", parent=parent)
+    box.setObjectName("historyProblemBox")
+    accept = box.addButton("Move aside and start anew", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Continue without recording", QMessageBox.ButtonRole.RejectRole)
+    box.buttonClicked.connect(lambda button: button is accept and move())
+    box.open()
+    return box

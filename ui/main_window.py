@@ -20,7 +20,7 @@ from .download_dialog import DownloadRequests
 from .draw_tab import DrawTab
 from .empty_state import EmptyState
 from .file_requests import FileRequests
-from .history_view import HistoryView
+from .history_view import HistoryView, offer_to_move_aside
 from .insights_tab import InsightsTab
 from .menus import Menus
 from .places import Places
@@ -342,16 +342,9 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
         self.history.show_problem(problem)
         if "cannot be written" in problem:  # read-only: nothing to move
             self.show_message(problem)
-            return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab",
-                          f"{problem}\n\nRuns are not recorded. Move the file aside (it is kept, "
-                          "renamed) and start a new history?", parent=self)
-        box.setObjectName("historyProblemBox")
-        move = box.addButton("Move aside and start anew", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Continue without recording", QMessageBox.ButtonRole.RejectRole)
-        box.buttonClicked.connect(lambda button: button is move and (self.history.show_problem(""),
-                                                                      self.moveHistoryAsideRequested.emit()))
-        box.open()
+        else:
+            offer_to_move_aside(self, problem, lambda: (self.history.show_problem(""),
+                                                        self.moveHistoryAsideRequested.emit()))
 
     def file_written(self, path):
         self.statusBar().showMessage(f"Saved {path}", 5000)

@@ -24,66 +24,15 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..settings import Settings
+from . import catalogue
 from .cache import file_digest
+from .catalogue import FILE_NAME, POINT_FIELDS, HistoryError, open_catalogue, reason, transaction
 from .sources import user_data_folder
 
 ENV = "SOFTMAX_LAB_HISTORY"
-FILE_NAME = "history.sqlite"
-#: SQLite's application id for our files ("SMLH"): another program's database is told apart.
-APPLICATION_ID = 0x534D4C48
-#: The catalogue's format; a file of a later one is left alone, with a message.
-VERSION = 1
-#: How long a writer waits for another to finish its write (seconds).
-BUSY_SECONDS = 30
-#: A run's point fields, as stored (the order of :class:`compute.engine.training.Point`).
-POINT_FIELDS = ("samples_seen", "updates", "epoch", "train_loss", "train_accuracy", "test_loss",
-                "test_accuracy", "learning_rate", "train_seconds", "eval_seconds")
 #: Statuses of a run that is still being recorded (its process should be alive).
 LIVE = ("running", "paused", "queued")
 INTERRUPTED = "interrupted"
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    created REAL NOT NULL,
-    ended REAL,
-    status TEXT NOT NULL,
-    message TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL,
-    data_folder TEXT NOT NULL DEFAULT '',
-    data_hash TEXT NOT NULL DEFAULT '',
-    class_names TEXT NOT NULL DEFAULT '[]',
-    settings TEXT NOT NULL,
-    optimizer TEXT NOT NULL,
-    sweep TEXT NOT NULL DEFAULT '',
-    parent INTEGER,
-    parent_kind TEXT NOT NULL DEFAULT '',
-    notes TEXT NOT NULL DEFAULT '',
-    test_accuracy REAL,
-    test_loss REAL,
-    samples_seen INTEGER NOT NULL DEFAULT 0,
-    train_seconds REAL NOT NULL DEFAULT 0,
-    n_points INTEGER NOT NULL DEFAULT 0,
-    host TEXT NOT NULL DEFAULT '',
-    pid INTEGER NOT NULL DEFAULT 0,
-    pid_started REAL NOT NULL DEFAULT 0,
-    trashed REAL
-);
-CREATE TABLE IF NOT EXISTS points (
-    run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    i INTEGER NOT NULL,
-    {", ".join(f"{name} REAL" for name in POINT_FIELDS)},  -- NULL: NaN (SQLite keeps no NaN)
-    PRIMARY KEY (run, i)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS runs_created ON runs(created);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-
-class HistoryError(DataError):
-    """The history cannot be used as asked; the message is one line naming the file."""
-
 
 @dataclass(frozen=True)
 class RunRecord:
@@ -142,16 +91,9 @@ def _process_started(pid):
 
 
 def move_aside(folder=None):
-    """Rename a history that cannot be used (the catalogue and its WAL files) to
-    ``history.sqlite.unusable-<time>``; nothing is deleted. Returns the new path."""
-    path = Path(folder or default_folder()) / FILE_NAME
-    target = path.with_name(f"{FILE_NAME}.unusable-{time.strftime('%Y%m%d-%H%M%S')}")
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            side.rename(target.with_name(target.name + suffix))
-    path.rename(target)
-    return target
+    """Rename an unusable history of ``folder`` (default: :func:`default_folder`) aside,
+    never deleting it; returns the new path."""
+    return catalogue.move_aside(folder or default_folder())
 
 
 class History:
@@ -180,84 +122,8 @@ class History:
     def __init__(self, folder=None, create=True):
         self.folder = Path(folder if folder is not None else default_folder())
         self.path = self.folder / FILE_NAME
-        self.problem = ""
-        self.writable = True
-        try:
-            self._db = self._connect(create)
-        except HistoryError:
-            raise
-        except (sqlite3.DatabaseError, OSError) as error:
-            raise HistoryError(f"{self.path}: not a Softmax Lab history ({_reason(error)})") from None
-
-    def _connect(self, create):
-        exists = self.path.is_file()
-        if self.path.exists() and not exists:
-            raise HistoryError(f"{self.path}: not a Softmax Lab history (not a regular file)")
-        if not exists and not create:
-            return self._read_only(empty=True)
-        try:
-            if not exists:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            return _opened(self.path, self._prepare, timeout=BUSY_SECONDS)
-        except (sqlite3.OperationalError, PermissionError) as error:
-            if isinstance(error, sqlite3.OperationalError) and not _read_only_error(error):
-                raise
-            return self._read_only(empty=not exists, error=error)
-
-    def _prepare(self, db):
-        """Check the file, then make it ours (WAL; the tables, when new)."""
-        self._check(db)  # before anything is changed: it may be another program's file
-        if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-            raise sqlite3.OperationalError("attempt to write a readonly database")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        with _transaction(db):  # one creator at a time; the others find it made
-            if self._check(db) == 0:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version={VERSION}")
-
-    def _read_only(self, empty, error=None):
-        """Open the history for reading only (or an empty one in memory when missing)."""
-        self.writable = False
-        self.problem = f"{self.path}: cannot be written ({_reason(error) if error else 'not created'}); " \
-                       "runs are not recorded"
-        if empty:
-            return _opened(":memory:", lambda db: [db.execute(statement) for statement in SCHEMA.split(";")
-                                                   if statement.strip()])
-        uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        try:
-            return _opened(uri, self._check, uri=True, timeout=BUSY_SECONDS)
-        except sqlite3.OperationalError:
-            # On a read-only disk a WAL file cannot get its shared-memory file: read it as
-            # it stands (nothing can change it there).
-            return _opened(uri + "&immutable=1", self._check, uri=True)
-
-    def _check(self, db):
-        """Refuse a file that is not ours, or is of a newer format; its format (0: new)."""
-        reading = not db.in_transaction
-        if reading:
-            db.execute("BEGIN")  # one consistent view, though another process is creating it
-        try:
-            application = db.execute("PRAGMA application_id").fetchone()[0]
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            if reading:
-                db.execute("COMMIT")
-        if application == 0 and version == 0 and not tables:
-            return 0  # a new, empty file
-        if application != APPLICATION_ID:
-            raise HistoryError(f"{self.path}: not a Softmax Lab history (another program's database)")
-        if version > VERSION:
-            raise HistoryError(f"{self.path}: written by a newer Softmax Lab (history format {version}; "
-                               f"this version reads format {VERSION}): upgrade, or choose another "
-                               "folder with --history")
-        if not {"runs", "points", "meta"} <= tables:
-            raise HistoryError(f"{self.path}: not a Softmax Lab history (its tables are missing)")
-        return version
+        self._db, self.problem = open_catalogue(self.path, create)
+        self.writable = not self.problem
 
     def close(self):
         self._db.close()
@@ -274,10 +140,10 @@ class History:
         if not self.writable:
             raise HistoryError(self.problem)
         try:
-            with _transaction(self._db):
+            with transaction(self._db):
                 return self._db.execute(statement, values)
         except sqlite3.DatabaseError as error:
-            raise HistoryError(f"{self.path}: {what} not recorded ({_reason(error)})") from None
+            raise HistoryError(f"{self.path}: {what} not recorded ({reason(error)})") from None
 
     def begin(self, name, settings, source, data=None, sweep="", parent=None, parent_kind="",
               status="running"):
@@ -304,7 +170,7 @@ class History:
         if not self.writable:
             raise HistoryError(self.problem)
         try:
-            with _transaction(self._db):
+            with transaction(self._db):
                 self._db.execute(f"INSERT OR REPLACE INTO points VALUES (?, ?, {', '.join('?' * len(values))})",
                                  (run_id, index, *values))
                 self._db.execute("""UPDATE runs SET test_accuracy=?, test_loss=?, samples_seen=?,
@@ -313,7 +179,7 @@ class History:
                                   point.train_seconds, index + 1, run_id))
         except sqlite3.DatabaseError as error:
             raise HistoryError(f"{self.path}: point {index + 1} of run {run_id} not recorded "
-                               f"({_reason(error)})") from None
+                               f"({reason(error)})") from None
 
     def save_model(self, run_id, model, metadata=None):
         """Keep ``model`` as the run's parameters (course schema, replaced atomically)."""
@@ -326,8 +192,8 @@ class History:
         try:
             params.save(path, model, metadata)
         except (OSError, DataError) as error:
-            reason = _reason(error).removeprefix(f"{path}: ")
-            raise HistoryError(f"{path}: parameters of run {run_id} not recorded ({reason})") from None
+            why = reason(error).removeprefix(f"{path}: ")
+            raise HistoryError(f"{path}: parameters of run {run_id} not recorded ({why})") from None
 
     def set_results(self, run_id, test_accuracy=None, test_loss=None, samples_seen=0):
         """A run's results without points (an imported parameter file's recorded ones)."""
@@ -360,10 +226,10 @@ class History:
         if not self.writable:
             raise HistoryError(self.problem)
         try:
-            with _transaction(self._db):
+            with transaction(self._db):
                 self._db.executemany(statement, rows)
         except sqlite3.DatabaseError as error:
-            raise HistoryError(f"{self.path}: change not recorded ({_reason(error)})") from None
+            raise HistoryError(f"{self.path}: change not recorded ({reason(error)})") from None
 
     def empty_trash(self):
         """Forget the runs in the trash for good (their rows, points and parameter files);
@@ -440,17 +306,6 @@ class History:
         return params.load(path, n_features=n_features)
 
 
-def _opened(target, prepare, **options):
-    """A connection to ``target`` on which ``prepare`` succeeded (closed if it failed)."""
-    db = sqlite3.connect(target, isolation_level=None, **options)
-    try:
-        prepare(db)
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
 def _record(row):
     try:
         settings = Settings.from_dict(json.loads(row["settings"]))
@@ -461,31 +316,6 @@ def _record(row):
     except (TypeError, ValueError):
         names = ()
     return RunRecord(**{**row, "settings": settings, "class_names": names})
-
-
-class _transaction:
-    """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): a write takes the lock at once."""
-
-    def __init__(self, db):
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind, error, trace):
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
-
-
-def _read_only_error(error):
-    text = str(error).lower()
-    return "readonly" in text or "read-only" in text or "unable to open" in text
-
-
-def _reason(error):
-    text = str(error)
-    if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
-        return "damaged, or not a database"
-    return getattr(error, "strerror", None) or text
 
 
 _HASHES = {}
