@@ -241,3 +241,18 @@ def test_nonsense_recorded_in_a_parameter_file_is_shown_as_missing(qtbot, contro
     assert run.samples_seen == 0 and run.points[0].samples_seen == 0 and run.points[0].updates == 0
     assert run.settings == Settings(), "settings that do not validate are not used"
     assert run.points[0].test_accuracy >= 0.92  # the parameters themselves are fine
+
+
+def test_shutdown_waits_for_jobs_that_end_at_once_and_those_still_queued(qtbot):
+    """Outside an event loop superqt starts a job at once; one that ended before its end
+    was watched stayed 'unfinished' and made every later close wait its full timeout."""
+    import time
+
+    from app.controller.jobs import run_in_background, wait_for_jobs
+
+    results = []
+    for n in range(20):
+        run_in_background(int, n, on_result=results.append, on_error=pytest.fail)
+    started = time.monotonic()
+    assert wait_for_jobs(5000)
+    assert time.monotonic() - started < 2 and sorted(results) == list(range(20))

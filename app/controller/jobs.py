@@ -54,9 +54,13 @@ def run_in_background(function, *args, on_error, on_result=None, on_yield=None, 
     for signal, handler in (("returned", on_result), ("yielded", on_yield), ("finished", on_finished)):
         if handler is not None:
             connect[signal] = handler
-    worker = create_worker(function, *args, _connect=connect, _start_thread=start, **kwargs)
+    # Started only once its end is watched: outside an event loop superqt starts a job at
+    # once, and a quick one ended before a later connection saw it.
+    worker = create_worker(function, *args, _connect=connect, _start_thread=False, **kwargs)
     _UNFINISHED.add(worker)
     worker.finished.connect(lambda: _UNFINISHED.discard(worker))
+    if start:
+        worker.start()
     return worker
 
 
