@@ -47,6 +47,20 @@ def test_a_second_load_comes_from_the_cache(own_cache, course_files, monkeypatch
     assert second.train.rows.compact
 
 
+def test_the_cache_knows_a_converted_files_digest_until_it_changes(own_cache, course_files, mnist_dir):
+    mnist_train = mnist_dir / data.TRAIN_HDF5  # files older than their conversion
+    assert cache.recorded_digest(mnist_train) is None  # not converted yet in this cache
+    data.load_folder(mnist_dir)
+    assert cache.recorded_digest(mnist_train) == cache.file_digest(mnist_train)
+    train = course_files / data.TRAIN_HDF5  # written just now: its times cannot be trusted
+    data.load_folder(course_files)
+    assert cache.recorded_digest(train) is None
+    with open(train, "r+b") as f:
+        f.seek(0, 2)
+        f.write(b"\0")
+    assert cache.recorded_digest(train) is None
+
+
 def test_a_changed_file_is_never_served_stale(own_cache, course_files):
     before = data.load_folder(course_files)
     train = course_files / data.TRAIN_HDF5

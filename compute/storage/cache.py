@@ -85,6 +85,25 @@ def entry_of(sources):
     return _entry(_identity(sources))
 
 
+def recorded_digest(path):
+    """The content digest the cache recorded for ``path`` when it converted the file as it
+    is now (same file, size and times; not within their resolution of the conversion),
+    or None: asking costs a small read, not a hash of the whole file."""
+    try:
+        identity = _identity([path])
+        entry = _entry(identity)
+        if entry.is_symlink() or not entry.is_file():
+            return None
+        with open(entry, "rb") as f, np.load(f, allow_pickle=False) as stored:
+            meta = json.loads(bytes(stored["meta"]).decode())
+        if meta.get("identity") != identity or _racy(identity["sources"][0], int(meta["stored_ns"])):
+            return None
+        digest = meta["digests"][0]
+        return digest if isinstance(digest, str) else None
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
 def _read(entry, identity):
     """The cached (rows, labels, n_classes), or None if the entry is not exactly right."""
     if entry.is_symlink() or not entry.is_file():

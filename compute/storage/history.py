@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from ..settings import Settings
-from . import catalogue
+from . import cache, catalogue
 from .cache import file_digest
 from .catalogue import FILE_NAME, POINT_FIELDS, HistoryError, open_catalogue, reason, transaction
 from .sources import user_data_folder
@@ -335,8 +335,8 @@ def data_identity(pair):
         try:
             stat = path.stat()
             key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-            if key not in _HASHES:
-                _HASHES[key] = file_digest(path)
+            if key not in _HASHES:  # the converted-data cache usually knows it
+                _HASHES[key] = cache.recorded_digest(path) or file_digest(path)
             digest.update(_HASHES[key].encode())
         except OSError:
             digest.update(str(path).encode())
