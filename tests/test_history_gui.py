@@ -131,7 +131,7 @@ def test_a_run_from_a_terminal_grows_in_an_open_studio(qtbot, open_studio, mnist
     studio = open_studio()
     terminal = subprocess.Popen(
         [sys.executable, "-m", "app", "train", "--data", str(mnist_dir), "--preset", "seed-sgd1",
-         "--epochs", "30", "--quiet", "--history", str(tmp_path / "history")],
+         "--epochs", "12", "--quiet", "--history", str(tmp_path / "history")],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         qtbot.waitUntil(lambda: any(r.settings.batch_size == 1 for r in studio.controller.runs),
@@ -141,7 +141,7 @@ def test_a_run_from_a_terminal_grows_in_an_open_studio(qtbot, open_studio, mnist
         qtbot.waitUntil(lambda: len(followed.points) > seen, timeout=WAIT_MS)  # it grows
         qtbot.waitUntil(lambda: followed.status.ended, timeout=WAIT_MS)
         assert terminal.wait(timeout=60) == 0, terminal.stderr.read()
-        assert str(followed.status) == "finished" and len(followed.points) == 30 * 12 + 1
+        assert str(followed.status) == "finished" and len(followed.points) == 12 * 12 + 1
         assert followed in studio.runs.all_runs() and followed.model is not None
     finally:
         terminal.kill()
