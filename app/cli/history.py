@@ -9,12 +9,9 @@ from .common import as_json
 
 
 def _opened(args, create=False):
-    from compute.storage.history import History
+    from compute.storage.history import opened
 
-    history = History(args.history, create=create)
-    if history.writable:
-        history.find_interrupted()
-    return history
+    return opened(args.history, create=create)
 
 
 def _when(stamp):

@@ -69,11 +69,9 @@ def read_runs(folder, history_ids):
     """Worker body: runs of the history as (record, Run) pairs; ``history_ids`` None: those
     the studio's run list held last (after marking those whose process is gone)."""
     from compute.engine.recording import restored_run
-    from compute.storage.history import History
+    from compute.storage.history import opened
 
-    with History(folder) as history:
-        if history.writable:
-            history.find_interrupted()
+    with opened(folder) as history:
         wanted = history.shown() if history_ids is None else list(history_ids)
         records = {r.id: r for r in history.records(where=f"id IN ({','.join('?' * len(wanted))})",
                                                     values=wanted)} if wanted else {}
@@ -82,11 +80,9 @@ def read_runs(folder, history_ids):
 
 def read_history(folder, trashed):
     """Worker body: every run of the history (or of its trash), as RunRecords."""
-    from compute.storage.history import History
+    from compute.storage.history import opened
 
-    with History(folder) as history:
-        if history.writable:
-            history.find_interrupted()
+    with opened(folder) as history:
         return history.records(trashed=trashed)
 
 

@@ -5,9 +5,9 @@ The catalogue is a SQLite database, ``history.sqlite``, in the history folder. I
 WAL mode, so readers never wait for a writer and several writers take turns. It has one
 row per run and one row per point. Each run's newest evaluated parameters sit beside
 it as a course-schema HDF5 file named after the run's number (``runs/42.hdf5``). A
-recording run writes its points as they come and replaces its parameter file at each
-point, so a run that dies (a crash, ``kill -9``, a power cut) keeps everything up to its
-last point. The next opening finds such a run "interrupted": its process is gone.
+recording run writes its points as they come and replaces its parameter file every few
+seconds and at its end, so a run that dies (a crash, ``kill -9``, a power cut) keeps every
+point written. :func:`opened` finds such a run "interrupted": its process is gone.
 
 The folder is the user data folder's ``history``, or ``$SOFTMAX_LAB_HISTORY``. A
 history that cannot be used gets a one-line :class:`HistoryError`. Nothing here ever
@@ -88,6 +88,15 @@ def _process_started(pid):
         return psutil.Process(pid).create_time()
     except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
         return 0.0
+
+
+def opened(folder=None, create=True):
+    """The history of ``folder``, its runs whose process is gone marked interrupted (when
+    it can be written): how every reader opens it."""
+    history = History(folder, create)
+    if history.writable:
+        history.find_interrupted()
+    return history
 
 
 def move_aside(folder=None):
