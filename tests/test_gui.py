@@ -498,9 +498,15 @@ def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot
 
     from PySide6.QtGui import QAction
 
-    from compute.engine.runs import RunStatus
-    from compute.settings import COURSE_EXPERIMENTS
+    from dataclasses import replace
 
+    from compute.engine.runs import RunStatus
+    from compute.settings import COURSE_EXPERIMENTS, PRESETS
+
+    # The flow, on shorter runs: the course's full runs, and the figures they reproduce,
+    # are tests/test_assignment.py's (the same report code, from the command line).
+    for name, epochs in (("seed-bgd", 10), ("seed-report", 4)):
+        monkeypatch.setitem(PRESETS, name, replace(PRESETS[name], epochs=epochs))
     assert not studio.findChild(QAction, "exportAssignmentAction").isEnabled()
     studio.findChild(QAction, "courseExperimentsAction").trigger()
     qtbot.waitUntil(lambda: len(studio.runs.all_runs()) == 4 and not studio.controller.busy, timeout=300_000)
@@ -516,8 +522,8 @@ def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot
     folder = tmp_path / "assignment-report"
     results = json.loads((folder / "results.json").read_text())
     assert [r["experiment"] for r in results] == list(COURSE_EXPERIMENTS)
-    assert abs(results[-1]["test_accuracy_without_bias"] - 0.9059) < 0.003
-    assert results[-1]["test_accuracy"] == runs[-1].last.test_accuracy
+    assert [r["test_accuracy"] for r in results] == [run.last.test_accuracy for run in runs]
+    assert 0.8 < results[-1]["test_accuracy_without_bias"] <= 1
     assert "The bias at test time" in (folder / "index.html").read_text()
 
 

@@ -47,7 +47,7 @@ def test_kill_9_during_adds_loses_nothing_that_was_added(tmp_path):
     path = tmp_path / "mine.hdf5"
     rng = np.random.default_rng(0)
     kept = 0
-    for attempt in range(30):
+    for attempt in range(12):
         (process,) = adders(path, attempt % 10, count=1000)
         # Wait for the first add to land, then kill at a random moment of a later one.
         assert process.stdout.readline(), process.stderr.read()
