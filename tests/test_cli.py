@@ -98,9 +98,10 @@ def test_divergence_exits_3_and_saves_last_finite_parameters(mnist_dir, tmp_path
 
 @pytest.mark.slow
 def test_bench_runs_and_reports_ratios(mnist_dir):
-    done = softmax_lab("bench", "--data", mnist_dir, "--repeats", "1", "--json")
+    done = softmax_lab("bench", "--data", mnist_dir, "--repeats", "1", "--json", "--no-sklearn")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
+    assert report["sklearn"] is None  # (its row is tests/test_python_api.py's)
     for key in ("minibatch_epoch_vs_stream", "batch1_speedup_vs_seed", "full_batch_step_vs_stream",
                 "evaluation_vs_stream", "best_seconds_to_92_5", "sweep_8_vs_one_run"):
         assert key in report["ratios"]

@@ -131,11 +131,29 @@ def test_wheel_in_a_fresh_venv(dists, mnist_dir, digit_png, tmp_path):
     check([sys.executable, "-m", "venv", venv])
     check([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel], env=clean_env())
     listed = check([venv / "bin" / "python", "-c",
-                    "import app, compute.kernels, ui, app._resources; print(app.__file__)"],
+                    "import app, compute.kernels, ui, app._resources, softmax_lab; print(app.__file__, softmax_lab.__file__)"],
                    cwd=tmp_path, env=clean_env()).stdout
     assert str(venv) in listed
-    smoke([venv / "bin" / "softmax-lab"], clean_env(SOFTMAX_LAB_CACHE=tmp_path / "rows"),
-          mnist_dir, digit_png, tmp_path / "work")
+    env = clean_env(SOFTMAX_LAB_CACHE=tmp_path / "rows")
+    smoke([venv / "bin" / "softmax-lab"], env, mnist_dir, digit_png, tmp_path / "work")
+    # The Python API without scikit-learn (the wheel alone does not bring it).
+    done = check([venv / "bin" / "python", "-c", WITHOUT_SKLEARN, mnist_dir], cwd=tmp_path / "work", env=env)
+    assert float(done.stdout.split()[0]) >= BEST_TEST_ACCURACY, done.stdout
+    assert "pip install 'softmax-lab[sklearn]'" in done.stdout, done.stdout
+
+
+WITHOUT_SKLEARN = """
+import importlib.util, sys
+import softmax_lab
+assert importlib.util.find_spec("sklearn") is None
+X_train, y_train, X_test, y_test = softmax_lab.load_dataset(sys.argv[1])
+softmax_lab.train(sys.argv[1], "best", history=False).save("python.hdf5")
+print(softmax_lab.load("python.hdf5").score(X_test, y_test))
+try:
+    from softmax_lab import SoftmaxRegression
+except ImportError as error:
+    print(error)
+"""
 
 
 def test_user_install(dists, mnist_dir, digit_png, tmp_path):

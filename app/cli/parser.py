@@ -238,6 +238,10 @@ def build_parser():
     bench.add_argument("--cold", action="store_true",
                        help="instead, time a first start: 'train --preset seed-minibatch100' in a new "
                             "process with empty kernel and data caches, then again with them filled")
+    bench.add_argument("--no-sklearn", action="store_true",
+                       help="leave out the comparison of SoftmaxRegression with scikit-learn's "
+                            "classifiers (it takes a minute or more; without scikit-learn "
+                            "installed it is left out anyway)")
     bench.add_argument("--json", action="store_true")
     return parser
 

@@ -69,11 +69,31 @@ def _bench(args):
         return _cold_start(args)
     pair = data.load(args.data)
     report = benchmark.run(pair, repeats=args.repeats, progress=sys.stderr)
+    report["sklearn"] = _against_sklearn(args)
     if args.json:
         print(as_json(report))
-    else:
-        print(benchmark.format_report(report))
+        return 0
+    print(benchmark.format_report(report))
+    if report["sklearn"] is not None:
+        from softmax_lab.benchmark import format_rows
+
+        print(format_rows(report["sklearn"]))
     return 0
+
+
+def _against_sklearn(args):
+    """``SoftmaxRegression`` against scikit-learn's classifiers, or None (left out)."""
+    if args.no_sklearn:
+        return None
+    import importlib.util
+
+    if importlib.util.find_spec("sklearn") is None:
+        print("softmax-lab: scikit-learn is not installed: the comparison with its classifiers "
+              "is left out (pip install 'softmax-lab[sklearn]')", file=sys.stderr)
+        return None
+    from softmax_lab.benchmark import against_sklearn
+
+    return against_sklearn(args.data, repeats=args.repeats, progress=sys.stderr)
 
 
 def _predict(args):

@@ -138,6 +138,8 @@ class Training:
     Parameters
     ----------
     data : compute.storage.data.DataPair
+        Its ``test`` may be None (arrays a program fits on): points then measure the
+        training set only, and their test figures are NaN.
     settings : Settings
     model : compute.storage.params.Model, optional
         Start from these parameters instead of the settings' initialisation.
@@ -290,11 +292,13 @@ class Training:
         Raises :class:`TrainingDiverged` when a loss is not finite."""
         self._P64[:] = self._P
         train_loss, train_accuracy = yield from self._evaluate_set(self.data.train)
-        test_loss, test_accuracy = yield from self._evaluate_set(self.data.test)
+        test_loss = test_accuracy = math.nan
+        if self.data.test is not None:
+            test_loss, test_accuracy = yield from self._evaluate_set(self.data.test)
         point = Point(self.samples_seen, self.updates, self.epoch, train_loss, train_accuracy,
                       test_loss, test_accuracy, self.learning_rate, self.train_seconds,
                       self.eval_seconds)
-        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+        if not (math.isfinite(train_loss) and (self.data.test is None or math.isfinite(test_loss))):
             self._diverged()
         self.points.append(point)
         self.evaluated = self._snapshot(self._copy_parameters(), point)
