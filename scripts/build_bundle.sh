@@ -14,7 +14,8 @@ trap 'rm -rf "$work"' EXIT
 
 "$python" -m pip wheel -q --no-deps -w "$work/wheel" "$root"
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q "$(ls "$work"/wheel/*.whl)[bundle]"
+# --no-compile: PyInstaller compiles what it collects; this venv is thrown away.
+"$work/venv/bin/python" -m pip install -q --no-compile "$(ls "$work"/wheel/*.whl)[bundle]"
 mkdir -p "$out"
 rm -rf "$out/softmax-lab"
 cd "$work"  # away from the source tree

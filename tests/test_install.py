@@ -28,6 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The README's figure for the best preset, seed 0 (92.63%).
 BEST_TEST_ACCURACY = 0.926
 
+#: pip without compiling every installed module to bytecode first (half of an install's
+#: time here; Python compiles what it imports, as it always does for a module without one).
+PIP_QUIET = ["-q", "--no-compile"]
+
 #: One worker builds the wheel and the bundle once and tries them all.
 pytestmark = [pytest.mark.slow, pytest.mark.install, pytest.mark.xdist_group("install")]
 
@@ -129,7 +133,7 @@ def test_wheel_in_a_fresh_venv(dists, mnist_dir, digit_png, tmp_path):
     _, wheel = dists
     venv = tmp_path / "venv"
     check([sys.executable, "-m", "venv", venv])
-    check([venv / "bin" / "python", "-m", "pip", "install", "-q", wheel], env=clean_env())
+    check([venv / "bin" / "python", "-m", "pip", "install", *PIP_QUIET, wheel], env=clean_env())
     listed = check([venv / "bin" / "python", "-c",
                     "import app, compute.kernels, ui, app._resources, softmax_lab; print(app.__file__, softmax_lab.__file__)"],
                    cwd=tmp_path, env=clean_env()).stdout
@@ -164,7 +168,7 @@ def test_user_install(dists, mnist_dir, digit_png, tmp_path):
     home.mkdir()
     env = clean_env(HOME=home, PYTHONUSERBASE=userbase, PIP_BREAK_SYSTEM_PACKAGES=1,
                     SOFTMAX_LAB_CACHE=tmp_path / "rows")
-    check([base, "-m", "pip", "install", "-q", "--user", wheel], env=env, cwd=tmp_path)
+    check([base, "-m", "pip", "install", *PIP_QUIET, "--user", wheel], env=env, cwd=tmp_path)
     program = userbase / "bin" / "softmax-lab"
     assert program.is_file()
     shipped = check([base, "-c", "import app._resources as r; print(list(r.__path__)[0])"],
@@ -185,7 +189,7 @@ def test_the_sdist_runs_its_own_tests(dists, mnist_dir, tmp_path):
     assert not missing, f"the sdist lacks {missing}"
     venv = tmp_path / "venv"
     check([sys.executable, "-m", "venv", venv])
-    check([venv / "bin" / "python", "-m", "pip", "install", "-q", f"{source}[test]"], env=clean_env())
+    check([venv / "bin" / "python", "-m", "pip", "install", *PIP_QUIET, f"{source}[test]"], env=clean_env())
     # Run from outside the unpacked tree, so that the installed package is what is tested;
     # in one process (this test already runs beside the others), and files that need no
     # kernels compiled afresh (the wheel smokes train and predict from an install).
