@@ -52,3 +52,11 @@ def test_the_command_line_and_the_settings_import_no_numba():
             "print('numba' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_no_module_is_over_400_lines():
+    """A module that grows past this has more than one job: split it by job."""
+    sizes = {path.relative_to(ROOT): len(path.read_text().splitlines())
+             for package in ("app", "compute", "ui", "softmax_lab")
+             for path in (ROOT / package).rglob("*.py")}
+    assert max(sizes.values()) < 400, sorted(sizes.items(), key=lambda item: -item[1])[:3]

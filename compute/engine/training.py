@@ -67,12 +67,11 @@ class Snapshot:
         The point evaluated from exactly these parameters, when there is one: a
         snapshot with a point is what a saved file or a report should hold, so that its
         parameters and its recorded metrics belong together.
-    samples_seen, updates : int
+    samples_seen, updates, total_samples : int
+        (``total_samples``: of the whole run.)
     epoch, learning_rate, train_seconds, eval_seconds : float
-    total_samples : int
-        Samples of the whole run.
     train_data : str
-        Where the training data came from.
+        Where the training data came from (a path; "" for arrays in memory).
     class_names : tuple of str
         What the data calls its classes ("0" ... "9" for digits).
     """
@@ -138,8 +137,7 @@ class Training:
     Parameters
     ----------
     data : compute.storage.data.DataPair
-        Its ``test`` may be None (arrays a program fits on): points then measure the
-        training set only, and their test figures are NaN.
+        With ``test`` None, points measure the training set only (test figures NaN).
     settings : Settings
     model : compute.storage.params.Model, optional
         Start from these parameters instead of the settings' initialisation.
@@ -292,9 +290,8 @@ class Training:
         Raises :class:`TrainingDiverged` when a loss is not finite."""
         self._P64[:] = self._P
         train_loss, train_accuracy = yield from self._evaluate_set(self.data.train)
-        test_loss = test_accuracy = math.nan
-        if self.data.test is not None:
-            test_loss, test_accuracy = yield from self._evaluate_set(self.data.test)
+        test_loss, test_accuracy = ((yield from self._evaluate_set(self.data.test))
+                                    if self.data.test is not None else (math.nan, math.nan))
         point = Point(self.samples_seen, self.updates, self.epoch, train_loss, train_accuracy,
                       test_loss, test_accuracy, self.learning_rate, self.train_seconds,
                       self.eval_seconds)
