@@ -79,7 +79,7 @@ def write_report(folder, name, settings, points, model, metadata, test, n_train,
     ----------
     name : str
     settings : compute.settings.Settings
-    points : list of compute.engine.training.Point
+    points : list of compute.engine.points.Point
     model : compute.storage.params.Model
     metadata : dict
         What the parameter file records about the run.

@@ -11,11 +11,15 @@ from .kernels.rules import OPTIMIZERS, READS, Optimizer  # noqa: F401  (READS: f
 SCHEDULES = ("constant", "step", "inverse", "cosine")
 #: The settings each schedule reads, beyond the learning rate and the run's length.
 SCHEDULE_READS = {"step": ("step_factor", "step_epochs"), "inverse": ("inverse_decay",)}
+#: The settings each kind of features reads.
+FEATURE_READS = {"gradients": ("cell", "stride", "orientations")}
 #: More passes than any run needs (the settings form's limit too).
 MAX_EPOCHS = 100_000
 #: The smallest epsilon: the smallest normal float32 (a subnormal one divides like 0).
 EPSILON_MIN = 1.1754944e-38
 INITS = ("normal", "zeros")
+#: What a model reads of each image: its pixels, or gradient-orientation histograms.
+FEATURES = ("pixels", "gradients")
 
 
 class SettingsError(ValueError):
@@ -49,6 +53,12 @@ class Settings:
     step_factor: float = 0.5
     step_epochs: float = 0.0
     inverse_decay: float = 1.0
+    # The inputs (compute.engine.inputs): deskewed images, gradient histograms of them.
+    deskew: bool = False
+    features: str = "pixels"
+    cell: int = 6
+    stride: int = 3
+    orientations: int = 8
 
     def validated(self):
         """Return self, or raise :class:`SettingsError` naming the first bad setting."""
@@ -82,6 +92,13 @@ class Settings:
              f"step epochs must be a finite number >= 0; got {self.step_epochs!r}")
         need(math.isfinite(self.inverse_decay) and self.inverse_decay >= 0,
              f"1/t decay must be a finite number >= 0; got {self.inverse_decay!r}")
+        need(isinstance(self.deskew, (bool, np.bool_)), f"deskew must be true or false; got {self.deskew!r}")
+        need(self.features in FEATURES,
+             f"features must be one of {', '.join(FEATURES)}; got {self.features!r}")
+        for name, low in (("cell", 1), ("stride", 1), ("orientations", 2)):
+            value = getattr(self, name)
+            need(isinstance(value, (int, np.integer)) and low <= value <= 64,
+                 f"{name} must be a whole number from {low} to 64; got {value!r}")
         return self
 
     def effective_batch(self, n_train):
@@ -107,8 +124,10 @@ class Settings:
         """The settings that decide this run, as a dict for people to read: the optimizer's
         own settings only where it reads them, the schedule's only for that schedule, and
         a full batch as "full"."""
-        extras = set(READS[self.optimizer]) | set(SCHEDULE_READS.get(self.schedule, ()))
-        optional = {name for names in (*READS.values(), *SCHEDULE_READS.values()) for name in names}
+        extras = (set(READS[self.optimizer]) | set(SCHEDULE_READS.get(self.schedule, ()))
+                  | set(FEATURE_READS.get(self.features, ())))
+        optional = {name for names in (*READS.values(), *SCHEDULE_READS.values(),
+                                       *FEATURE_READS.values()) for name in names}
         shown = {name: value for name, value in self.as_dict().items()
                  if name not in optional or name in extras}
         shown["batch_size"] = "full" if self.batch_size is None else self.batch_size
@@ -144,6 +163,14 @@ PRESETS = {
     # reached 92.55-92.61% in 0.18-0.23 s.
     "best": Settings(optimizer="adam", batch_size=200, learning_rate=0.02, epochs=2,
                      schedule="cosine", eval_every=60000),
+    # The same on deskewed digits (95.57-95.69% test accuracy, seeds 0-4), and on the
+    # gradient histograms of deskewed digits, a little longer (99.23-99.28%): for digits
+    # only, as deskewing is (it costs Fashion-MNIST a point).
+    "best-deskewed": Settings(optimizer="adam", batch_size=200, learning_rate=0.02, epochs=2,
+                              schedule="cosine", eval_every=60000, deskew=True),
+    "best-features": Settings(optimizer="adam", batch_size=100, learning_rate=0.02, epochs=4,
+                              schedule="cosine", eval_every=60000, deskew=True,
+                              features="gradients"),
 }
 
 

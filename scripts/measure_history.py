@@ -52,7 +52,7 @@ def recording_cost(pair, repeats):
 
 
 def big_history(folder, runs, pair):
-    from compute.engine.training import Point
+    from compute.engine.points import Point
     from compute.settings import PRESETS, Settings
     from compute.storage.history import History
 

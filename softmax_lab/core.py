@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from compute.engine.training import Point, Training, TrainingDiverged
+from compute.engine.points import Point
+from compute.engine.training import Training, TrainingDiverged
 from compute.settings import Settings, preset as preset_settings
 from compute.storage import data as data_files
 from compute.storage.inputs import remember, rows_of

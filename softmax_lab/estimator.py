@@ -59,6 +59,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator, Predicting):
     eval_every : int
         Measure loss and accuracy on the training set every this many samples (and at
         each epoch's end): ``history_``.
+    deskew : bool
+        Centre each image and undo its slant first (square images of digits).
+    features : {"pixels", "gradients"}
+        Train on the values (deskewed or not), or on gradient-orientation histograms of
+        them: ``cell``-pixel cells every ``stride`` pixels, ``orientations`` directions.
     history : bool or folder
         Record each ``fit`` in the run history (the studio's History tab), or in this
         folder's; False: do not. ``partial_fit`` is not recorded.
@@ -82,7 +87,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator, Predicting):
                  l2=BEST.l2, momentum=BEST.momentum, beta1=BEST.beta1, beta2=BEST.beta2,
                  epsilon=BEST.epsilon, rho=BEST.rho, step_factor=BEST.step_factor,
                  step_epochs=BEST.step_epochs, inverse_decay=BEST.inverse_decay, init=BEST.init,
-                 shuffle=BEST.shuffle, seed=BEST.seed, eval_every=BEST.eval_every, history=True):
+                 shuffle=BEST.shuffle, seed=BEST.seed, eval_every=BEST.eval_every,
+                 deskew=BEST.deskew, features=BEST.features, cell=BEST.cell, stride=BEST.stride,
+                 orientations=BEST.orientations, history=True):
         self.optimizer = optimizer
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -101,6 +108,11 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator, Predicting):
         self.shuffle = shuffle
         self.seed = seed
         self.eval_every = eval_every
+        self.deskew = deskew
+        self.features = features
+        self.cell = cell
+        self.stride = stride
+        self.orientations = orientations
         self.history = history
 
     def __sklearn_tags__(self):
@@ -174,6 +186,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator, Predicting):
         self.coef_ = np.array(model.weights)
         self.intercept_ = np.array(model.bias)
         self.classes_ = classes
+        self.inputs_ = training.inputs
         self._state = training.state
 
     # --------------------------------------------------------------- predicting

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 
+from compute.engine.inputs import PIXELS, Inputs
 from compute.storage import params
 from compute.storage.classes import is_class_name, numbered_classes
 from compute.storage.inputs import is_csr
@@ -70,25 +71,31 @@ class Predicting:
     and ``classes_`` (K,) are the model. ``X``: a dense 2-D array of numbers or SciPy
     CSR, with ``d`` features."""
 
+    #: What the model reads of each sample (``inputs_``): the values as they are, unless
+    #: it was trained on deskewed images or gradient histograms.
+    inputs_ = PIXELS
+
     def _checked(self, X):
         """``X`` as it will be scored (a subclass checks it its own way)."""
         if not is_csr(X):
             X = np.asarray(X)
             if X.ndim != 2:
                 raise ValueError(f"X must be 2-D (samples, features); got shape {X.shape}")
-        if X.shape[1] != self.coef_.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but the model expects "
-                             f"{self.coef_.shape[1]}")
+        expected = self.coef_.shape[1] if self.inputs_.pixels else self.n_features_in_
+        if X.shape[1] != expected:
+            raise ValueError(f"X has {X.shape[1]} features, but the model expects {expected}")
         return X
 
     def _scores(self, X):
         X = self._checked(X)
-        W, b = self.coef_, self.intercept_
-        if is_csr(X):
+        W, b, inputs = self.coef_, self.intercept_, self.inputs_
+        if is_csr(X) and inputs.pixels:
             return np.asarray(X @ W.T, dtype=np.float64) + b
         out = np.empty((X.shape[0], W.shape[0]))
         for first in range(0, X.shape[0], SCORE_ROWS):
             block = X[first:first + SCORE_ROWS]
+            if not inputs.pixels:  # (the transforms read dense images)
+                block = inputs.dense(block.toarray() if is_csr(block) else block)
             np.matmul(block.astype(np.float64, copy=False), W.T, out=out[first:first + SCORE_ROWS])
         out += b
         return out
@@ -132,19 +139,19 @@ class Model(Predicting):
         The course's ``b``.
     classes_ : ndarray, shape (K,)
         The label of each class (0..K-1 unless the file names them).
+    inputs_ : compute.engine.inputs.Inputs
+        What it reads of each image (the file's ``inputs`` attribute; pixels without one).
     attributes : dict
         Everything else the file records (settings, results).
     """
 
-    def __init__(self, coef, intercept, classes=None, attributes=None):
+    def __init__(self, coef, intercept, classes=None, attributes=None, inputs=PIXELS, n_features_in=None):
         self.coef_ = np.asarray(coef, dtype=np.float64)
         self.intercept_ = np.asarray(intercept, dtype=np.float64).reshape(-1)
         self.classes_ = np.arange(self.coef_.shape[0]) if classes is None else np.asarray(classes)
         self.attributes = dict(attributes or {})
-
-    @property
-    def n_features_in_(self):
-        return self.coef_.shape[1]
+        self.inputs_ = inputs
+        self.n_features_in_ = self.coef_.shape[1] if n_features_in is None else n_features_in
 
     def __repr__(self):
         return (f"Model({self.coef_.shape[0]} classes x {self.coef_.shape[1]} features, "
@@ -163,6 +170,8 @@ def save(path, model, metadata=None):
     attributes = dict(getattr(model, "attributes", None) or {})
     attributes.update(metadata or {})
     attributes["class_names"] = list(class_names(classes))
+    attributes["inputs"] = getattr(model, "inputs_", PIXELS).attribute()
+    attributes["image_pixels"] = int(model.n_features_in_)
     attributes["classes"] = json.dumps(classes.tolist())
     params.save(path, params.Model(np.asarray(model.coef_, dtype=np.float64),
                                    np.asarray(model.intercept_, dtype=np.float64)), attributes)
@@ -187,4 +196,19 @@ def load(path):
     naming the file, when it is not one."""
     model, attributes = params.load(path)
     attributes = {key: attributes[key] for key in attributes}
-    return Model(model.weights, model.bias, _recorded_classes(attributes, model.n_classes), attributes)
+    inputs = Inputs.recorded(attributes)
+    return Model(model.weights, model.bias, _recorded_classes(attributes, model.n_classes), attributes,
+                 inputs, _pixels_of(inputs, model.n_features, attributes))
+
+
+def _pixels_of(inputs, n_features, attributes):
+    """The pixels of the images a model reads ``n_features`` values of: as its file
+    records them (``image_pixels``), else MNIST's 784 when they fit, else the first
+    square that fits."""
+    recorded = attributes.get("image_pixels")
+    if inputs.features == "pixels":
+        return n_features
+    if isinstance(recorded, (int, np.integer)) and inputs.n_features(int(recorded)) == n_features:
+        return int(recorded)
+    sides = [28, *range(inputs.cell, 257)]
+    return next((side * side for side in sides if inputs.n_features(side * side) == n_features), n_features)

@@ -6,7 +6,8 @@ import pytest
 from compute.studies import analysis
 
 from compute.engine import metrics
-from compute.engine.training import Point, Training
+from compute.engine.points import Point
+from compute.engine.training import Training
 from compute.settings import Settings
 
 import naive

@@ -137,13 +137,14 @@ def test_every_setting_has_an_option_and_each_option_is_applied():
     given = {"optimizer": "rmsprop", "learning_rate": 0.25, "epochs": 3, "eval_every": 777,
              "seed": 5, "l2": 0.001, "schedule": "step", "init": "zeros", "momentum": 0.5,
              "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6, "rho": 0.9, "step_factor": 0.25,
-             "step_epochs": 0.5, "inverse_decay": 2.0}
-    assert {f.name for f in fields(Settings)} == set(given) | {"batch_size", "shuffle"}
-    words = ["train", "--batch-size", "64", "--no-shuffle"]
+             "step_epochs": 0.5, "inverse_decay": 2.0, "features": "gradients", "cell": 4,
+             "stride": 2, "orientations": 6}
+    assert {f.name for f in fields(Settings)} == set(given) | {"batch_size", "shuffle", "deskew"}
+    words = ["train", "--batch-size", "64", "--no-shuffle", "--deskew"]
     for name, value in given.items():
         words += [f"--{name.replace('_', '-')}", str(value)]
     settings = settings_from(build_parser().parse_args(words))
-    assert settings == Settings(batch_size=64, shuffle=False, **given)
+    assert settings == Settings(batch_size=64, shuffle=False, deskew=True, **given)
 
 
 @pytest.mark.parametrize("option, value, words", [

@@ -156,7 +156,7 @@ def test_a_full_disk_loses_that_point_only_and_says_so(tmp_path, mnist, tmpfs):
 WRITER = textwrap.dedent("""
     import sys
     from compute.settings import Settings
-    from compute.engine.training import Point
+    from compute.engine.points import Point
     from compute.storage.history import History
 
     with History(sys.argv[1]) as history:

@@ -67,6 +67,12 @@ def _double(name, low, high, decimals, step):
     return box
 
 
+#: The presets the form can show: those that train on the pixels as they are (deskewing
+#: and gradient features are the command line's and the Python API's so far).
+FORM_PRESETS = {name: values for name, values in PRESETS.items()
+                if not values.deskew and values.features == "pixels"}
+
+
 class ControlPanel(QWidget):
     """The settings form. ``settingsChanged`` fires on every edit."""
 
@@ -77,7 +83,7 @@ class ControlPanel(QWidget):
         self._filling = False
 
         self.preset = QComboBox(objectName="presetCombo")
-        self.preset.addItems([CUSTOM, *PRESETS])
+        self.preset.addItems([CUSTOM, *FORM_PRESETS])
         self.optimizer = QComboBox(objectName="optimizerCombo")
         self.optimizer.addItems(list(OPTIMIZERS))
         self.batch_size = QSpinBox(objectName="batchSizeSpin")
@@ -197,7 +203,7 @@ class ControlPanel(QWidget):
     # ------------------------------------------------------------ reactions
 
     def _matching_preset(self, settings):
-        for name, values in PRESETS.items():
+        for name, values in FORM_PRESETS.items():
             if dataclasses.replace(values, seed=settings.seed) == settings:
                 return name
         return CUSTOM

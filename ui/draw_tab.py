@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMen
 from compute.studies import analysis
 from compute.storage import my_digits
 from compute.engine import preprocess
+from compute.engine.inputs import PIXELS, Inputs
 from compute.storage.classes import names_or_numbers
 
 from .digit_canvas import DigitCanvas
@@ -23,9 +24,14 @@ PREDICT_MS = 40
 BUNDLED = "bundled"
 
 
-def _classify(generation, model, pixels):
-    prepared, probabilities = preprocess.classify(model, pixels)
-    why = None if probabilities is None else analysis.evidence(model, prepared.pixels)
+def _classify(generation, model, pixels, inputs):
+    prepared, probabilities = preprocess.classify(model, pixels, inputs)
+    why = None
+    if probabilities is not None and inputs.features == "pixels":  # each pixel's evidence
+        seen = prepared.pixels
+        if inputs.deskew:  # (the pixels the model saw)
+            seen = inputs.dense(prepared.features).reshape(prepared.pixels.shape)
+        why = analysis.evidence(model, seen)
     return generation, prepared, probabilities, why
 
 
@@ -160,6 +166,11 @@ class DrawTab(QWidget):
         run = self._runs.get(key)
         return run.model if run is not None else None
 
+    def current_inputs(self):
+        """What the chosen model reads of a drawing (the bundled model: its pixels)."""
+        run = self._runs.get(self.model_box.currentData())
+        return Inputs.of(run.settings) if run is not None else PIXELS
+
     def current_class_names(self):
         """What the chosen model calls its classes (the bundled model's: digits)."""
         run = self._runs.get(self.model_box.currentData())
@@ -287,7 +298,7 @@ class DrawTab(QWidget):
             self.view.show_empty("this run has no parameters yet")
             self.evidence.show_empty()
             return
-        self._jobs(_classify, self.generation, model, self.canvas.pixels(),
+        self._jobs(_classify, self.generation, model, self.canvas.pixels(), self.current_inputs(),
                    on_result=self.show_answer, on_error=self.say)
 
     def show_answer(self, result):
@@ -303,7 +314,10 @@ class DrawTab(QWidget):
             self.evidence.show_empty()
             return
         self.view.show_prediction(prepared.pixels, probabilities, self.current_class_names())
-        self.evidence.show_evidence(why, self.current_class_names())
+        if why is None:  # (gradient features: evidence per cell is to come)
+            self.evidence.show_empty()
+        else:
+            self.evidence.show_evidence(why, self.current_class_names())
         self.status.setText("")
 
     def open_picture(self, path):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButt
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from compute.storage.classes import names_or_numbers
+from compute.engine.inputs import Inputs
 from compute.engine.step import Stepper
 
 from .weights_view import Tiles
@@ -135,6 +136,11 @@ class StepView(QWidget):
         chosen = self.run is not None and self.run.model is not None
         if not chosen and self._bundled is None:
             self.source.setText("Select a run in the run list first.")
+            return
+        if chosen and not Inputs.of(self.run.settings).pixels:
+            self.source.setText(f"{html.escape(self.run.name)} reads "
+                                f"{html.escape(Inputs.of(self.run.settings).describe())}: step by "
+                                "step shows models of the pixels as they are, so far.")
             return
         model = self.run.model if chosen else self._bundled()
         names = self.run.class_names if chosen else ()

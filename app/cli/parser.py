@@ -49,7 +49,7 @@ def _add_history_options(parser, recording=True):
 def _add_setting_options(parser, sweep=False):
     """The settings' options of ``train``; for ``sweep`` each takes a comma list of values
     (numbers also a log range low:high:count), kept as text for compute.engine.sweep to parse."""
-    from compute.settings import INITS, OPTIMIZERS, PRESETS, SCHEDULES
+    from compute.settings import FEATURES, INITS, OPTIMIZERS, PRESETS, SCHEDULES
 
     def option(name, kind, metavar, help=None, choices=None, group=parser):
         if sweep:
@@ -84,6 +84,15 @@ def _add_setting_options(parser, sweep=False):
     option("--rho", float, "R", help="rmsprop (default 0.99)", group=extras)
     parser.add_argument("--no-shuffle", action="store_true", help="visit samples in file order")
     option("--init", str, None, help="initial weights", choices=list(INITS))
+    inputs = parser.add_argument_group("inputs (what the model reads of each image; square images only)")
+    inputs.add_argument("--deskew", action="store_true",
+                        help="centre each image and undo its slant first (for digits: it costs "
+                             "Fashion-MNIST about a point)")
+    option("--features", str, None, help="pixels (default), or gradient-orientation histograms",
+           choices=list(FEATURES), group=inputs)
+    option("--cell", int, "PX", help="gradients: cells of PX pixels (default 6)", group=inputs)
+    option("--stride", int, "PX", help="gradients: a cell every PX pixels (default 3)", group=inputs)
+    option("--orientations", int, "N", help="gradients: N directions (default 8)", group=inputs)
 
 
 #: What ``runs list --sort`` orders by (the best accuracy first, the newest first).
@@ -175,7 +184,9 @@ def build_parser():
 
     gui = commands.add_parser("gui", help="open the desktop application (the default)")
     gui.add_argument("--data", metavar="DIR", help="data folder to open at start")
-    gui.add_argument("--preset", choices=list(PRESETS), help="fill the settings from a preset")
+    gui.add_argument("--preset", choices=[name for name, values in PRESETS.items()
+                                          if not values.deskew and values.features == "pixels"],
+                     help="fill the settings from a preset (the studio trains on pixels so far)")
     gui.add_argument("--start", action="store_true", help="start training once the data is open")
     gui.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (for demos and smoke tests)")
@@ -249,7 +260,7 @@ def build_parser():
 #: Settings taken from the options of the same name (batch size and shuffling aside).
 SETTING_OPTIONS = ("optimizer", "learning_rate", "epochs", "eval_every", "seed", "l2", "schedule",
                    "init", "momentum", "beta1", "beta2", "epsilon", "rho", "step_factor",
-                   "step_epochs", "inverse_decay")
+                   "step_epochs", "inverse_decay", "features", "cell", "stride", "orientations")
 
 
 def settings_from(args):
@@ -261,6 +272,8 @@ def settings_from(args):
         changes["batch_size"] = None if args.batch_size == "full" else args.batch_size
     if args.no_shuffle:
         changes["shuffle"] = False
+    if args.deskew:
+        changes["deskew"] = True
     return replace(settings, **changes).validated()
 
 

@@ -9,9 +9,15 @@ from .common import EXIT_BAD_INPUT, as_json, progress
 def _evaluate(args):
     from compute.storage import data, params
     from compute.engine import metrics
+    from compute.engine.inputs import Inputs
 
     test = data.load_test(args.data, args.test)
-    model, _ = params.load(args.params, n_features=test.n_features)
+    model, attributes = params.load(args.params)
+    inputs = Inputs.recorded(attributes)  # what the model reads: the pixels, or a transform of them
+    if not inputs.pixels:
+        metrics.check_inputs(inputs, test, args.params)
+        test = inputs.dataset(test)
+    params.check_features(args.params, model, test.n_features)
     metrics.check_fits(model, test, args.params)
     result = metrics.evaluate(model, test, confusion=True)
     if args.json:
@@ -103,16 +109,21 @@ def _predict(args):
     from compute.storage.classes import numbered_classes
     from compute.errors import DataError
 
+    from compute.engine.inputs import Inputs
+
     source = args.params or BUNDLED_WEIGHTS
     model, attributes = params.load(source)
     names = params.recorded_class_names(attributes, model.n_classes) or numbered_classes(model.n_classes)
-    if model.n_features != preprocess.SIDE * preprocess.SIDE:
-        raise DataError(f"{source}: has {model.n_features} features per class; image "
-                        f"prediction needs a {preprocess.SIDE}x{preprocess.SIDE} model (784)")
+    inputs = Inputs.recorded(attributes)
+    pixels = preprocess.SIDE * preprocess.SIDE
+    if model.n_features != inputs.n_features(pixels):
+        raise DataError(f"{source}: has {model.n_features} features per class; image prediction "
+                        f"needs a {preprocess.SIDE}x{preprocess.SIDE} model ({inputs.n_features(pixels)} "
+                        f"values of {inputs.describe()})")
     results, status = [], 0
     for path in args.images:
         try:
-            _, probabilities = preprocess.classify(model, preprocess.read_image(path))
+            _, probabilities = preprocess.classify(model, preprocess.read_image(path), inputs)
         except DataError as error:
             print(f"softmax-lab: error: {error}", file=sys.stderr)
             status = EXIT_BAD_INPUT

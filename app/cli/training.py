@@ -123,6 +123,8 @@ def _sweep(args):
     base = preset(args.preset) if args.preset else Settings()
     if args.no_shuffle:
         base = replace(base, shuffle=False)
+    if args.deskew:
+        base = replace(base, deskew=True)
     given = {name: parse_values(name, getattr(args, name)) for name in SWEEP_OPTIONS
              if getattr(args, name) is not None}
     # One value is a setting like train's; several are what the sweep compares.

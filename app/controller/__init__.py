@@ -3,7 +3,7 @@
 It knows no widget. ``app.gui`` connects it to the window: the window's requests call
 the methods here, and the signals here update the window. The engine's training
 generator runs in a pool thread; at each of its yields the worker publishes an
-immutable :class:`compute.engine.training.Snapshot`, which reaches this object by a queued
+immutable :class:`compute.engine.points.Snapshot`, which reaches this object by a queued
 signal. One run trains at a time; asking for a second while one runs is refused with a
 message (never mixed). Every background job, the window's own included, goes through
 :func:`.jobs.run_in_background`, so its errors reach the user.

@@ -4,6 +4,7 @@ signals)."""
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.cores import CoresBesideGui, leave_one_core
 from compute.storage import data as data_files
@@ -13,7 +14,9 @@ from compute.engine import sweep as sweeps
 from compute.storage.files import FileWriteError, atomic_write
 from compute.settings import Settings
 from compute.storage.params import frozen_model
-from compute.engine.training import Point, Snapshot
+from compute.engine.inputs import Inputs
+from compute.engine.points import Point, Snapshot
+from compute.errors import DataError
 
 #: Progress reaches the window at most this often (milliseconds; superqt's throttle): the
 #: GUI thread's work per update must not compete with the worker for the GIL hundreds of
@@ -175,7 +178,12 @@ def prepare_kernels(pair):
 
 def load_and_evaluate(path, pair):
     """Worker body: read a parameter file and measure it on train and test, as a snapshot."""
-    model, attributes = params.load(path, n_features=pair.n_features)
+    model, attributes = params.load(path)
+    inputs = Inputs.recorded(attributes)
+    if not inputs.pixels:  # (the studio's views draw a model's weights as pixels)
+        raise DataError(f"{Path(path).name}: reads {inputs.describe()}; the studio opens pixel "
+                        "models only so far: use softmax-lab evaluate or softmax_lab.load")
+    params.check_features(path, model, pair.n_features)
     metrics.check_fits(model, pair.test, path)
     started = time.perf_counter()
     test = metrics.evaluate(model, pair.test)

@@ -51,6 +51,15 @@ def check_fits(model, dataset, source=None):
                         f"has labels up to {dataset.n_classes - 1}")
 
 
+def check_inputs(inputs, dataset, source=None):
+    """Raise :class:`~compute.errors.DataError` unless ``dataset`` holds square images that
+    ``inputs`` (a model's transform: deskewing, gradient histograms) can read."""
+    if dataset.image_shape is None:
+        name = Path(source).name if source is not None else "the model"
+        raise DataError(f"{name}: reads {inputs.describe()} of square images, but {dataset.name} "
+                        f"has {dataset.n_features} values a sample")
+
+
 def evaluate(model, dataset, confusion=False):
     """Evaluate ``model`` (a :class:`compute.storage.params.Model`) on ``dataset``.
 

@@ -127,8 +127,9 @@ def to_model_input(image):
     return Prepared(np.clip(out, 0.0, 1.0), False, inverted)
 
 
-def classify(model, picture):
-    """Prepare ``picture`` and classify it with ``model`` (a :class:`compute.storage.params.Model`).
+def classify(model, picture, inputs=None):
+    """Prepare ``picture`` and classify it with ``model`` (a :class:`compute.storage.params.Model`
+    reading ``inputs``, default pixels: see :mod:`compute.engine.inputs`).
 
     Returns
     -------
@@ -136,14 +137,18 @@ def classify(model, picture):
         The model's input, and the K class probabilities (None for an empty picture).
     """
     from ..kernels import probabilities
+    from .inputs import PIXELS
 
-    if model.n_features != SIDE * SIDE:
+    inputs = inputs or PIXELS
+    if model.n_features != inputs.n_features(SIDE * SIDE):
         raise ValueError(f"the model has {model.n_features} features per class; pictures need a "
-                         f"{SIDE}x{SIDE} model ({SIDE * SIDE})")
+                         f"{SIDE}x{SIDE} model ({inputs.n_features(SIDE * SIDE)} values of "
+                         f"{inputs.describe()})")
     prepared = to_model_input(picture)
     if prepared.empty:
         return prepared, None
-    return prepared, probabilities(model.packed(), prepared.features, model.n_classes)[0]
+    features = inputs.dense(prepared.features)
+    return prepared, probabilities(model.packed(), features, model.n_classes)[0]
 
 
 def _paste(out, patch, top, left):

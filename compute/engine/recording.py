@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..settings import Settings
 from ..storage.files import require_file
 from ..storage.history import POINT_FIELDS, History, HistoryError
-from .training import Point
+from .points import Point
 
 #: A recording run's parameters are kept at most this often (seconds), and at its end:
 #: writing them at every point took the training thread's turn (the GIL) from a short run.
@@ -51,7 +51,7 @@ def restored_run(history, record, start=0):
 def snapshot_of(history, record, point):
     """The newest recorded parameters of ``record`` as a Snapshot at ``point``, or None."""
     from ..storage.params import frozen_model
-    from .training import Snapshot
+    from .points import Snapshot
 
     try:
         recorded = history.model(record.id)

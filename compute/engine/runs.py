@@ -1,7 +1,7 @@
 """The run list's records: what the application knows of each run, in one place.
 
 A :class:`Run` is built from the immutable snapshots that a training publishes
-(:class:`compute.engine.training.Snapshot`); views read a run's snapshots, never the arrays a
+(:class:`compute.engine.points.Snapshot`); views read a run's snapshots, never the arrays a
 kernel is writing. Qt-free, so the controller can be tested without a window.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..storage.classes import names_or_numbers
 from ..settings import COURSE_EXPERIMENTS, Settings, preset
-from .training import Snapshot
+from .points import Snapshot
 
 #: Run colours: the Okabe-Ito palette, which people with any common colour-vision
 #: deficiency can tell apart (its yellow is left out: it vanishes on white), then grey.

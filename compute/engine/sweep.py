@@ -20,19 +20,20 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from .. import kernels
-from ..settings import INITS, OPTIMIZERS, SCHEDULES, Settings, SettingsError
+from ..settings import FEATURES, INITS, OPTIMIZERS, SCHEDULES, Settings, SettingsError
+from .inputs import Inputs
 from .training import Training, TrainingDiverged, chunked_epochs
 
 #: The most models one sweep may train (each holds its parameters and optimizer state).
 MAX_MODELS = 256
 
-_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "init": INITS}
-_WHOLE = {"batch_size", "epochs", "eval_every", "seed"}
+_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "init": INITS, "features": FEATURES}
+_WHOLE = {"batch_size", "epochs", "eval_every", "seed", "cell", "stride", "orientations"}
 #: What a member's name calls each setting ("lr 0.01, l2 1e-4").
 SHORT = {"learning_rate": "lr", "batch_size": "batch", "optimizer": "", "l2": "l2", "seed": "seed",
          "epochs": "epochs", "momentum": "momentum", "schedule": "", "beta1": "β1", "beta2": "β2",
          "epsilon": "ε", "rho": "ρ"}
-SWEEPABLE = tuple(f.name for f in fields(Settings) if f.name != "shuffle")
+SWEEPABLE = tuple(f.name for f in fields(Settings) if f.name not in ("shuffle", "deskew"))
 
 
 def parse_values(name, text):
@@ -143,7 +144,7 @@ def pass_key(settings):
     if settings.batch_size is None:
         return None
     return (settings.batch_size, settings.seed, settings.shuffle, settings.epochs,
-            settings.eval_every)
+            settings.eval_every, Inputs.of(settings))
 
 
 def groups(settings_list):
@@ -191,7 +192,7 @@ class Sweep:
     def __init__(self, data, settings_list, precision=None, indices=None):
         keys = {pass_key(s) for s in settings_list}
         if len(keys) != 1 or (None in keys and len(settings_list) > 1):
-            raise SettingsError("models trained in one pass need the same batch size, seed, "
+            raise SettingsError("models trained in one pass need the same batch size, seed, inputs, "
                                 "shuffling, epochs and points; use run_groups for others")
         self.data = data
         #: Where the members stand in the whole sweep's list of settings (see :func:`passes`).
@@ -234,6 +235,10 @@ class Sweep:
         (every active member has one), else None. A member that diverges stops with its
         ``error`` set; the others go on."""
         lead = self.members[0].training
+        lead.prepare()
+        for member in self.members:
+            member.training.prepare(lead.data)
+        self.data = lead.data
         kernels.warm_up(self.data.train.rows, lead.n_classes, self.full_batch)
         if self.full_batch:  # a group of one: the member's own loop
             yield from self._alone(self.members[0])

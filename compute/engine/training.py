@@ -14,13 +14,14 @@ from its settings and seed.
 
 import math
 import time
-from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from .. import kernels
+from .inputs import Inputs
+from .points import Point, Snapshot
 from ..storage.params import Model, frozen_model
-from ..settings import Settings, SettingsError, learning_rates
+from ..settings import SettingsError, learning_rates
 
 #: Aim for this much work between two yields (seconds).
 CHUNK_SECONDS = 0.02
@@ -32,77 +33,6 @@ class TrainingDiverged(ArithmeticError):
     def __init__(self, message, samples_seen):
         super().__init__(message)
         self.samples_seen = samples_seen
-
-
-@dataclass(frozen=True)
-class Point:
-    """One progress point of a run, as plotted."""
-
-    samples_seen: int
-    updates: int
-    epoch: float
-    train_loss: float
-    train_accuracy: float
-    test_loss: float
-    test_accuracy: float
-    learning_rate: float
-    train_seconds: float
-    eval_seconds: float
-
-    def as_dict(self):
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A run as it stood at one yield of :meth:`Training.steps`: safe to keep and to read
-    from any thread while training goes on (its arrays are copies, and read-only).
-
-    Attributes
-    ----------
-    settings : Settings
-    model : compute.storage.params.Model
-        The parameters at that moment, float64, read-only.
-    point : Point or None
-        The point evaluated from exactly these parameters, when there is one: a
-        snapshot with a point is what a saved file or a report should hold, so that its
-        parameters and its recorded metrics belong together.
-    samples_seen, updates, total_samples : int
-        (``total_samples``: of the whole run.)
-    epoch, learning_rate, train_seconds, eval_seconds : float
-    train_data : str
-        Where the training data came from (a path; "" for arrays in memory).
-    class_names : tuple of str
-        What the data calls its classes ("0" ... "9" for digits).
-    """
-
-    settings: Settings
-    model: Model
-    point: Point
-    samples_seen: int
-    updates: int
-    epoch: float
-    learning_rate: float
-    train_seconds: float
-    eval_seconds: float
-    total_samples: int
-    train_data: str = ""
-    class_names: tuple = ()
-
-    def metadata(self):
-        """Settings and results, as stored in a parameter file: the point's metrics only
-        when this snapshot has one (they then describe exactly these parameters)."""
-        settings = self.settings
-        meta = {"settings": settings.as_dict(), "optimizer": settings.optimizer,
-                "learning_rate": settings.learning_rate,
-                "batch_size": "full" if settings.batch_size is None else settings.batch_size,
-                "epochs": settings.epochs, "samples_seen": self.samples_seen,
-                "updates": self.updates, "train_data": self.train_data,
-                "class_names": list(self.class_names)}
-        if self.point is not None:
-            meta.update(test_accuracy=self.point.test_accuracy, test_loss=self.point.test_loss,
-                        train_accuracy=self.point.train_accuracy, train_loss=self.point.train_loss)
-        return meta
 
 
 def chunked_epochs(run, lead, epoch_order, train_chunk, evaluate):
@@ -151,11 +81,18 @@ class Training:
         self.settings = settings.validated()
         self.n_classes = data.n_classes
         train = data.train
+        # The inputs are computed when the run starts (prepare), not here: in the caller's thread.
+        self.inputs, self._prepared = Inputs.of(settings), Inputs.of(settings).pixels
+        if not self._prepared and train.image_shape is None:
+            raise SettingsError(f"deskewing and gradient features need square images; {train.name} "
+                                f"has {train.n_features} values a sample")
+        self.image_pixels = train.n_features
+        d = self.inputs.n_features(train.n_features)
         if model is None:
-            model = Model.initial(self.n_classes, train.n_features, settings.init, settings.seed)
-        elif model.n_features != train.n_features or model.n_classes != self.n_classes:
+            model = Model.initial(self.n_classes, d, settings.init, settings.seed)
+        elif model.n_features != d or model.n_classes != self.n_classes:
             raise SettingsError(f"starting parameters are {model.n_classes}x{model.n_features} "
-                                f"but the data needs {self.n_classes}x{train.n_features}")
+                                f"but the data needs {self.n_classes}x{d}")
         # Trained in float32 (see kernels.TRAINING_DTYPE); evaluated, like a saved file,
         # in float64 from a copy, so that a point's figures are those of the file.
         self._P64 = model.packed()
@@ -212,7 +149,8 @@ class Training:
     def _snapshot(self, model, point):
         return Snapshot(self.settings, model, point, self.samples_seen, self.updates, self.epoch,
                         self.learning_rate, self.train_seconds, self.eval_seconds,
-                        self.total_samples, self.data.train.source, self.data.class_names)
+                        self.total_samples, self.data.train.source, self.data.class_names,
+                        self.image_pixels)
 
     # --------------------------------------------------------------- the loop
 
@@ -228,12 +166,19 @@ class Training:
 
         Raises :class:`TrainingDiverged` if the parameters stop being finite.
         """
+        self.prepare()
         kernels.warm_up(self.data.train.rows, self.n_classes, self.full_batch)
         if not self.points:
             yield (yield from self.evaluate_point())
         yield from chunked_epochs(self, self, self._epoch_order, self._train_step, self.evaluate_point)
 
     # ------------------------------------------- the step API (a sweep drives it too)
+
+    def prepare(self, prepared=None):
+        """Compute the inputs the settings choose (deskewed images, gradient histograms),
+        once; or take ``prepared``, another run's data with the same inputs, prepared."""
+        if not self._prepared:
+            self.data, self._prepared = prepared or self.inputs.pair(self.data), True
 
     @property
     def state(self):

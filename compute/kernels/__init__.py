@@ -8,6 +8,7 @@
 * :mod:`.cores` — serial work on one row: logits, loss, softmax gradient, outer product;
 * :mod:`.optimizers` — the update rules, named by :class:`Optimizer`;
 * :mod:`.drivers` — loops over rows and batches, parallel over fixed blocks;
+* :mod:`.transforms` — deskewing and gradient-orientation histograms of images;
 * :mod:`.public` — the checked functions everyone else calls.
 
 Each computation has three layers (after stumpy): a serial core, a driver, and a public
@@ -30,6 +31,7 @@ _EXPORTS = {
     "concatenate_rows": "layout", "evaluate_sums": "public", "gradient_sum": "public",
     "scan_rows": "layout", "optimizer_step": "public", "padded_classes": "layout",
     "probabilities": "public", "sparse_rows": "layout", "thread_count": "config",
+    "cells_across": "transforms", "deskew": "transforms", "gradient_histograms": "transforms",
     "train_batches": "public", "train_sweep": "public", "value_range": "layout", "warm_up": "public",
 }
 __all__ = sorted(_EXPORTS)

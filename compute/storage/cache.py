@@ -207,15 +207,18 @@ def evict(limit=None, keep=None):
     return removed
 
 
-def cached(sources, convert):
+def cached(sources, convert, variant=None):
     """(rows, labels, n_classes) for ``sources``: from the cache, else ``convert()``, kept.
 
-    A source that cannot even be looked at is left to ``convert`` to report.
+    ``variant`` names a transform of the converted rows (kept apart from the rows
+    themselves). A source that cannot even be looked at is left to ``convert`` to report.
     """
     try:
         identity = _identity(sources)
     except OSError:
         return convert()
+    if variant:
+        identity["variant"] = variant
     found = _load(identity)
     if found is None:
         found = convert()

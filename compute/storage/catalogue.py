@@ -19,7 +19,7 @@ APPLICATION_ID = 0x534D4C48
 VERSION = 1
 #: How long a writer waits for another to finish its write (seconds).
 BUSY_SECONDS = 30
-#: A run's point fields, as stored (the order of :class:`compute.engine.training.Point`).
+#: A run's point fields, as stored (the order of :class:`compute.engine.points.Point`).
 POINT_FIELDS = ("samples_seen", "updates", "epoch", "train_loss", "train_accuracy", "test_loss",
                 "test_accuracy", "learning_rate", "train_seconds", "eval_seconds")
 

@@ -32,7 +32,7 @@ def write_csv(path, header, rows):
 
 
 def write_points_csv(path, points):
-    """Write progress points (:class:`compute.engine.training.Point`) as CSV, atomically."""
+    """Write progress points (:class:`compute.engine.points.Point`) as CSV, atomically."""
     points = list(points)
     if not points:
         raise ValueError("no points to write")

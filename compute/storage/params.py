@@ -181,10 +181,18 @@ def load(path, n_features=None):
                         f"'w' of shape {weights.shape}")
     if not (np.isfinite(weights).all() and np.isfinite(bias).all()):
         raise DataError(f"{name}: parameters contain NaN or inf; the run that wrote them diverged")
-    if n_features is not None and weights.shape[1] != n_features:
-        raise DataError(f"{name}: 'w' has {weights.shape[1]} features per class but the data "
-                        f"has {n_features}; load parameters trained on this kind of data")
-    return Model(np.ascontiguousarray(weights), bias.reshape(K).copy()), attributes
+    model = Model(np.ascontiguousarray(weights), bias.reshape(K).copy())
+    if n_features is not None:
+        check_features(path, model, n_features)
+    return model, attributes
+
+
+def check_features(path, model, n_features):
+    """Raise :class:`DataError` unless ``model`` (read from ``path``) has ``n_features``
+    weights per class, as the data it meets."""
+    if model.n_features != n_features:
+        raise DataError(f"{Path(path).name}: 'w' has {model.n_features} features per class but "
+                        f"the data has {n_features}; load parameters trained on this kind of data")
 
 
 def frozen_model(model):

@@ -1,0 +1,217 @@
+"""Past the pixel ceiling: deskewed digits and gradient-orientation histograms, computed
+by parallel kernels, chosen by settings, carried in parameter files and applied wherever
+a model meets data; on real MNIST."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from compute import kernels
+from compute.engine.inputs import PIXELS, Inputs
+from compute.settings import PRESETS
+
+from commands import softmax_lab
+
+FEATURES = Inputs(deskew=True, features="gradients")
+
+
+# ------------------------------------------------------------ the same in numpy
+
+
+def deskewed_in_numpy(X, side=28):
+    """Moment-based deskewing, written plainly: the centre of mass to the centre, the
+    shear that zeroes mu11 undone, bilinear resampling."""
+    n = X.shape[0]
+    images = X.reshape(n, side, side).astype(np.float64)
+    r = np.arange(float(side))
+    mass = images.sum((1, 2))
+    cy = (images.sum(2) * r).sum(1) / mass
+    cx = (images.sum(1) * r).sum(1) / mass
+    dy, dx = r[None, :, None] - cy[:, None, None], r[None, None, :] - cx[:, None, None]
+    alpha = (images * dy * dx).sum((1, 2)) / (images * dy * dy).sum((1, 2))
+    rows = np.broadcast_to(r[None, :, None] - side / 2 + cy[:, None, None], (n, side, side))
+    cols = r[None, None, :] + alpha[:, None, None] * (r[None, :, None] - side / 2) - side / 2 + cx[:, None, None]
+    r0, c0 = np.floor(rows).astype(int), np.floor(cols).astype(int)
+    out = np.zeros((n, side, side))
+    which = np.arange(n)[:, None, None]
+    for dr, wr in ((0, 1 - (rows - r0)), (1, rows - r0)):
+        for dc, wc in ((0, 1 - (cols - c0)), (1, cols - c0)):
+            rr, cc = r0 + dr, c0 + dc
+            inside = (rr >= 0) & (rr < side) & (cc >= 0) & (cc < side)
+            out += np.where(inside, images[which, rr.clip(0, side - 1), cc.clip(0, side - 1)] * wr * wc, 0)
+    return out.clip(0, 1).reshape(n, side * side)
+
+
+def histograms_in_numpy(X, side=28, cell=6, stride=3, orientations=8):
+    """Gradient-orientation histograms, written plainly."""
+    n = X.shape[0]
+    padded = np.pad(X.reshape(n, side, side).astype(np.float64), ((0, 0), (1, 1), (1, 1)))
+    gx = padded[:, 1:-1, 2:] - padded[:, 1:-1, :-2]
+    gy = padded[:, 2:, 1:-1] - padded[:, :-2, 1:-1]
+    magnitude = np.hypot(gx, gy)
+    position = (np.arctan2(gy, gx) % (2 * np.pi)) / (2 * np.pi) * orientations
+    k0 = np.floor(position).astype(int)
+    share = position - k0
+    votes = np.zeros((n, orientations, side, side))
+    i, r, c = np.arange(n)[:, None, None], np.arange(side)[None, :, None], np.arange(side)[None, None, :]
+    np.add.at(votes, (i, k0 % orientations, r, c), magnitude * (1 - share))
+    np.add.at(votes, (i, (k0 + 1) % orientations, r, c), magnitude * share)
+    starts = range(0, side - cell + 1, stride)
+    cells = [votes[:, :, a:a + cell, b:b + cell].sum((2, 3)) for a in starts for b in starts]
+    return (np.sqrt(np.stack(cells, 1)) / (cell * 2 / 3)).clip(0, 1).reshape(n, -1)
+
+
+def levels(values):
+    """Whether every value is exactly an 8-bit level k/255, as the kernels store them."""
+    codes = np.rint(values * 255).astype(int)
+    return np.array_equal(kernels.LEVELS_8BIT[codes], values)
+
+
+def test_the_kernels_compute_what_the_plain_numpy_does(mnist):
+    images = mnist.test.rows.dense(np.arange(300))
+    deskewed = kernels.deskew(images, 28)
+    assert np.abs(deskewed - deskewed_in_numpy(images)).max() <= 0.5 / 255 + 1e-6  # rounding to levels
+    assert levels(deskewed)
+    histograms = kernels.gradient_histograms(images, 28)
+    assert histograms.shape == (300, 512)
+    assert np.abs(histograms - histograms_in_numpy(images)).max() <= 0.5 / 255 + 1e-6
+    assert levels(histograms) and histograms.max() <= 1
+    # A handful of rows (a drawing) take the serial path: the same values.
+    assert np.array_equal(kernels.deskew(images[:3], 28), deskewed[:3])
+    assert np.array_equal(kernels.gradient_histograms(images[:3], 28), histograms[:3])
+    assert kernels.gradient_histograms(images[:2], 28, cell=4, stride=2, orientations=6).shape == (2, 13 * 13 * 6)
+    assert FEATURES.n_features(784) == 512 and Inputs(features="gradients", cell=4, stride=2,
+                                                      orientations=6).n_features(784) == 13 * 13 * 6
+
+
+def test_deskewed_digits_stand_upright_in_the_middle(mnist):
+    deskewed = kernels.deskew(mnist.test.rows.dense(np.arange(200)), 28).reshape(200, 28, 28).astype(np.float64)
+    r = np.arange(28.0)
+    mass = deskewed.sum((1, 2))
+    cy, cx = (deskewed.sum(2) * r).sum(1) / mass, (deskewed.sum(1) * r).sum(1) / mass
+    assert np.abs(cy - 14).max() < 0.6 and np.abs(cx - 14).max() < 0.6
+    slant = (deskewed * (r[None, :, None] - cy[:, None, None]) * (r[None, None, :] - cx[:, None, None])).sum((1, 2))
+    spread = (deskewed * (r[None, :, None] - cy[:, None, None]) ** 2).sum((1, 2))
+    assert np.median(np.abs(slant / spread)) < 0.02  # was the skew; now next to none
+
+
+def test_the_presets_pass_the_pixel_ceiling_and_their_files_carry_their_inputs(mnist_dir, tmp_path):
+    results = {}
+    for name in ("best-deskewed", "best-features"):
+        saved = tmp_path / f"{name}.hdf5"
+        done = softmax_lab("train", "--data", mnist_dir, "--preset", name, "--json", "--quiet",
+                           "--no-history", "--save", saved)
+        assert done.returncode == 0, done.stderr
+        results[name] = json.loads(done.stdout)
+        with h5py.File(saved) as f:
+            assert Inputs.recorded(dict(f.attrs)) == Inputs.of(PRESETS[name])
+            assert f["w"].shape == (10, 784 if name == "best-deskewed" else 512)
+        evaluated = softmax_lab("evaluate", "--params", saved, "--data", mnist_dir, "--json")
+        assert evaluated.returncode == 0, evaluated.stderr
+        assert json.loads(evaluated.stdout)["accuracy"] == results[name]["test_accuracy"]
+    assert results["best-deskewed"]["test_accuracy"] >= 0.955
+    assert results["best-features"]["test_accuracy"] >= 0.990
+
+
+def test_a_features_model_reads_a_picture_and_a_file_without_inputs_is_a_pixel_model(mnist, tmp_path):
+    from PIL import Image
+
+    from compute.engine import preprocess
+    from compute.engine.training import Training
+    from compute.storage import params
+
+    training = Training(mnist, PRESETS["best-features"])
+    training.run()
+    saved = tmp_path / "features.hdf5"
+    params.save(saved, training.evaluated.model, training.evaluated.metadata())
+    picture = tmp_path / "seven.png"
+    Image.fromarray((mnist.test.rows.dense([0]).reshape(28, 28) * 255).astype(np.uint8)).resize((112, 112)).save(picture)
+    done = softmax_lab("predict", "--params", saved, picture, "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["digit"] == 7
+    model, attributes = params.load(saved)
+    _, probabilities = preprocess.classify(model, preprocess.read_image(picture), Inputs.recorded(attributes))
+    assert int(np.argmax(probabilities)) == 7
+    with h5py.File(saved, "a") as f:
+        del f.attrs["inputs"]
+    assert Inputs.recorded(params.load(saved)[1]) == PIXELS
+    done = softmax_lab("evaluate", "--params", saved, "--data", mnist.test.source.rsplit("/", 1)[0])
+    assert done.returncode == 2 and "'w' has 512 features per class but the data has 784" in done.stderr
+
+
+def test_the_transformed_data_is_cached_beside_the_rows(mnist, monkeypatch, tmp_path):
+    from compute.storage import cache
+
+    monkeypatch.setenv("SOFTMAX_LAB_CACHE", str(tmp_path / "cache"))
+    before = set(cache.entries())
+    first = FEATURES.dataset(mnist.test)
+    made = set(cache.entries()) - before
+    assert len(made) == 1  # the test set's gradient histograms
+    again = FEATURES.dataset(mnist.test)
+    assert np.array_equal(again.rows.values, first.rows.values) and again.rows.compact
+    assert again.n_features == 512 and np.array_equal(again.labels, mnist.test.labels)
+
+
+def test_from_python_and_on_data_that_is_not_images(mnist_arrays_small, tmp_path):
+    import softmax_lab as api
+    from softmax_lab import SoftmaxRegression
+
+    X_train, y_train, X_test, y_test = mnist_arrays_small
+    model = SoftmaxRegression(history=False, deskew=True, features="gradients", epochs=1).fit(X_train, y_train)
+    assert model.coef_.shape == (10, 512) and model.n_features_in_ == 784
+    pixels = SoftmaxRegression(history=False, epochs=1).fit(X_train, y_train)
+    assert model.score(X_test, y_test) > 0.95 > pixels.score(X_test, y_test) + 0.03
+    model.save(tmp_path / "m.hdf5")
+    loaded = api.load(tmp_path / "m.hdf5")
+    assert loaded.inputs_ == FEATURES and loaded.n_features_in_ == 784
+    assert np.array_equal(loaded.predict(X_test), model.predict(X_test))
+    with pytest.raises(ValueError, match="need square images"):
+        SoftmaxRegression(history=False, deskew=True).fit(np.eye(10)[:, :5], np.arange(10) % 2)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for name, rows in (("mnist_traindata.hdf5", 40), ("mnist_testdata.hdf5", 10)):
+        with h5py.File(flat / name, "w") as f:
+            f["xdata"] = np.random.default_rng(0).random((rows, 10), dtype=np.float32)
+            f["ydata"] = np.eye(2, dtype=np.float32)[np.arange(rows) % 2]
+    done = softmax_lab("train", "--data", flat, "--features", "gradients", "--no-history")
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "need square images" in done.stderr and "10 values a sample" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def mnist_arrays_small(mnist_dir):
+    import softmax_lab as api
+
+    X_train, y_train, X_test, y_test = api.load_dataset(mnist_dir)
+    return X_train[:15_000], y_train[:15_000], X_test[:3000], y_test[:3000]
+
+
+def test_a_sweep_keeps_inputs_apart(mnist_dir):
+    done = softmax_lab("sweep", "--data", mnist_dir, "--features", "pixels,gradients", "--deskew",
+                       "--optimizer", "adam", "--learning-rate", "0.02", "--batch-size", "200",
+                       "--json", "--quiet", "--no-history")
+    assert done.returncode == 0, done.stderr
+    runs = {run["settings"]["features"]: run for run in json.loads(done.stdout)["runs"]}
+    assert set(runs) == {"pixels", "gradients"} and all(r["settings"]["deskew"] for r in runs.values())
+    assert runs["gradients"]["test_accuracy"] > runs["pixels"]["test_accuracy"] > 0.94
+
+
+def test_the_studio_trains_and_reads_drawings_with_features(qtbot, studio):
+    from ui.draw_tab import DrawTab
+    from ui.step_view import StepView
+
+    run = studio.controller.start(PRESETS["best-features"])
+    qtbot.waitUntil(lambda: not studio.controller.busy, timeout=120_000)
+    assert run.last.test_accuracy >= 0.990 and run.model.n_features == 512
+    draw = studio.findChild(DrawTab)
+    draw.choose_run(run)
+    seven = (studio.controller.data.test.rows.dense([0]).reshape(28, 28) * 255).astype(np.uint8)
+    draw.canvas.set_picture_array(seven)
+    qtbot.waitUntil(lambda: draw.view.probabilities is not None, timeout=10_000)
+    assert int(np.argmax(draw.view.probabilities)) == 7 and draw.evidence.evidence is None
+    step = studio.findChild(StepView)
+    step.run = run
+    step.reset()
+    assert step.stepper is None and "step by step shows models of the pixels" in step.source.text()
