@@ -198,13 +198,31 @@ def test_a_sweep_keeps_inputs_apart(mnist_dir):
     assert runs["gradients"]["test_accuracy"] > runs["pixels"]["test_accuracy"] > 0.94
 
 
-def test_the_studio_trains_and_reads_drawings_with_features(qtbot, studio):
+def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio, tmp_path):
+    from PySide6.QtWidgets import QCheckBox, QComboBox
+
+    from compute.engine.runs import RunStatus
     from ui.draw_tab import DrawTab
     from ui.step_view import StepView
 
-    run = studio.controller.start(PRESETS["best-features"])
+    studio.findChild(QComboBox, "presetCombo").setCurrentText("best-features")
+    assert studio.findChild(QComboBox, "featuresCombo").currentText() == "gradients"
+    assert studio.findChild(QCheckBox, "deskewCheck").isChecked()
+    assert studio.controls.settings() == PRESETS["best-features"]
+    with qtbot.waitSignal(studio.controller.busyChanged, timeout=60_000):
+        studio.start_button.click()
+    run = studio.controller.active_run
     qtbot.waitUntil(lambda: not studio.controller.busy, timeout=120_000)
     assert run.last.test_accuracy >= 0.990 and run.model.n_features == 512
+    # Its file opens again (File > Open parameters), read with the same inputs.
+    path = tmp_path / "features.hdf5"
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=60_000):
+        studio.saveParamsRequested.emit(run, str(path))
+    studio.loadParamsRequested.emit(str(path))
+    qtbot.waitUntil(lambda: len(studio.runs.all_runs()) == 2, timeout=60_000)
+    loaded = studio.runs.all_runs()[-1]
+    assert loaded.status == RunStatus.LOADED and loaded.last.test_accuracy == run.last.test_accuracy
+    assert Inputs.of(loaded.settings) == FEATURES
     draw = studio.findChild(DrawTab)
     draw.choose_run(run)
     seven = (studio.controller.data.test.rows.dense([0]).reshape(28, 28) * 255).astype(np.uint8)

@@ -8,12 +8,13 @@ Choosing a preset fills the form; editing a field afterwards shows "custom".
 import dataclasses
 import math
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from compute.settings import READS
-from compute.settings import MAX_EPOCHS, OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
+from compute.settings import FEATURES, MAX_EPOCHS, OPTIMIZERS, PRESETS, SCHEDULES, Settings, SettingsError
 
 CUSTOM = "custom"
 EXTRAS = READS  # which extra settings each optimizer reads
@@ -67,10 +68,11 @@ def _double(name, low, high, decimals, step):
     return box
 
 
-#: The presets the form can show: those that train on the pixels as they are (deskewing
-#: and gradient features are the command line's and the Python API's so far).
-FORM_PRESETS = {name: values for name, values in PRESETS.items()
-                if not values.deskew and values.features == "pixels"}
+def _whole_box(name, low, high, suffix):
+    box = QSpinBox(objectName=name)
+    box.setRange(low, high)
+    box.setSuffix(suffix)
+    return box
 
 
 class ControlPanel(QWidget):
@@ -83,7 +85,7 @@ class ControlPanel(QWidget):
         self._filling = False
 
         self.preset = QComboBox(objectName="presetCombo")
-        self.preset.addItems([CUSTOM, *FORM_PRESETS])
+        self.preset.addItems([CUSTOM, *PRESETS])
         self.optimizer = QComboBox(objectName="optimizerCombo")
         self.optimizer.addItems(list(OPTIMIZERS))
         self.batch_size = QSpinBox(objectName="batchSizeSpin")
@@ -104,6 +106,19 @@ class ControlPanel(QWidget):
         self.schedule = QComboBox(objectName="scheduleCombo")
         self.schedule.addItems(list(SCHEDULES))
         self.shuffle = QCheckBox("shuffle each epoch", objectName="shuffleCheck")
+        self.deskew = QCheckBox("deskew", objectName="deskewCheck")
+        self.deskew.setToolTip("Centre each image and undo its slant before the model reads it: "
+                               "about +3 points on MNIST; it costs Fashion-MNIST about a point")
+        self.features = QComboBox(objectName="featuresCombo")
+        self.features.addItems(list(FEATURES))
+        self.features.setToolTip("What the model reads: the pixels, or gradient-orientation "
+                                 "histograms of them (cells of a few pixels, a few directions)")
+        self.feature_options = {"cell": _whole_box("cellSpin", 1, 64, " px"),
+                                "stride": _whole_box("strideSpin", 1, 64, " px"),
+                                "orientations": _whole_box("orientationsSpin", 2, 64, "")}
+        for box, tip in zip(self.feature_options.values(),
+                            ("Each cell's size", "A cell every this many pixels", "Gradient directions")):
+            box.setToolTip(tip)
         self.extras = {
             "momentum": _double("momentumSpin", 0.0, 0.999, 3, 0.01),
             "beta1": _double("beta1Spin", 0.0, 0.999, 3, 0.01),
@@ -135,21 +150,41 @@ class ControlPanel(QWidget):
                   "epsilon": "ε"}
         for key, box in self.extras.items():
             self.form.addRow(labels[key], box)
+        inputs_row = QHBoxLayout()
+        inputs_row.addWidget(self.features, 1)
+        inputs_row.addWidget(self.deskew)
+        self.form.addRow("Inputs", inputs_row)
+        self.cells = QWidget()
+        cells_row = QHBoxLayout(self.cells)
+        cells_row.setContentsMargins(0, 0, 0, 0)
+        cells_row.addWidget(self.feature_options["cell"], 1)
+        cells_row.addWidget(QLabel("every"))
+        cells_row.addWidget(self.feature_options["stride"], 1)
+        self.form.addRow("Cells", self.cells)
+        self.form.addRow("Directions", self.feature_options["orientations"])
         group = QGroupBox("Training")
         group.setLayout(self.form)
+        # On a short screen (1024x700) the form scrolls rather than making the window taller.
+        self.group = group
+        self.scroller = QScrollArea(objectName="settingsScroll")
+        self.scroller.setWidget(group)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setMinimumWidth(group.minimumSizeHint().width())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(group)
+        layout.addWidget(self.scroller, 1)
         layout.addWidget(self.problem)
 
         self.set_settings(Settings())
         self.preset.currentTextChanged.connect(self._preset_chosen)
-        for box in (self.optimizer, self.schedule):
+        for box in (self.optimizer, self.schedule, self.features):
             box.currentTextChanged.connect(self._edited)
         for box in (self.batch_size, self.learning_rate, self.epochs, self.eval_every, self.seed,
-                    self.l2, *self.extras.values()):
+                    self.l2, *self.extras.values(), *self.feature_options.values()):
             box.valueChanged.connect(self._edited)
-        for box in (self.full_batch, self.shuffle):
+        for box in (self.full_batch, self.shuffle, self.deskew):
             box.toggled.connect(self._edited)
 
     # ------------------------------------------------------------ both ways
@@ -166,7 +201,10 @@ class ControlPanel(QWidget):
             l2=self.l2.value(),
             schedule=self.schedule.currentText(),
             shuffle=self.shuffle.isChecked(),
+            deskew=self.deskew.isChecked(),
+            features=self.features.currentText(),
             **{key: box.value() for key, box in self.extras.items()},
+            **{key: box.value() for key, box in self.feature_options.items()},
         )
 
     def set_settings(self, settings, preset=None):
@@ -186,6 +224,10 @@ class ControlPanel(QWidget):
             self.shuffle.setChecked(settings.shuffle)
             for key, box in self.extras.items():
                 box.setValue(getattr(settings, key))
+            self.deskew.setChecked(settings.deskew)
+            self.features.setCurrentText(settings.features)
+            for key, box in self.feature_options.items():
+                box.setValue(getattr(settings, key))
             self.preset.setCurrentText(preset or self._matching_preset(settings))
         finally:
             self._filling = False
@@ -203,7 +245,7 @@ class ControlPanel(QWidget):
     # ------------------------------------------------------------ reactions
 
     def _matching_preset(self, settings):
-        for name, values in FORM_PRESETS.items():
+        for name, values in PRESETS.items():
             if dataclasses.replace(values, seed=settings.seed) == settings:
                 return name
         return CUSTOM
@@ -227,4 +269,13 @@ class ControlPanel(QWidget):
         wanted = EXTRAS[self.optimizer.currentText()]
         for key, box in self.extras.items():
             self.form.setRowVisible(box, key in wanted)
+        for row in (self.cells, self.feature_options["orientations"]):
+            self.form.setRowVisible(row, self.features.currentText() == "gradients")
         self.problem.setText(self.problem_text())
+        # As tall as the form when there is room (the rest stays below the buttons).
+        self.problem.setVisible(bool(self.problem.text()))
+        height = self.group.sizeHint().height()
+        self.scroller.setMaximumHeight(height)
+        if self.problem.text():
+            height += self.problem.heightForWidth(self.scroller.width()) + self.layout().spacing()
+        self.setMaximumHeight(height)

@@ -77,9 +77,9 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
         side_layout = QVBoxLayout(side)
         side_layout.addWidget(QLabel("<b>Data</b>"))
         side_layout.addWidget(self.data_label)
-        side_layout.addWidget(self.controls)
+        side_layout.addWidget(self.controls, 1)  # (its form scrolls on a short screen)
         side_layout.addLayout(buttons)
-        side_layout.addStretch(1)
+        side_layout.addStretch(0)  # what the form does not take, below the buttons
         side.setMaximumWidth(380)
 
         self.plots = CurvePlots()

@@ -184,9 +184,7 @@ def build_parser():
 
     gui = commands.add_parser("gui", help="open the desktop application (the default)")
     gui.add_argument("--data", metavar="DIR", help="data folder to open at start")
-    gui.add_argument("--preset", choices=[name for name, values in PRESETS.items()
-                                          if not values.deskew and values.features == "pixels"],
-                     help="fill the settings from a preset (the studio trains on pixels so far)")
+    gui.add_argument("--preset", choices=list(PRESETS), help="fill the settings from a preset")
     gui.add_argument("--start", action="store_true", help="start training once the data is open")
     gui.add_argument("--quit-after", type=float, metavar="SECONDS",
                      help="close the window after this long (for demos and smoke tests)")

@@ -3,8 +3,7 @@ to the GUI thread only through what it returns or yields (the controller forward
 signals)."""
 
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass, field, replace
 
 from app.cores import CoresBesideGui, leave_one_core
 from compute.storage import data as data_files
@@ -16,7 +15,6 @@ from compute.settings import Settings
 from compute.storage.params import frozen_model
 from compute.engine.inputs import Inputs
 from compute.engine.points import Point, Snapshot
-from compute.errors import DataError
 
 #: Progress reaches the window at most this often (milliseconds; superqt's throttle): the
 #: GUI thread's work per update must not compete with the worker for the GIL hundreds of
@@ -179,10 +177,11 @@ def prepare_kernels(pair):
 def load_and_evaluate(path, pair):
     """Worker body: read a parameter file and measure it on train and test, as a snapshot."""
     model, attributes = params.load(path)
-    inputs = Inputs.recorded(attributes)
-    if not inputs.pixels:  # (the studio's views draw a model's weights as pixels)
-        raise DataError(f"{Path(path).name}: reads {inputs.describe()}; the studio opens pixel "
-                        "models only so far: use softmax-lab evaluate or softmax_lab.load")
+    inputs = Inputs.recorded(attributes)  # the pixels, or what the file says it reads of them
+    pixels = pair.n_features
+    if not inputs.pixels:
+        metrics.check_inputs(inputs, pair.test, path)
+        pair = inputs.pair(pair)
     params.check_features(path, model, pair.n_features)
     metrics.check_fits(model, pair.test, path)
     started = time.perf_counter()
@@ -190,13 +189,13 @@ def load_and_evaluate(path, pair):
     train = metrics.evaluate(model, pair.train)
     seconds = time.perf_counter() - started
     settings, samples, updates = params.recorded(attributes)
-    settings = settings or Settings()
+    settings = replace(settings or Settings(), **asdict(inputs))
     epoch = samples / pair.train.n_samples
     point = Point(samples, updates, epoch, train.loss, train.accuracy, test.loss, test.accuracy,
                   settings.learning_rate, 0.0, seconds)
     names = params.recorded_class_names(attributes, model.n_classes) or pair.class_names
     return Snapshot(settings, frozen_model(model), point, samples, updates, epoch,
-                    settings.learning_rate, 0.0, seconds, samples, str(path), names)
+                    settings.learning_rate, 0.0, seconds, samples, str(path), names, pixels)
 
 
 def write_bytes(path, content):
