@@ -229,7 +229,37 @@ def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio,
     draw.canvas.set_picture_array(seven)
     qtbot.waitUntil(lambda: draw.view.probabilities is not None, timeout=10_000)
     assert int(np.argmax(draw.view.probabilities)) == 7 and draw.evidence.evidence is None
+    # Inside the model: the strokes each class looks for; the confusion and its gallery
+    # measured on what the model reads, the gallery showing the digits themselves.
+    from ui.insights_tab import _evaluate, _examples
+    from ui.weights_view import WeightsView
+
+    weights = studio.findChild(WeightsView)
+    weights.set_model(run.model, run.name, run.class_names, Inputs.of(run.settings))
+    assert weights.pages.currentWidget() is weights.tiles and len(weights.tiles.pictures) == 10
+    assert "strokes each class looks for" in weights.caption.text()
+    test = studio.controller.data.test
+    _, evaluation = _evaluate(0, run.model, test, FEATURES)
+    assert evaluation.accuracy == run.last.test_accuracy
+    _, images, labels, predicted, _ = _examples(0, run.model, test, FEATURES, None, None)
+    assert images.shape[1] == 784 and (labels != predicted).all()
     step = studio.findChild(StepView)
     step.run = run
     step.reset()
     assert step.stepper is None and "step by step shows models of the pixels" in step.source.text()
+
+
+def test_a_gradient_weight_is_drawn_as_the_edge_its_direction_crosses():
+    from compute.storage.params import Model
+    from compute.studies.analysis import stroke_images
+
+    weights = np.zeros((2, 8 * 8 * 8))
+    weights[0, (3 * 8 + 4) * 8 + 0] = 1.0  # class 0: cell (3, 4), gradients pointing right
+    weights[1, (3 * 8 + 4) * 8 + 2] = 1.0  # class 1: the same cell, gradients pointing down
+    strokes = stroke_images(Model(weights, np.zeros(2)), FEATURES)
+    assert strokes.shape == (2, 224, 224) and strokes.min() == 0 and strokes.max() == 1
+    ys, xs = np.nonzero(strokes[0])
+    assert np.ptp(ys) > 4 * np.ptp(xs)  # a vertical edge: ink from left to right
+    assert abs(xs.mean() - (4 * 3 + 3) * 8) < 2 and abs(ys.mean() - (3 * 3 + 3) * 8) < 2
+    ys, xs = np.nonzero(strokes[1])
+    assert np.ptp(xs) > 4 * np.ptp(ys)  # a horizontal edge

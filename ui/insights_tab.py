@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from compute.studies import analysis
 from compute.engine import metrics
+from compute.engine.inputs import PIXELS, Inputs
 
 from .confusion_view import ConfusionView
 from .cost_table import CostTable
@@ -18,13 +19,14 @@ from .weights_view import WeightsView
 REFRESH_MS = 1000
 
 
-def _evaluate(generation, model, dataset):
-    return generation, metrics.evaluate(model, dataset, confusion=True)
+def _evaluate(generation, model, dataset, inputs):
+    return generation, metrics.evaluate(model, inputs.dataset(dataset), confusion=True)
 
 
-def _examples(generation, model, dataset, true_class, predicted_class):
-    rows, confidence = analysis.cell_examples(model, dataset, true_class, predicted_class)
-    evaluation = metrics.evaluate(model, dataset, confusion=True)
+def _examples(generation, model, dataset, inputs, true_class, predicted_class):
+    seen = inputs.dataset(dataset)  # what the model reads; the pictures are the images
+    rows, confidence = analysis.cell_examples(model, seen, true_class, predicted_class)
+    evaluation = metrics.evaluate(model, seen, confusion=True)
     return (generation, dataset.rows.dense(rows), dataset.labels[rows],
             evaluation.predictions[rows], confidence)
 
@@ -84,7 +86,8 @@ class InsightsTab(QWidget):
         model = self.run.model if self.run is not None else None
         title = self.run.name if self.run is not None else ""
         if self.views.currentWidget() is self.weights:
-            self.weights.set_model(model, title, self.run.class_names if self.run is not None else ())
+            self.weights.set_model(model, title, self.run.class_names if self.run is not None else (),
+                                   self._inputs())
         elif self.views.currentWidget() is self.confusion:
             self._evaluate(model)
         self._refresh_cost()
@@ -114,8 +117,12 @@ class InsightsTab(QWidget):
         if model is None or data is None:
             self.confusion.set_confusion(None)
             return
-        self._jobs(_evaluate, self._generation, model, data.test, on_result=self._evaluated,
-                   on_error=self._say)
+        self._jobs(_evaluate, self._generation, model, data.test, self._inputs(),
+                   on_result=self._evaluated, on_error=self._say)
+
+    def _inputs(self):
+        """What the selected run's model reads (the pixels, or a transform of them)."""
+        return Inputs.of(self.run.settings) if self.run is not None else PIXELS
 
     def _evaluated(self, result):
         generation, evaluation = result
@@ -130,7 +137,7 @@ class InsightsTab(QWidget):
         caption = ("Most confident mistakes" if true_class is None else
                    f"True {names[true_class]}, predicted {names[predicted_class]}, "
                    "most confident first")
-        self._jobs(_examples, self._generation, self.run.model, data.test, true_class,
+        self._jobs(_examples, self._generation, self.run.model, data.test, self._inputs(), true_class,
                    predicted_class, on_result=lambda result: self._show_examples(caption, result),
                    on_error=self._say)
 

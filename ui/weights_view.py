@@ -8,6 +8,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from compute.engine.inputs import PIXELS
 from compute.studies import analysis
 from compute.storage.classes import captions, names_or_numbers
 
@@ -79,18 +80,27 @@ class WeightsView(QWidget):
         layout.addWidget(self.pages, 1)
         self.limit = None
 
-    def set_model(self, model, title="", names=()):
+    def set_model(self, model, title="", names=(), inputs=PIXELS):
         """Show ``model``'s weights (or clear the view for None), its classes called
-        ``names`` (their numbers when not given)."""
+        ``names`` (their numbers when not given); ``inputs``: what the model reads
+        (gradient histograms are drawn as the strokes each class looks for)."""
         if model is None:
             self.caption.setText("Select a run to see its weights.")
             self.tiles.show_images(np.zeros((0, 1, 1)), ())
             return
         names = names_or_numbers(names, model.n_classes)
+        if inputs.features == "gradients":
+            strokes = analysis.stroke_images(model, inputs)
+            self.caption.setText(f"{title}: the strokes each class looks for (its strongest "
+                                 "weights, per cell and edge direction, over the 28x28 grid"
+                                 f"{' of the deskewed digit' if inputs.deskew else ''})")
+            self.pages.setCurrentWidget(self.tiles)
+            self.tiles.show_images(strokes, captions(names))
+            return
         images = analysis.weight_images(model)
         self.limit = float(np.abs(model.weights).max()) or 1.0
-        self.caption.setText(f"{title}: weights per class, shared scale ±{self.limit:.3g} "
-                             "(red: evidence for the class, blue: against)")
+        self.caption.setText(f"{title}: weights per class{' (of the deskewed digit)' if inputs.deskew else ''}, "
+                             f"shared scale ±{self.limit:.3g} (red: evidence for the class, blue: against)")
         if images is None:
             self.pages.setCurrentWidget(self.lines)
             self.lines.clear()

@@ -124,6 +124,40 @@ def weight_images(model):
     return model.weights.reshape(model.n_classes, side, side)
 
 
+def stroke_images(model, inputs, side=28, scale=8):
+    """What each class of a gradient-histogram model looks for, as pictures (K, side *
+    scale, side * scale): every cell's positive weight for a direction drawn as a stroke
+    through the cell's centre, along the edge that direction's gradient crosses (as
+    gradient histograms are usually drawn; their raw weights look like noise). Only each
+    class's strongest quarter of weights is drawn.
+
+    ``inputs`` is the model's :class:`compute.engine.inputs.Inputs` (features "gradients").
+    """
+    across = (side - inputs.cell) // inputs.stride + 1
+    size = side * scale
+    # Each class's strongest quarter of positive weights: all of them crowd every cell.
+    floor = np.quantile(model.weights, 0.75, axis=1, keepdims=True).clip(0.0)
+    weights = np.where(model.weights > floor, model.weights, 0.0)
+    weights = weights.reshape(model.n_classes, across, across, inputs.orientations)
+    # A stroke a cell's stride long (neighbouring cells overlap), sampled every half pixel.
+    steps = np.linspace(-0.5, 0.5, 2 * inputs.stride * scale + 1) * inputs.stride * scale
+    angle = np.arange(inputs.orientations) * 2 * np.pi / inputs.orientations + np.pi / 2
+    out = np.zeros((model.n_classes, size, size))
+    across_y, across_x = np.cos(angle)[:, None], -np.sin(angle)[:, None]  # (a stroke's width)
+    for a in range(across):
+        for b in range(across):
+            centre_y = (a * inputs.stride + inputs.cell / 2) * scale
+            centre_x = (b * inputs.stride + inputs.cell / 2) * scale
+            for width in (-1, 0, 1):  # three pixels wide
+                ys = np.rint(centre_y + np.sin(angle)[:, None] * steps + width * across_y)
+                xs = np.rint(centre_x + np.cos(angle)[:, None] * steps + width * across_x)
+                ys, xs = np.clip(ys, 0, size - 1).astype(int), np.clip(xs, 0, size - 1).astype(int)
+                for o in range(inputs.orientations):
+                    np.maximum.at(out, (slice(None), ys[o], xs[o]),
+                                  np.repeat(weights[:, a, b, o, None], len(steps), axis=1))
+    return out
+
+
 #: Blue - white - red, for values with a meaningful zero (weights).
 DIVERGING = np.array([[33, 102, 172], [247, 247, 247], [178, 24, 43]], dtype=np.float64)
 
