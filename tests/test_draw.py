@@ -100,7 +100,7 @@ def test_switching_the_model_updates_the_prediction(qtbot, tab, mnist):
 def test_a_late_answer_for_an_old_drawing_is_dropped(qtbot, tab):
     stroke(tab.canvas, ONE[0])
     wait_for_digit(qtbot, tab)
-    stale = (tab.generation - 1, None, np.eye(10)[3], None)
+    stale = (tab.generation - 1, None, np.eye(10)[3], None, None)
     tab.show_answer(stale)
     assert int(np.argmax(tab.view.probabilities)) == 1
 

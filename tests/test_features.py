@@ -228,7 +228,23 @@ def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio,
     seven = (studio.controller.data.test.rows.dense([0]).reshape(28, 28) * 255).astype(np.uint8)
     draw.canvas.set_picture_array(seven)
     qtbot.waitUntil(lambda: draw.view.probabilities is not None, timeout=10_000)
-    assert int(np.argmax(draw.view.probabilities)) == 7 and draw.evidence.evidence is None
+    assert int(np.argmax(draw.view.probabilities)) == 7
+    why = draw.evidence.evidence  # each of the 8 x 8 cells' evidence for the top three classes
+    assert why.classes[0] == 7 and why.maps.shape == (3, 64) and "per cell" in draw.evidence.title.text()
+    assert np.allclose(why.maps.sum(axis=1) + why.bias, why.logits)
+    assert draw.view.preview_caption.text() == "model input, deskewed"
+    # Taught and fine-tuned as a features model: the fine-tune reads the same inputs.
+    from PySide6.QtWidgets import QPushButton
+
+    from compute.storage import my_digits
+
+    draw.findChild(QPushButton, "teachButton").click()
+    qtbot.waitUntil(lambda: len(draw.my_digits) == 1, timeout=10_000)
+    with qtbot.waitSignal(studio.controller.fineTuned, timeout=120_000) as done:
+        draw.findChild(QPushButton, "fineTuneButton").click()
+    tuned, before, after, _, test_after = done.args
+    assert Inputs.of(tuned.settings) == FEATURES and tuned.model.n_features == 512
+    assert after >= before and test_after > 0.9 and len(my_digits.load()) == 1  # (forgetting shows)
     # Inside the model: the strokes each class looks for; the confusion and its gallery
     # measured on what the model reads, the gallery showing the digits themselves.
     from ui.insights_tab import _evaluate, _examples

@@ -26,13 +26,14 @@ BUNDLED = "bundled"
 
 def _classify(generation, model, pixels, inputs):
     prepared, probabilities = preprocess.classify(model, pixels, inputs)
-    why = None
+    why, seen = None, prepared.pixels
+    if probabilities is not None and inputs.deskew:  # the digit as the model sees it, upright
+        seen = Inputs(deskew=True).dense(prepared.features).reshape(prepared.pixels.shape)
     if probabilities is not None and inputs.features == "pixels":  # each pixel's evidence
-        seen = prepared.pixels
-        if inputs.deskew:  # (the pixels the model saw)
-            seen = inputs.dense(prepared.features).reshape(prepared.pixels.shape)
         why = analysis.evidence(model, seen)
-    return generation, prepared, probabilities, why
+    elif probabilities is not None:  # each cell's
+        why = analysis.cell_evidence(model, inputs.dense(prepared.features), inputs.orientations)
+    return generation, prepared, probabilities, why, seen
 
 
 class DrawTab(QWidget):
@@ -304,7 +305,7 @@ class DrawTab(QWidget):
     def show_answer(self, result):
         """An answer (generation, model input, probabilities, evidence) from a worker;
         dropped when the drawing or the model changed since it was asked for."""
-        generation, prepared, probabilities, why = result
+        generation, prepared, probabilities, why, seen = result
         if generation != self.generation:
             return  # the drawing or the model changed since: a newer answer is coming
         self.prepared = None if probabilities is None else prepared
@@ -313,11 +314,10 @@ class DrawTab(QWidget):
             self.view.show_empty("no ink found")
             self.evidence.show_empty()
             return
-        self.view.show_prediction(prepared.pixels, probabilities, self.current_class_names())
-        if why is None:  # (gradient features: evidence per cell is to come)
-            self.evidence.show_empty()
-        else:
-            self.evidence.show_evidence(why, self.current_class_names())
+        self.view.show_prediction(seen, probabilities, self.current_class_names(),
+                                  deskewed=self.current_inputs().deskew)
+        self.evidence.show_evidence(why, self.current_class_names(),
+                                    cells=self.current_inputs().features == "gradients")
         self.status.setText("")
 
     def open_picture(self, path):

@@ -12,6 +12,9 @@ from compute.studies import analysis
 from .qt_images import pixmap_from_array
 
 TILE_PX = 70  # 2.5 screen pixels per input pixel
+PIXELS_TITLE = "<b>Why:</b> evidence per pixel (weight × pixel), top classes"
+CELLS_TITLE = ("<b>Why:</b> evidence per cell (weights × the cell's gradient histogram, "
+               "summed over directions), top classes")
 
 
 class EvidenceView(QWidget):
@@ -21,7 +24,7 @@ class EvidenceView(QWidget):
         super().__init__(parent)
         self.setObjectName("evidenceView")
         self.top = top
-        self.title = QLabel("<b>Why:</b> evidence per pixel (weight × pixel), top classes")
+        self.title = QLabel(PIXELS_TITLE)
         self.title.setWordWrap(True)
         self.tiles = [QLabel() for _ in range(top)]
         self.captions = [QLabel() for _ in range(top)]
@@ -44,9 +47,11 @@ class EvidenceView(QWidget):
             caption.clear()
         self.title.setVisible(False)
 
-    def show_evidence(self, evidence, names=()):
-        """Show an :class:`compute.studies.analysis.Evidence` (28x28 maps), classes called ``names``."""
+    def show_evidence(self, evidence, names=(), cells=False):
+        """Show an :class:`compute.studies.analysis.Evidence` (square maps: 28x28 pixels, or
+        with ``cells`` a gradient model's cells), classes called ``names``."""
         self.evidence = evidence
+        self.title.setText(CELLS_TITLE if cells else PIXELS_TITLE)
         self.title.setVisible(True)
         side = round(evidence.maps.shape[1] ** 0.5)
         limit = float(abs(evidence.maps).max()) or 1.0

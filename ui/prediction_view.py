@@ -40,7 +40,8 @@ class PredictionView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.digit, 1)
         column = QVBoxLayout()
-        column.addWidget(QLabel("model input"))
+        self.preview_caption = QLabel("model input")
+        column.addWidget(self.preview_caption)
         column.addWidget(self.preview)
         top.addLayout(column)
         layout = QVBoxLayout(self)
@@ -55,9 +56,11 @@ class PredictionView(QWidget):
         self.bars.setOpts(x=[], height=[])
         self.preview.setPixmap(QPixmap())
 
-    def show_prediction(self, pixels, probabilities, names=()):
-        """Show a prediction: the 28x28 input and the K class probabilities, the classes
-        called ``names`` (their numbers when not given)."""
+    def show_prediction(self, pixels, probabilities, names=(), deskewed=False):
+        """Show a prediction: the 28x28 input (``deskewed``: as the model sees it, upright)
+        and the K class probabilities, the classes called ``names`` (their numbers when
+        not given)."""
+        self.preview_caption.setText("model input, deskewed" if deskewed else "model input")
         self.probabilities = np.asarray(probabilities)
         K = len(self.probabilities)
         names = names_or_numbers(names, K)

@@ -17,6 +17,7 @@ file the studio writes and My digits; :mod:`.workers` the bodies of the other ba
 jobs; :mod:`.jobs` the one way to start them.
 """
 
+from dataclasses import asdict, replace
 from itertools import count
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import qthrottled
 
 from app.cores import CoresBesideGui
-from compute.engine import metrics
+from compute.engine.inputs import PIXELS, Inputs
 from compute.engine.runs import PALETTE, Run, RunStatus
 from compute.engine.training import Training, TrainingDiverged
 from compute.settings import COURSE_EXPERIMENTS, preset
@@ -34,8 +35,8 @@ from .files import FilesConcern
 from .history import HistoryConcern
 from .jobs import run_in_background, wait_for_jobs
 from .sweeps import SweepConcern
-from .workers import (FINE_TUNE, PROGRESS_MS, WorkerFailed, describe, load_and_evaluate,
-                      prepare_fine_tune)
+from .workers import (FINE_TUNE, PROGRESS_MS, WorkerFailed, accuracy_on, describe,
+                      load_and_evaluate, prepare_fine_tune)
 
 
 def drive(training):
@@ -199,18 +200,21 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
         digits and on the test set, before and after."""
         if self._refused():
             return
-        run_in_background(prepare_fine_tune, self.data, model, on_error=self._tell,
-                          on_result=lambda prepared: self._start_fine_tune(model, name, *prepared))
-
-    def _start_fine_tune(self, model, name, pair, mine, before):
         parent = next((run for run in self.runs if run.model is model), None)
-        run = self.start(FINE_TUNE, name=f"fine-tune: {name}", model=model, data=pair, parent=parent,
+        inputs = Inputs.of(parent.settings) if parent is not None else PIXELS  # what it reads
+        run_in_background(prepare_fine_tune, self.data, model, inputs, on_error=self._tell,
+                          on_result=lambda prepared: self._start_fine_tune(model, name, parent, inputs,
+                                                                           *prepared))
+
+    def _start_fine_tune(self, model, name, parent, inputs, pair, mine, before):
+        settings = replace(FINE_TUNE, **asdict(inputs))
+        run = self.start(settings, name=f"fine-tune: {name}", model=model, data=pair, parent=parent,
                          parent_kind="fine-tuned")
         if run is not None:
             self._when_finished[run] = lambda: run_in_background(
-                metrics.evaluate, run.evaluated.model, mine, on_error=self._tell,
+                accuracy_on, run.evaluated.model, mine, inputs, on_error=self._tell,
                 on_result=lambda after: self.fineTuned.emit(
-                    run, before, after.accuracy, run.points[0].test_accuracy, run.last.test_accuracy))
+                    run, before, after, run.points[0].test_accuracy, run.last.test_accuracy))
 
     def _refused(self):
         """Whether a run cannot start now; if so, the user is told why."""

@@ -56,14 +56,20 @@ class WorkerFailed(Exception):
 FINE_TUNE = Settings(optimizer="sgd", batch_size=20, learning_rate=0.05, epochs=1, eval_every=1000)
 
 
-def prepare_fine_tune(pair, model):
+def prepare_fine_tune(pair, model, inputs):
     """Worker body: the mixed training data, My digits as a data set, and ``model``'s
-    accuracy on them before the fine-tune."""
+    accuracy on them before the fine-tune (``model`` reads ``inputs`` of the images)."""
     digits = my_digits.load()
     mixed = my_digits.mixed(pair, digits)
     mine = my_digits.as_dataset(digits, pair.n_classes)
-    metrics.check_fits(model, mine)
-    return mixed, mine, metrics.evaluate(model, mine).accuracy
+    return mixed, mine, accuracy_on(model, mine, inputs)
+
+
+def accuracy_on(model, dataset, inputs):
+    """Worker body: ``model``'s accuracy on ``dataset`` as it reads it (``inputs``)."""
+    seen = inputs.dataset(dataset)
+    metrics.check_fits(model, seen)
+    return metrics.evaluate(model, seen).accuracy
 
 
 def read_runs(folder, history_ids):

@@ -231,3 +231,12 @@ def evidence(model, x, top=3):
     maps = model.weights[list(classes)] * x
     bias = model.bias[list(classes)].astype(np.float64)
     return Evidence(classes, maps, bias, maps.sum(axis=1) + bias)
+
+
+def cell_evidence(model, histograms, orientations, top=3):
+    """The :class:`Evidence` of a gradient-histogram input, per cell: each cell's
+    evidence summed over its directions (maps of cells x cells; the sums, and so the
+    logits, are those of :func:`evidence`)."""
+    found = evidence(model, histograms, top)
+    cells = found.maps.reshape(len(found.classes), -1, orientations).sum(axis=2)
+    return Evidence(found.classes, cells, found.bias, found.logits)
