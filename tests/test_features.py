@@ -259,10 +259,15 @@ def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio,
     assert evaluation.accuracy == run.last.test_accuracy
     _, images, labels, predicted, _ = _examples(0, run.model, test, FEATURES, None, None)
     assert images.shape[1] == 784 and (labels != predicted).all()
+    # Step by step on the features model: the batch as it reads it, the digits shown.
     step = studio.findChild(StepView)
     step.run = run
     step.reset()
-    assert step.stepper is None and "step by step shows models of the pixels" in step.source.text()
+    assert step.stepper is not None and "reading deskewed, then gradient histograms" in step.source.text()
+    step.take(1)
+    qtbot.waitUntil(lambda: step.record is not None and not step.busy, timeout=60_000)
+    assert step.record.X.shape[1] == 512 and step.record.grad_w.shape == (10, 512)
+    assert step.record.loss_after < step.record.loss_before + 0.5 and len(step.batch.pictures) > 0
 
 
 def test_a_gradient_weight_is_drawn_as_the_edge_its_direction_crosses():

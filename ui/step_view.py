@@ -10,6 +10,7 @@ with the batch's numbers. Updates run in a worker thread.
 """
 
 import html
+from dataclasses import asdict, replace
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButt
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from compute.storage.classes import names_or_numbers
-from compute.engine.inputs import Inputs
+from compute.engine.inputs import PIXELS, Inputs
 from compute.engine.step import Stepper
 
 from .weights_view import Tiles
@@ -137,14 +138,10 @@ class StepView(QWidget):
         if not chosen and self._bundled is None:
             self.source.setText("Select a run in the run list first.")
             return
-        if chosen and not Inputs.of(self.run.settings).pixels:
-            self.source.setText(f"{html.escape(self.run.name)} reads "
-                                f"{html.escape(Inputs.of(self.run.settings).describe())}: step by "
-                                "step shows models of the pixels as they are, so far.")
-            return
         model = self.run.model if chosen else self._bundled()
         names = self.run.class_names if chosen else ()
-        settings = self._settings()
+        inputs = Inputs.of(self.run.settings) if chosen else PIXELS  # what the model reads
+        settings = replace(self._settings(), **asdict(inputs))
         try:
             self.stepper = Stepper(self.data, settings, model)
         except ValueError as error:
@@ -152,7 +149,9 @@ class StepView(QWidget):
             return
         self.names = names_or_numbers(names, model.n_classes)
         what = self.run.name if chosen else "the bundled weights"
-        self.source.setText(f"Stepping a copy of {html.escape(what)} with {html.escape(settings.describe())}.")
+        reads = "" if inputs.pixels else f", reading {inputs.describe()}"
+        self.source.setText(f"Stepping a copy of {html.escape(what)} with "
+                            f"{html.escape(settings.describe())}{html.escape(reads)}.")
         self.record = None
         self._update_buttons()
 
@@ -192,8 +191,12 @@ class StepView(QWidget):
         side = round(record.X.shape[1] ** 0.5)
         square = side * side == record.X.shape[1]
         p_true = record.p[np.arange(len(record.labels)), record.labels]
-        if square:
-            self.batch.show_images(-record.X[:shown].reshape(shown, side, side), [
+        pictures = record.X if square else None
+        if not square and self.data is not None and self.data.train.image_shape is not None:
+            pictures = self.data.train.rows.dense(record.rows)  # the digits, not their features
+            side = self.data.train.image_shape[0]
+        if pictures is not None:
+            self.batch.show_images(-pictures[:shown].reshape(shown, side, side), [
                 f"{names[y]} · {p:.2f}" for y, p in zip(record.labels[:shown], p_true[:shown])], 1.0)
         self.table.setRowCount(shown)
         self.table.setColumnCount(K)
@@ -207,7 +210,7 @@ class StepView(QWidget):
                     item.setBackground(QBrush(QColor("#d9ead3")))
                 self.table.setItem(i, k, item)
         self.table.resizeColumnsToContents()
-        if square:
+        if square:  # (the gradient and weights of gradient features are not pictures)
             grad = record.grad_w.reshape(K, side, side)
             self.gradient.show_images(grad, [f"{names[k]}: ∂b {record.grad_b[k]:+.3f}" for k in range(K)])
             limit = float(max(np.abs(record.before.weights).max(), np.abs(record.after.weights).max())) or 1.0
@@ -225,6 +228,11 @@ class StepView(QWidget):
                 self.state.setMinimumHeight(TILES_PX * len(states))
                 self.state_caption.setText("<b>Optimizer state</b> after the step: "
                                            + ", ".join(html.escape(label) for label, _ in states))
+        else:  # nothing stale from an earlier model
+            for tiles in (self.gradient, self.before, self.after, self.state):
+                tiles.show_images(np.zeros((0, 1, 1)), ())
+            self.state.setVisible(False)
+            self.state_caption.setVisible(False)
         self.formulas.setText(self._formulas(record))
 
     def _formulas(self, record):

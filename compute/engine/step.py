@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import kernels
+from .inputs import Inputs
 from ..storage.params import Model
-from ..settings import learning_rates
+from ..settings import SettingsError, learning_rates
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class StepRecord:
     rows : ndarray of int64, shape (B,)
         The batch's rows in the training set.
     X : ndarray, shape (B, d)
+        The batch as the model reads it (the pixels, or their deskewed or gradient form).
     labels : ndarray of int32, shape (B,)
     p, y : ndarray, shape (B, K)
         The softmax probabilities before the update, and the one-hot labels.
@@ -88,6 +90,16 @@ class Stepper:
     def __init__(self, pair, settings, model):
         self.pair = pair
         self.settings = settings.validated()
+        # What the model reads: computed at the first step (in the caller's worker thread).
+        self.inputs = Inputs.of(settings)
+        self._prepared = self.inputs.pixels
+        if not self._prepared and pair.train.image_shape is None:
+            raise SettingsError(f"deskewing and gradient features need square images; "
+                                f"{pair.train.name} has {pair.n_features} values a sample")
+        reads = self.inputs.n_features(pair.n_features)
+        if model.n_features != reads:
+            raise SettingsError(f"the model has {model.n_features} weights per class but reads "
+                                f"{reads} values of {self.inputs.describe()} here")
         train = pair.train
         self.n = train.n_samples
         self.batch_size = settings.effective_batch(self.n)
@@ -116,6 +128,8 @@ class Stepper:
 
     def step(self):
         """Take one update; returns its :class:`StepRecord`."""
+        if not self._prepared:
+            self.pair, self._prepared = self.inputs.pair(self.pair), True
         train = self.pair.train
         rows = self.next_rows().copy()
         X = train.rows.dense(rows).astype(np.float64)
