@@ -97,6 +97,7 @@ def test_deskewed_digits_stand_upright_in_the_middle(mnist):
     assert np.median(np.abs(slant / spread)) < 0.02  # was the skew; now next to none
 
 
+@pytest.mark.slow
 def test_the_presets_pass_the_pixel_ceiling_and_their_files_carry_their_inputs(mnist_dir, tmp_path):
     results = {}
     for name in ("best-deskewed", "best-features"):
@@ -188,6 +189,7 @@ def mnist_arrays_small(mnist_dir):
     return X_train[:15_000], y_train[:15_000], X_test[:3000], y_test[:3000]
 
 
+@pytest.mark.slow
 def test_a_sweep_keeps_inputs_apart(mnist_dir):
     done = softmax_lab("sweep", "--data", mnist_dir, "--features", "pixels,gradients", "--deskew",
                        "--optimizer", "adam", "--learning-rate", "0.02", "--batch-size", "200",
@@ -198,6 +200,7 @@ def test_a_sweep_keeps_inputs_apart(mnist_dir):
     assert runs["gradients"]["test_accuracy"] > runs["pixels"]["test_accuracy"] > 0.94
 
 
+@pytest.mark.slow
 def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio, tmp_path):
     from PySide6.QtWidgets import QCheckBox, QComboBox
 

@@ -226,6 +226,7 @@ def test_scikit_learns_conformance_suite_passes():
     assert not_run == skipped_checks_in_the_readme()
 
 
+@pytest.mark.slow
 def test_the_notebook_example_runs(mnist_dir, tmp_path):
     import subprocess
     import sys
@@ -240,6 +241,7 @@ def test_the_notebook_example_runs(mnist_dir, tmp_path):
     assert (tmp_path / "notebook-model.hdf5").is_file()
 
 
+@pytest.mark.slow
 def test_the_bench_row_times_softmax_regression_against_scikit_learn(mnist_dir):
     from softmax_lab.benchmark import against_sklearn, format_rows
 
