@@ -5,6 +5,7 @@ its files are the course's schema (:mod:`compute.storage.params`).
 """
 
 import json
+import math
 
 import numpy as np
 
@@ -208,7 +209,8 @@ def _pixels_of(inputs, n_features, attributes):
     recorded = attributes.get("image_pixels")
     if inputs.features == "pixels":
         return n_features
-    if isinstance(recorded, (int, np.integer)) and inputs.n_features(int(recorded)) == n_features:
+    square = isinstance(recorded, (int, np.integer)) and 0 < recorded == math.isqrt(recorded) ** 2
+    if square and inputs.n_features(int(recorded)) == n_features:
         return int(recorded)
     sides = [28, *range(inputs.cell, 257)]
     return next((side * side for side in sides if inputs.n_features(side * side) == n_features), n_features)

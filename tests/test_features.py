@@ -287,3 +287,22 @@ def test_a_gradient_weight_is_drawn_as_the_edge_its_direction_crosses():
     assert abs(xs.mean() - (4 * 3 + 3) * 8) < 2 and abs(ys.mean() - (3 * 3 + 3) * 8) < 2
     ys, xs = np.nonzero(strokes[1])
     assert np.ptp(xs) > 4 * np.ptp(ys)  # a horizontal edge
+
+
+def test_a_features_file_that_does_not_know_its_image_size_still_loads(tmp_path):
+    """A run restored from the history does not know its images' size: its file says
+    nothing of it (older ones said 512, the features' count), and loads as MNIST's."""
+    import softmax_lab as api
+    from compute.engine.points import Snapshot
+    from compute.settings import Settings
+    from compute.storage import params
+    from compute.storage.params import Model
+
+    model = Model(np.zeros((10, 512)), np.zeros(10))
+    snapshot = Snapshot(Settings(deskew=True, features="gradients"), model, None, 0, 0, 0.0, 0.1,
+                        0.0, 0.0, 1)
+    assert "image_pixels" not in snapshot.metadata()
+    for extra in ({}, {"image_pixels": 512}):
+        params.save(tmp_path / "f.hdf5", model, {**snapshot.metadata(), **extra})
+        loaded = api.load(tmp_path / "f.hdf5")
+        assert loaded.inputs_ == FEATURES and loaded.n_features_in_ == 784

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from ..settings import FEATURES
+from ..settings import FEATURES, SettingsError
 
 # The kernels and the data sets are imported where they are used: reading a parameter
 # file's inputs (``predict``, ``evaluate`` checking their arguments) compiles nothing.
@@ -73,6 +73,14 @@ class Inputs:
             return n_pixels
         across = (_side(n_pixels) - self.cell) // self.stride + 1  # (kernels.cells_across)
         return max(across, 0) ** 2 * self.orientations
+
+    def reading(self, dataset):
+        """How many values a model with these inputs reads of each sample of ``dataset``;
+        :class:`~compute.settings.SettingsError` (one line) when it cannot read them."""
+        if not self.pixels and dataset.image_shape is None:
+            raise SettingsError(f"deskewing and gradient features need square images; "
+                                f"{dataset.name} has {dataset.n_features} values a sample")
+        return self.n_features(dataset.n_features)
 
     # ----------------------------------------------------------------- applying
 

@@ -74,8 +74,9 @@ class Snapshot:
                 "batch_size": "full" if settings.batch_size is None else settings.batch_size,
                 "epochs": settings.epochs, "samples_seen": self.samples_seen,
                 "updates": self.updates, "train_data": self.train_data,
-                "class_names": list(self.class_names), "inputs": Inputs.of(settings).attribute(),
-                "image_pixels": self.image_pixels or self.model.n_features}
+                "class_names": list(self.class_names), "inputs": Inputs.of(settings).attribute()}
+        if self.image_pixels:  # (unknown for a run restored from the history)
+            meta["image_pixels"] = self.image_pixels
         if self.point is not None:
             meta.update(test_accuracy=self.point.test_accuracy, test_loss=self.point.test_loss,
                         train_accuracy=self.point.train_accuracy, train_loss=self.point.train_loss)

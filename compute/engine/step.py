@@ -93,10 +93,7 @@ class Stepper:
         # What the model reads: computed at the first step (in the caller's worker thread).
         self.inputs = Inputs.of(settings)
         self._prepared = self.inputs.pixels
-        if not self._prepared and pair.train.image_shape is None:
-            raise SettingsError(f"deskewing and gradient features need square images; "
-                                f"{pair.train.name} has {pair.n_features} values a sample")
-        reads = self.inputs.n_features(pair.n_features)
+        reads = self.inputs.reading(pair.train)
         if model.n_features != reads:
             raise SettingsError(f"the model has {model.n_features} weights per class but reads "
                                 f"{reads} values of {self.inputs.describe()} here")

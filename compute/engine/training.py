@@ -82,12 +82,10 @@ class Training:
         self.n_classes = data.n_classes
         train = data.train
         # The inputs are computed when the run starts (prepare), not here: in the caller's thread.
-        self.inputs, self._prepared = Inputs.of(settings), Inputs.of(settings).pixels
-        if not self._prepared and train.image_shape is None:
-            raise SettingsError(f"deskewing and gradient features need square images; {train.name} "
-                                f"has {train.n_features} values a sample")
+        self.inputs = Inputs.of(settings)
+        self._prepared = self.inputs.pixels
         self.image_pixels = train.n_features
-        d = self.inputs.n_features(train.n_features)
+        d = self.inputs.reading(train)
         if model is None:
             model = Model.initial(self.n_classes, d, settings.init, settings.seed)
         elif model.n_features != d or model.n_classes != self.n_classes:
