@@ -83,7 +83,7 @@ def run(data_folder=None, show=False, timeout=60.0):
     from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QTabWidget, QWidget
 
     from app.gui import build_window
-    from app.resources import BUNDLED_WEIGHTS, version
+    from app.resources import BUNDLED_BEST, version
 
     print(f"softmax-lab {version()} (Python {sys.version.split()[0]}, {sys.executable})")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -96,7 +96,7 @@ def run(data_folder=None, show=False, timeout=60.0):
         controller.dataFailed.connect(failed.append)
         window.resize(1024, 700)
         window.show()
-        print(f"studio: opened ({app.platformName()}), bundled weights {BUNDLED_WEIGHTS}")
+        print(f"studio: opened ({app.platformName()}), bundled weights {BUNDLED_BEST}")
 
         tabs = window.findChild(QTabWidget, "mainTabs")
         canvas = window.findChild(QWidget, "digitCanvas")

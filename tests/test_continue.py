@@ -6,14 +6,14 @@ import h5py
 import numpy as np
 import pytest
 
-from app.resources import BUNDLED_WEIGHTS
+from app.resources import BUNDLED_PIXELS
 from test_cli import softmax_lab
 
 
 def test_init_from_with_a_tiny_rate_ends_at_the_files_own_accuracy(mnist_dir):
-    own = json.loads(softmax_lab("evaluate", "--params", BUNDLED_WEIGHTS, "--data", mnist_dir,
+    own = json.loads(softmax_lab("evaluate", "--params", BUNDLED_PIXELS, "--data", mnist_dir,
                                  "--json").stdout)
-    done = softmax_lab("train", "--data", mnist_dir, "--init-from", BUNDLED_WEIGHTS, "--learning-rate",
+    done = softmax_lab("train", "--data", mnist_dir, "--init-from", BUNDLED_PIXELS, "--learning-rate",
                        "1e-9", "--epochs", "1", "--eval-every", "60000", "--json", "--quiet")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -48,7 +48,7 @@ def test_continue_training_a_loaded_file_in_the_studio(qtbot, mnist_dir, tmp_pat
     action = window.findChild(QAction, "continueAction")
     assert not action.isEnabled()  # nothing selected
     with qtbot.waitSignal(window.controller.runAdded, timeout=60_000):
-        window.controller.load_params(BUNDLED_WEIGHTS)
+        window.controller.load_params(BUNDLED_PIXELS)
     loaded = window.controller.runs[0]
     window.runs.selectRow(0)
     assert action.isEnabled()

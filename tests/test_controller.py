@@ -228,10 +228,10 @@ def test_the_draw_tab_asks_and_the_controller_changes_my_digits(qtbot, controlle
 
 
 def test_nonsense_recorded_in_a_parameter_file_is_shown_as_missing(qtbot, controller, tmp_path):
-    from app.resources import BUNDLED_WEIGHTS
+    from app.resources import BUNDLED_PIXELS
     from compute.storage import params
 
-    model, _ = params.load(BUNDLED_WEIGHTS)
+    model, _ = params.load(BUNDLED_PIXELS)
     path = tmp_path / "odd.hdf5"
     params.save(path, model, {"samples_seen": 1e300, "updates": -5,
                               "settings": '{"learning_rate": "fast", "epochs": 3}'})

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from app.controller.jobs import run_in_background
-from app.gui import bundled_model
+from app.gui import bundled_models
 from app.selftest import stroke
 from compute.engine.runs import Run, RunStatus
 from compute.engine.training import Training
@@ -25,7 +25,7 @@ ONE = [[(0.5, 0.15), (0.5, 0.85)]]
 
 @pytest.fixture
 def tab(qtbot, no_qt_leaks):
-    tab = DrawTab(bundled_model, run_in_background)
+    tab = DrawTab(bundled_models(), run_in_background)
     tab.resize(900, 500)
     tab.show()
     qtbot.waitExposed(tab)
@@ -53,6 +53,29 @@ def test_drawing_strokes_gives_a_prediction_and_a_preview(qtbot, tab):
     assert not preview.isNull() and preview.width() == 140
     pixels = tab.canvas.pixels()
     assert pixels.shape == (280, 280) and pixels.min() < 60 and np.median(pixels) > 200
+
+
+def test_the_best_shipped_model_is_the_default_and_the_pixel_model_a_choice(qtbot, tab):
+    from app.gui import BUNDLED_LABELS, read_bundled
+    from compute.storage import params
+    from app.resources import BUNDLED_BEST, BUNDLED_PIXELS
+
+    box = tab.findChild(QComboBox, "modelCombo")
+    assert [box.itemText(i) for i in range(box.count())] == list(BUNDLED_LABELS.values())
+    for key, path in (("best", BUNDLED_BEST), ("pixels", BUNDLED_PIXELS)):
+        recorded = params.load(path)[1]["test_accuracy"]  # the label says the file's figure
+        assert f"{recorded:.1%}" in BUNDLED_LABELS[key]
+    assert box.currentIndex() == 0 and tab.current_inputs() == read_bundled("best")[1]
+    assert tab.current_inputs().deskew and tab.current_inputs().features == "gradients"
+    assert tab.current_model().n_features == 512
+    for line in SEVEN:
+        stroke(tab.canvas, line)
+    assert wait_for_digit(qtbot, tab) == 7
+    assert tab.evidence.isVisible()  # each cell's evidence, for a gradient model
+    tab.view.probabilities = None
+    box.setCurrentIndex(1)
+    assert tab.current_inputs().pixels and tab.current_model().n_features == 784
+    assert wait_for_digit(qtbot, tab) == 7
 
 
 def test_clear_and_undo(qtbot, tab):
@@ -153,18 +176,21 @@ def test_dropping_an_image_file_classifies_it_and_a_bad_file_says_so(qtbot, tab,
     assert wait_for_digit(qtbot, tab) == 2
 
 
-def test_why_this_digit_the_evidence_adds_up_to_the_logits(qtbot, tab):
+@pytest.mark.parametrize("shipped", ["best", "pixels"])
+def test_why_this_digit_the_evidence_adds_up_to_the_logits(qtbot, tab, shipped):
     from compute.engine import preprocess
 
+    tab.model_box.setCurrentIndex(tab.model_box.findData(f"bundled:{shipped}"))
     for line in SEVEN:
         stroke(tab.canvas, line)
     assert wait_for_digit(qtbot, tab) == 7
     view = tab.findChild(type(tab.evidence), "evidenceView")
     qtbot.waitUntil(lambda: view.evidence is not None, timeout=WAIT_MS)
     why = view.evidence
-    model = tab.current_model()
+    model, inputs = tab.current_model(), tab.current_inputs()
     prepared = preprocess.to_model_input(tab.canvas.pixels())
-    logits = model.weights @ prepared.pixels.reshape(-1).astype(np.float64) + model.bias
+    seen = inputs.dense(prepared.features).reshape(-1)  # the pixels, or their cells' histograms
+    logits = model.weights @ seen.astype(np.float64) + model.bias
     assert why.classes[0] == 7 and list(why.classes) == list(np.argsort(-logits)[:3])
     # Each map, summed with the bias, is the logit the model gave that class ...
     np.testing.assert_allclose(why.maps.sum(axis=1) + why.bias, logits[list(why.classes)], rtol=1e-12)

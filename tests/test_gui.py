@@ -362,10 +362,10 @@ def test_insight_views_follow_the_selected_run(qtbot, studio):
 
 
 def test_insight_views_work_for_a_loaded_parameter_file(qtbot, studio):
-    from app.resources import BUNDLED_WEIGHTS
+    from app.resources import BUNDLED_PIXELS
 
     with qtbot.waitSignal(studio.controller.runAdded, timeout=WAIT_MS):
-        studio.controller.load_params(BUNDLED_WEIGHTS)
+        studio.controller.load_params(BUNDLED_PIXELS)
     studio.runs.selectRow(0)
     studio.tabs.setCurrentWidget(studio.insights)
     studio.insights.views.setCurrentWidget(studio.insights.confusion)
@@ -476,10 +476,10 @@ def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
 
 
 def test_a_parameter_file_with_absurd_attributes_loads_and_reports(qtbot, studio, tmp_path, monkeypatch):
-    from app.resources import BUNDLED_WEIGHTS
+    from app.resources import BUNDLED_PIXELS
     from compute.storage import params
 
-    model, _ = params.load(BUNDLED_WEIGHTS)
+    model, _ = params.load(BUNDLED_PIXELS)
     odd = tmp_path / "odd.hdf5"
     params.save(odd, model, {"samples_seen": 1e300, "updates": float("inf")})
     with qtbot.waitSignal(studio.controller.runAdded, timeout=WAIT_MS):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.resources import BUNDLED_WEIGHTS
+from app.resources import BUNDLED_PIXELS
 from compute import kernels
 from compute.engine import metrics
 from compute.storage import params
@@ -18,7 +18,7 @@ from compute.storage.data import DataError
 
 @pytest.fixture(scope="module")
 def bundled():
-    model, _ = params.load(BUNDLED_WEIGHTS)
+    model, _ = params.load(BUNDLED_PIXELS)
     return model
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton
 
+from app.gui import BUNDLED_LABELS
 from compute.storage import data, my_digits
 from app.selftest import stroke
 
@@ -60,11 +61,14 @@ def test_a_taught_drawing_lands_in_my_digits_and_a_fine_tune_reads_it_so(qtbot, 
     with qtbot.waitSignal(studio.controller.fineTuned, timeout=WAIT_MS) as done:
         tab.findChild(QPushButton, "fineTuneButton").click()
     run, mine_before, mine_after, test_before, test_after = done.args
-    assert run.name == "fine-tune: Bundled weights (best preset on MNIST)" and run in studio.runs.all_runs()
+    # the default model, the shipped best one, fine-tuned on what it reads: deskewed
+    # digits' gradient histograms
+    assert run.name == f"fine-tune: {BUNDLED_LABELS['best']}" and run in studio.runs.all_runs()
+    assert run.settings.deskew and run.settings.features == "gradients"
     assert mine_before == 0.0 and mine_after == 1.0
-    assert test_after > 0.85 and abs(test_before - 0.9263) < 2e-3  # forgetting shows, bounded
+    assert test_after > 0.85 and abs(test_before - 0.9911) < 2e-3  # forgetting shows, bounded
     result = tab.findChild(QLabel, "fineTuneResult").text()
-    assert "My digits 0% → 100% correct" in result and "test set 92." in result
+    assert "My digits 0% → 100% correct" in result and "test set 99.1" in result
     assert tab.model_box.currentData() == run.id
     qtbot.waitUntil(lambda: tab.view.probabilities is not None
                     and int(np.argmax(tab.view.probabilities)) == 7, timeout=WAIT_MS)

@@ -21,7 +21,7 @@ from .evidence_view import EvidenceView
 from .prediction_view import PredictionView
 
 PREDICT_MS = 40
-BUNDLED = "bundled"
+BUNDLED = "bundled:"  # the model box's key of a shipped model is this and its own key
 
 
 def _classify(generation, model, pixels, inputs):
@@ -41,9 +41,9 @@ class DrawTab(QWidget):
 
     Parameters
     ----------
-    bundled_model : callable, optional
-        Returns the bundled weights (called once, when first chosen); without it the
-        choice is not offered.
+    bundled : dict
+        The shipped models, best first: key -> (label, loader returning (model, Inputs)),
+        each loaded once, when first chosen. The first is chosen at the start.
 
     Runs to choose from arrive by :meth:`add_run`; their models are read from their
     newest snapshot, never from arrays a kernel is writing.
@@ -51,13 +51,13 @@ class DrawTab(QWidget):
     Teaching: the drawing's model input, with the label chosen, goes to My digits (a
     course-schema file in the user data folder). The tab only asks; its owner writes the
     file and answers with :meth:`show_my_digits` (or :meth:`say` what failed).
-    ``fineTuneRequested(model, name)`` asks for the chosen model to be fine-tuned on them.
+    ``fineTuneRequested(model, name, inputs)`` asks for the chosen model to be fine-tuned on them.
 
     ``jobs`` runs the predictions and picture reads off the GUI thread (see
     :class:`ui.view.Jobs`).
     """
 
-    fineTuneRequested = Signal(object, str)
+    fineTuneRequested = Signal(object, str, object)
     #: Export My digits (the examples, the number of classes) to a file: the owner writes
     #: it, after checking that it replaces nothing the studio reads.
     exportMyDigitsRequested = Signal(object, int, str)
@@ -67,17 +67,18 @@ class DrawTab(QWidget):
     importMyDigitsRequested = Signal(str, int)
     clearMyDigitsRequested = Signal()
 
-    def __init__(self, bundled_model, jobs, parent=None):
+    def __init__(self, bundled, jobs, parent=None):
         super().__init__(parent)
         self._jobs = jobs
-        self._bundled_loader = bundled_model
+        self._bundled = {BUNDLED + key: loader for key, (_, loader) in bundled.items()}
+        self._loaded = {}  # shipped models read so far: key -> (model, Inputs)
         self._runs = {}
         self.canvas = DigitCanvas()
         self.view = PredictionView()
         self.evidence = EvidenceView()
         self.model_box = QComboBox(objectName="modelCombo")
-        if bundled_model is not None:
-            self.model_box.addItem("Bundled weights (best preset on MNIST)", BUNDLED)
+        for key, (label, _) in bundled.items():
+            self.model_box.addItem(label, BUNDLED + key)
         self.width_box = QSpinBox(objectName="brushWidthSpin")
         self.width_box.setRange(2, 60)
         self.width_box.setValue(int(self.canvas.brush_width))
@@ -140,7 +141,6 @@ class DrawTab(QWidget):
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
 
-        self._bundled = None
         self.generation = 0  # of the drawing and model on show: older answers are dropped
         self._timer = QTimer(self, singleShot=True, interval=PREDICT_MS)
         self._timer.timeout.connect(self.predict_now)
@@ -160,16 +160,22 @@ class DrawTab(QWidget):
     def current_model(self):
         """The chosen model (a training run's newest snapshot), or None."""
         key = self.model_box.currentData()
-        if key == BUNDLED:
-            if self._bundled is None:
-                self._bundled = self._bundled_loader()
-            return self._bundled
+        if key in self._bundled:
+            return self._shipped(key)[0]
         run = self._runs.get(key)
         return run.model if run is not None else None
 
+    def _shipped(self, key):
+        if key not in self._loaded:
+            self._loaded[key] = self._bundled[key]()
+        return self._loaded[key]
+
     def current_inputs(self):
-        """What the chosen model reads of a drawing (the bundled model: its pixels)."""
-        run = self._runs.get(self.model_box.currentData())
+        """What the chosen model reads of a drawing (a shipped model's file says)."""
+        key = self.model_box.currentData()
+        if key in self._bundled:
+            return self._shipped(key)[1]
+        run = self._runs.get(key)
         return Inputs.of(run.settings) if run is not None else PIXELS
 
     def current_class_names(self):
@@ -251,7 +257,7 @@ class DrawTab(QWidget):
             self.say("Add drawings to My digits first, then fine-tune a model on them.")
             return
         self.fine_tune_result.setText("Fine-tuning… (a new run in the run list)")
-        self.fineTuneRequested.emit(model, self.model_box.currentText())
+        self.fineTuneRequested.emit(model, self.model_box.currentText(), self.current_inputs())
 
     def show_fine_tune(self, run, mine_before, mine_after, test_before, test_after):
         """A fine-tune ended: what it did on My digits and on the test set; its model is

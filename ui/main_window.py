@@ -39,15 +39,17 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
 
     Parameters
     ----------
-    bundled_model : callable, optional
-        Returns the bundled weights for the Draw tab (loaded on first use).
+    bundled : dict, optional
+        The shipped models, best first: key -> (label, loader returning (model, Inputs)),
+        loaded on first use. The Draw tab offers them all; Step by step starts from
+        ``"pixels"``.
     jobs : ui.view.Jobs
         Runs the tabs' work off the GUI thread (the controller's job runner).
     store : QSettings, optional
         Where settings, paths and geometry persist (tests pass a temporary one).
     """
 
-    def __init__(self, bundled_model, jobs, store=None, parent=None, version=""):
+    def __init__(self, bundled, jobs, store=None, parent=None, version=""):
         super().__init__(parent)
         self.setWindowTitle("Softmax Lab")
         self.version = version
@@ -104,8 +106,9 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.empty)
         self.pages.addWidget(studio)
-        self.draw = DrawTab(bundled_model, jobs)
-        self.step_view = StepView(self.controls.settings, bundled_model, jobs)
+        bundled = bundled or {}
+        self.draw = DrawTab(bundled, jobs)
+        self.step_view = StepView(self.controls.settings, bundled.get("pixels", (None, None))[1], jobs)
         self.insights = InsightsTab(jobs)
         self.history = HistoryView()
         self.tabs = QTabWidget(objectName="mainTabs")

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButt
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from compute.storage.classes import names_or_numbers
-from compute.engine.inputs import PIXELS, Inputs
+from compute.engine.inputs import Inputs
 from compute.engine.step import Stepper
 
 from .weights_view import Tiles
@@ -37,7 +37,8 @@ def _tiles(name, columns=10):
 
 class StepView(QWidget):
     """The step-by-step tab. ``settings`` returns the settings to step with (the form's);
-    ``bundled`` returns the bundled model (used when no run is selected); ``jobs`` runs the
+    ``bundled`` returns a shipped model and its inputs (used when no run is selected: the
+    pixel model, whose weights are pictures); ``jobs`` runs the
     steps off the GUI thread (see :class:`ui.view.Jobs`)."""
 
     def __init__(self, settings, bundled, jobs, parent=None):
@@ -123,7 +124,7 @@ class StepView(QWidget):
 
     def _say_source(self):
         what = (f"the run <b>{html.escape(self.run.name)}</b>" if self.run is not None
-                and self.run.model is not None else "the bundled weights")
+                and self.run.model is not None else "the bundled pixel weights")
         if self.stepper is None:
             self.source.setText(f"Takes a copy of {what} (the run is not changed) and steps with the "
                                 "settings in the Train tab's form. Press a step button to begin.")
@@ -138,9 +139,8 @@ class StepView(QWidget):
         if not chosen and self._bundled is None:
             self.source.setText("Select a run in the run list first.")
             return
-        model = self.run.model if chosen else self._bundled()
+        model, inputs = (self.run.model, Inputs.of(self.run.settings)) if chosen else self._bundled()
         names = self.run.class_names if chosen else ()
-        inputs = Inputs.of(self.run.settings) if chosen else PIXELS  # what the model reads
         settings = replace(self._settings(), **asdict(inputs))
         try:
             self.stepper = Stepper(self.data, settings, model)
@@ -148,7 +148,7 @@ class StepView(QWidget):
             self.source.setText(str(error))
             return
         self.names = names_or_numbers(names, model.n_classes)
-        what = self.run.name if chosen else "the bundled weights"
+        what = self.run.name if chosen else "the bundled pixel weights"
         reads = "" if inputs.pixels else f", reading {inputs.describe()}"
         self.source.setText(f"Stepping a copy of {html.escape(what)} with "
                             f"{html.escape(settings.describe())}{html.escape(reads)}.")

@@ -112,8 +112,9 @@ class StudioView:
         Train a sweep: the base settings, the setting to vary, its values.
     continueRequested(Run, Settings)
         Train on from a run's parameters with the settings in the form, as a new run.
-    fineTuneRequested(Model, str)
-        Fine-tune a model (named) on My digits mixed with the training set.
+    fineTuneRequested(Model, str, Inputs)
+        Fine-tune a model (named, reading these inputs of an image) on My digits mixed
+        with the training set.
     exportMyDigitsRequested(MyDigits, int, str)
         Write My digits (with the number of classes) to a file.
     saveDataRequested(str)
@@ -147,7 +148,7 @@ class StudioView:
     downloadCancelRequested = Signal()
     sweepRequested = Signal(object, str, list)
     continueRequested = Signal(object, object)
-    fineTuneRequested = Signal(object, str)
+    fineTuneRequested = Signal(object, str, object)
     exportMyDigitsRequested = Signal(object, int, str)
     saveDataRequested = Signal(str)
     loadParamsRequested = Signal(str)

@@ -165,7 +165,7 @@ def build_parser():
                                   "gray or colour, dark on light or light on dark) after MNIST-style "
                                   "preprocessing.")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
-    predict.add_argument("--params", metavar="P", help="parameter file (default: the bundled weights)")
+    predict.add_argument("--params", metavar="P", help="parameter file (default: the bundled best model)")
     predict.add_argument("--json", action="store_true")
 
     download = commands.add_parser(

@@ -103,7 +103,7 @@ def _against_sklearn(args):
 
 
 def _predict(args):
-    from app.resources import BUNDLED_WEIGHTS
+    from app.resources import BUNDLED_BEST
     from compute.storage import params
     from compute.engine import preprocess
     from compute.storage.classes import numbered_classes
@@ -111,7 +111,7 @@ def _predict(args):
 
     from compute.engine.inputs import Inputs
 
-    source = args.params or BUNDLED_WEIGHTS
+    source = args.params or BUNDLED_BEST
     model, attributes = params.load(source)
     names = params.recorded_class_names(attributes, model.n_classes) or numbered_classes(model.n_classes)
     inputs = Inputs.recorded(attributes)

@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import qthrottled
 
 from app.cores import CoresBesideGui
-from compute.engine.inputs import PIXELS, Inputs
+from compute.engine.inputs import PIXELS
 from compute.engine.runs import PALETTE, Run, RunStatus
 from compute.engine.training import Training, TrainingDiverged
 from compute.settings import COURSE_EXPERIMENTS, preset
@@ -194,14 +194,13 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
         return self.start(settings, name=f"{run.name} + {settings.short_name()}", model=run.model,
                           parent=run, parent_kind="continued")
 
-    def fine_tune(self, model, name):
-        """Train ``model`` on My digits mixed with the open data's training set, as a new
-        run "fine-tune: ``name``"; when it ends, ``fineTuned`` tells its accuracy on My
-        digits and on the test set, before and after."""
+    def fine_tune(self, model, name, inputs=PIXELS):
+        """Train ``model``, which reads ``inputs`` of an image, on My digits mixed with the
+        open data's training set, as a new run "fine-tune: ``name``"; when it ends,
+        ``fineTuned`` tells its accuracy on My digits and on the test set, before and after."""
         if self._refused():
             return
         parent = next((run for run in self.runs if run.model is model), None)
-        inputs = Inputs.of(parent.settings) if parent is not None else PIXELS  # what it reads
         run_in_background(prepare_fine_tune, self.data, model, inputs, on_error=self._tell,
                           on_result=lambda prepared: self._start_fine_tune(model, name, parent, inputs,
                                                                            *prepared))

@@ -21,9 +21,9 @@ class FilesConcern:
     def _inputs(self):
         """Every file the studio reads, which no output may replace: the open data's files
         (however it was opened), the bundled weights and My digits."""
-        from app.resources import BUNDLED_WEIGHTS
+        from app.resources import BUNDLED_BEST, BUNDLED_PIXELS
 
-        paths = [BUNDLED_WEIGHTS, my_digits.default_path()]
+        paths = [BUNDLED_BEST, BUNDLED_PIXELS, my_digits.default_path()]
         if self.data is not None:
             for part in (self.data.train, self.data.test):
                 paths += [part.source, *folder_files(Path(part.source).parent)]
