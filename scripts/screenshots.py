@@ -32,7 +32,7 @@ RUNS = [PRESETS["seed-sgd1"], PRESETS["seed-minibatch100"],
 #: The README's sweep: 8 learning rates over 3 epochs of the course's mini-batch run.
 SWEEP = "1e-3:1:8"
 
-#: A one with a long flag and no base: the bundled model reads it as a 9.
+#: A one with a long flag and no base: the bundled pixel model reads it as a 9.
 FLAGGED_ONE = [(0.3, 0.35), (0.55, 0.15), (0.55, 0.85)]
 
 TWO = [(0.3, 0.32), (0.42, 0.2), (0.6, 0.2), (0.7, 0.32), (0.65, 0.5), (0.45, 0.68),
@@ -118,10 +118,10 @@ def main(data_folder, out_folder):
         window.plots.flush()
         app.processEvents()
         window.grab().save(str(out / "sweep.png"))
-        # Teaching: a one with a long flag, which the bundled model reads as a 9, taught as
-        # a 1 three times, then a fine-tune.
+        # Teaching: a one with a long flag, which the bundled pixel model reads as a 9,
+        # taught as a 1 three times, then a fine-tune.
         window.tabs.setCurrentWidget(window.draw)
-        window.draw.model_box.setCurrentIndex(0)
+        window.draw.model_box.setCurrentIndex(window.draw.model_box.findData("bundled:pixels"))
         window.draw.canvas.clear()
         app.processEvents()
         draw(window.draw.canvas, FLAGGED_ONE)
@@ -147,6 +147,31 @@ def main(data_folder, out_folder):
 
     def stepped():
         window.grab().save(str(out / "step.png"))
+        # Past the pixel ceiling: the best-features preset, its strokes, a step of it.
+        window.tabs.setCurrentWidget(window.pages)
+        window.controls.set_settings(PRESETS["best-features"])
+        window.start_run()
+        QTimer.singleShot(500, features)
+
+    def features():
+        if window.controller.busy:
+            QTimer.singleShot(200, features)
+            return
+        window.runs.selectRow(window.runs.rowCount() - 1)
+        window.tabs.setCurrentWidget(window.insights)
+        window.insights.views.setCurrentWidget(window.insights.weights)
+        QTimer.singleShot(1500, features_step)
+
+    def features_step():
+        window.grab().save(str(out / "strokes.png"))
+        window.tabs.setCurrentWidget(window.step_view)
+        window.controls.set_settings(dataclasses.replace(PRESETS["best-features"], batch_size=16))
+        window.step_view.reset()
+        window.step_view.take(1)
+        QTimer.singleShot(3000, features_stepped)
+
+    def features_stepped():
+        window.grab().save(str(out / "step-features.png"))
         # The History tab: every run above, a note on one, filtered to the sweep's.
         window.tabs.setCurrentWidget(window.history)
         QTimer.singleShot(1500, history)

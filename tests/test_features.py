@@ -206,7 +206,9 @@ def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio,
 
     from compute.engine.runs import RunStatus
     from ui.draw_tab import DrawTab
-    from ui.step_view import StepView
+    from ui.step_view import StepView, pictures
+    from ui.weights_view import Tiles
+    from compute.studies.analysis import strokes
 
     studio.findChild(QComboBox, "presetCombo").setCurrentText("best-features")
     assert studio.findChild(QComboBox, "featuresCombo").currentText() == "gradients"
@@ -271,6 +273,16 @@ def test_the_studio_trains_opens_and_reads_drawings_with_features(qtbot, studio,
     qtbot.waitUntil(lambda: step.record is not None and not step.busy, timeout=60_000)
     assert step.record.X.shape[1] == 512 and step.record.grad_w.shape == (10, 512)
     assert step.record.loss_after < step.record.loss_before + 0.5 and len(step.batch.pictures) > 0
+    # ... and each example's feature vector, the gradient and the weights as strokes
+    shown = min(len(step.record.rows), 16)
+    features = step.findChild(Tiles, "stepFeaturesView")
+    assert not features.isHidden() and len(features.pictures) == shown
+    for name in ("gradientView", "stepWeightsBefore", "stepWeightsAfter"):
+        tiles = step.findChild(Tiles, name)
+        assert len(tiles.pictures) == 10 and tiles.pictures[0].width() == 28 * 4
+    drawn = pictures(step.record, FEATURES, 28)
+    np.testing.assert_array_equal(drawn["features"],
+                                  strokes(step.record.X[:shown], FEATURES, scale=4, signed=True))
 
 
 def test_a_gradient_weight_is_drawn_as_the_edge_its_direction_crosses():
@@ -287,6 +299,18 @@ def test_a_gradient_weight_is_drawn_as_the_edge_its_direction_crosses():
     assert abs(xs.mean() - (4 * 3 + 3) * 8) < 2 and abs(ys.mean() - (3 * 3 + 3) * 8) < 2
     ys, xs = np.nonzero(strokes[1])
     assert np.ptp(xs) > 4 * np.ptp(ys)  # a horizontal edge
+
+
+def test_signed_strokes_draw_a_gradient_below_zero_as_negative_strokes():
+    from compute.studies.analysis import strokes
+
+    values = np.zeros((1, 8 * 8 * 8))
+    values[0, (1 * 8 + 1) * 8 + 0] = 0.5  # cell (1, 1): raised
+    values[0, (6 * 8 + 6) * 8 + 2] = -2.0  # cell (6, 6): lowered, more
+    drawn = strokes(values, FEATURES, signed=True)[0]
+    assert drawn.max() == 0.5 and drawn.min() == -2.0
+    assert drawn[(1 * 3 + 3) * 8, (1 * 3 + 3) * 8] == 0.5 and drawn[(6 * 3 + 3) * 8, (6 * 3 + 3) * 8] == -2.0
+    assert (strokes(values, FEATURES)[0] >= 0).all()  # unsigned: below zero is not drawn
 
 
 def test_a_features_file_that_does_not_know_its_image_size_still_loads(tmp_path):

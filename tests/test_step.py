@@ -102,6 +102,7 @@ def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
     gradient = view.findChild(Tiles, "gradientView")
     assert len(gradient.pictures) == 10 and gradient.captions[0].startswith("0: ∂b ")
     assert len(view.findChild(Tiles, "stepStateView").pictures) == 20  # Adam's m and v
+    assert view.findChild(Tiles, "stepFeaturesView").isHidden()  # pixels: no feature vectors
     table = view.findChild(QTableWidget, "stepProbabilities")
     assert table.rowCount() == 8 and table.item(0, 3).text() == f"{record.p[0, 3]:.3f}"
     text = view.findChild(type(view.formulas), "stepFormulas").text()

@@ -1,12 +1,14 @@
 """Step by step: one update of gradient descent with every quantity in it.
 
-The tab trains a copy of the selected run's parameters (or of the bundled weights),
+The tab trains a copy of the selected run's parameters (or of the bundled pixel model),
 never the run itself, with the settings in the form: Step takes one update, Step x10 ten,
 Run to next point as many as a run takes to its next point. For the update just taken it
-shows the batch (up to 16 examples), their probabilities p against the one-hot y, the
-gradient of each class's weights as a 28x28 picture (``gradientView``, the weights
-view's colours), the weights before and after, the optimizer's state, and the formulas
-with the batch's numbers. Updates run in a worker thread.
+shows the batch (up to 16 examples; for gradient features, each one's histograms too,
+``stepFeaturesView``), their probabilities p against the one-hot y, the gradient of each
+class's weights as a 28x28 picture (``gradientView``, the weights view's colours), the
+weights before and after, the optimizer's state, and the formulas with the batch's
+numbers. Gradient histograms are drawn as strokes over the 28x28 grid. Updates, and the
+pictures, are computed in a worker thread.
 """
 
 import html
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QPushButt
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from compute.storage.classes import names_or_numbers
+from compute.studies import analysis
 from compute.engine.inputs import Inputs
 from compute.engine.step import Stepper
 
@@ -26,6 +29,28 @@ from .weights_view import Tiles
 
 SHOWN = 16  # examples of a batch on show
 TILES_PX = 150  # height of a row of class pictures
+STROKE_SCALE = 4  # pixels of a stroke picture per pixel of the image
+
+
+def pictures(record, inputs, side):
+    """Worker body: the update's quantities as pictures, by name ("gradient", "before",
+    "after", "state": (label, pictures) pairs, "features": each shown example's feature
+    vector, or None for pixels). Weights of pixels are pictures as they are; those of
+    gradient histograms, and the examples' histograms, are drawn as strokes over the
+    28x28 grid (:func:`compute.studies.analysis.strokes`). None when neither applies."""
+    gradients = inputs.features == "gradients"
+    if gradients:
+        def draw(values):
+            return analysis.strokes(values, inputs, side, scale=STROKE_SCALE, signed=True)
+    elif side * side == record.X.shape[1]:
+        def draw(values):
+            return values.reshape(len(values), side, side)
+    else:
+        return None
+    return {"gradient": draw(record.grad_w), "before": draw(record.before.weights),
+            "after": draw(record.after.weights),
+            "state": [(label, draw(values)) for label, values in record.state.items()],
+            "features": draw(record.X[:SHOWN]) if gradients else None}
 
 
 def _tiles(name, columns=10):
@@ -62,6 +87,12 @@ class StepView(QWidget):
         self.formulas.setWordWrap(True)
         self.batch = _tiles("stepBatchView", columns=SHOWN)
         self.batch.setMinimumHeight(90)
+        self.features = _tiles("stepFeaturesView", columns=SHOWN)
+        self.features.setMinimumHeight(90)
+        self.features_caption = QLabel("<b>What the model reads</b> of each example: its gradient "
+                                       "histograms, drawn as strokes (each cell's edge directions, "
+                                       "darker where stronger):")
+        self.features_caption.setWordWrap(True)
         self.table = QTableWidget(objectName="stepProbabilities")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setMinimumHeight(200)
@@ -83,6 +114,8 @@ class StepView(QWidget):
         column.addWidget(QLabel("<b>The batch</b> (true label y, and the probability p the model gave it "
                                 "before the step):"))
         column.addWidget(self.batch)
+        column.addWidget(self.features_caption)
+        column.addWidget(self.features)
         column.addWidget(QLabel("<b>p</b> for each class (rows: the examples above; the true class "
                                 "shaded: there p − y = p − 1, elsewhere p − y = p):"))
         column.addWidget(self.table)
@@ -168,9 +201,18 @@ class StepView(QWidget):
         if self.record is None:  # measured: 4 s with an empty kernel cache, then under 1 ms
             self.formulas.setText("Taking the first step… (the first time on this computer also "
                                   "compiles the float64 kernels: a few seconds)")
-        self._jobs(self.stepper.steps, count, on_result=self.show_record,
+        shape = self.data.train.image_shape
+        self._jobs(self._step, count, shape[0] if shape else None,
+                   on_result=lambda result: self.show_record(*result),
                    on_error=lambda error: self.source.setText(str(error)),
                    on_finished=self._done)
+
+    def _step(self, count, side):
+        """Worker body: take ``count`` updates; the last one's record, and its pictures
+        (of images ``side`` pixels square; None: not images)."""
+        record = self.stepper.steps(count)
+        side = side or round(record.X.shape[1] ** 0.5)
+        return record, pictures(record, Inputs.of(self.stepper.settings), side)
 
     def _done(self):
         self.busy = False
@@ -183,20 +225,18 @@ class StepView(QWidget):
 
     # ------------------------------------------------------------ showing
 
-    def show_record(self, record):
+    def show_record(self, record, drawn=None):
+        """Show an update: its ``record`` and ``drawn``, its :func:`pictures`."""
         self.record = record
         names = self.names
         K = record.p.shape[1]
         shown = min(SHOWN, len(record.rows))
-        side = round(record.X.shape[1] ** 0.5)
-        square = side * side == record.X.shape[1]
         p_true = record.p[np.arange(len(record.labels)), record.labels]
-        pictures = record.X if square else None
-        if not square and self.data is not None and self.data.train.image_shape is not None:
-            pictures = self.data.train.rows.dense(record.rows)  # the digits, not their features
-            side = self.data.train.image_shape[0]
-        if pictures is not None:
-            self.batch.show_images(-pictures[:shown].reshape(shown, side, side), [
+        side = self.data.train.image_shape[0] if self.data is not None and self.data.train.image_shape else None
+        if side is not None:  # the pixels the model reads (deskewed or not), else the digits
+            digits = (record.X[:shown] if record.X.shape[1] == side * side
+                      else self.data.train.rows.dense(record.rows[:shown]))
+            self.batch.show_images(-digits.reshape(shown, side, side), [
                 f"{names[y]} · {p:.2f}" for y, p in zip(record.labels[:shown], p_true[:shown])], 1.0)
         self.table.setRowCount(shown)
         self.table.setColumnCount(K)
@@ -210,29 +250,31 @@ class StepView(QWidget):
                     item.setBackground(QBrush(QColor("#d9ead3")))
                 self.table.setItem(i, k, item)
         self.table.resizeColumnsToContents()
-        if square:  # (the gradient and weights of gradient features are not pictures)
-            grad = record.grad_w.reshape(K, side, side)
-            self.gradient.show_images(grad, [f"{names[k]}: ∂b {record.grad_b[k]:+.3f}" for k in range(K)])
-            limit = float(max(np.abs(record.before.weights).max(), np.abs(record.after.weights).max())) or 1.0
-            self.before.show_images(record.before.weights.reshape(K, side, side),
-                                    [f"{names[k]}: b {record.before.bias[k]:+.3f}" for k in range(K)], limit)
-            self.after.show_images(record.after.weights.reshape(K, side, side),
-                                   [f"{names[k]}: b {record.after.bias[k]:+.3f}" for k in range(K)], limit)
-            states = list(record.state.items())
-            self.state.setVisible(bool(states))
-            self.state_caption.setVisible(bool(states))
-            if states:
-                images = np.concatenate([values.reshape(K, side, side) for _, values in states])
-                self.state.show_images(images, [f"{label.split(' ')[0]} {names[k]}"
-                                                for label, _ in states for k in range(K)])
-                self.state.setMinimumHeight(TILES_PX * len(states))
-                self.state_caption.setText("<b>Optimizer state</b> after the step: "
-                                           + ", ".join(html.escape(label) for label, _ in states))
-        else:  # nothing stale from an earlier model
+        features = drawn is not None and drawn["features"] is not None
+        self.features.setVisible(features)
+        self.features_caption.setVisible(features)
+        if features:
+            self.features.show_images(drawn["features"], [names[y] for y in record.labels[:shown]])
+        states = drawn["state"] if drawn is not None else []
+        self.state.setVisible(bool(states))
+        self.state_caption.setVisible(bool(states))
+        if drawn is None:  # not images: nothing to draw, and nothing stale from an earlier model
             for tiles in (self.gradient, self.before, self.after, self.state):
                 tiles.show_images(np.zeros((0, 1, 1)), ())
-            self.state.setVisible(False)
-            self.state_caption.setVisible(False)
+        else:
+            self.gradient.show_images(drawn["gradient"], [f"{names[k]}: ∂b {record.grad_b[k]:+.3f}"
+                                                         for k in range(K)])
+            limit = float(max(np.abs(record.before.weights).max(), np.abs(record.after.weights).max())) or 1.0
+            self.before.show_images(drawn["before"], [f"{names[k]}: b {record.before.bias[k]:+.3f}"
+                                                      for k in range(K)], limit)
+            self.after.show_images(drawn["after"], [f"{names[k]}: b {record.after.bias[k]:+.3f}"
+                                                    for k in range(K)], limit)
+        if states:
+            self.state.show_images(np.concatenate([images for _, images in states]),
+                                   [f"{label.split(' ')[0]} {names[k]}" for label, _ in states for k in range(K)])
+            self.state.setMinimumHeight(TILES_PX * len(states))
+            self.state_caption.setText("<b>Optimizer state</b> after the step: "
+                                       + ", ".join(html.escape(label) for label, _ in states))
         self.formulas.setText(self._formulas(record))
 
     def _formulas(self, record):

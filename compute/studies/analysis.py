@@ -1,6 +1,7 @@
 """What a run cost and what a model learned: multiply-adds, time to a target accuracy,
 per-class precision and recall, the most confident mistakes, weights as images."""
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -133,29 +134,49 @@ def stroke_images(model, inputs, side=28, scale=8):
 
     ``inputs`` is the model's :class:`compute.engine.inputs.Inputs` (features "gradients").
     """
-    across = (side - inputs.cell) // inputs.stride + 1
-    size = side * scale
-    # Each class's strongest quarter of positive weights: all of them crowd every cell.
     floor = np.quantile(model.weights, 0.75, axis=1, keepdims=True).clip(0.0)
-    weights = np.where(model.weights > floor, model.weights, 0.0)
-    weights = weights.reshape(model.n_classes, across, across, inputs.orientations)
-    # A stroke a cell's stride long (neighbouring cells overlap), sampled every half pixel.
-    steps = np.linspace(-0.5, 0.5, 2 * inputs.stride * scale + 1) * inputs.stride * scale
-    angle = np.arange(inputs.orientations) * 2 * np.pi / inputs.orientations + np.pi / 2
-    out = np.zeros((model.n_classes, size, size))
-    across_y, across_x = np.cos(angle)[:, None], -np.sin(angle)[:, None]  # (a stroke's width)
+    return strokes(np.where(model.weights > floor, model.weights, 0.0), inputs, side, scale)
+
+
+def strokes(values, inputs, side=28, scale=8, signed=False):
+    """Rows of gradient-histogram values (n, F) drawn as strokes (n, side * scale, side *
+    scale), as :func:`stroke_images` draws weights: where strokes cross, the largest
+    value shows. ``signed``: negative values too, as negative strokes (the larger
+    magnitude shows); otherwise they are not drawn."""
+    values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    if signed:
+        above, below = strokes(values, inputs, side, scale), strokes(-values, inputs, side, scale)
+        return np.where(above >= below, above, -below)
+    pixels, features, starts = _stroke_paths(side, inputs.cell, inputs.stride, inputs.orientations, scale)
+    out = np.zeros((len(values), (side * scale) ** 2))
+    out[:, pixels] = np.maximum.reduceat(values.clip(0.0)[:, features], starts, axis=1)
+    return out.reshape(len(values), side * scale, side * scale)
+
+
+@functools.lru_cache(maxsize=8)
+def _stroke_paths(side, cell, stride, orientations, scale):
+    """Where each feature's stroke goes: (pixels, features, starts), the (pixel, feature)
+    pairs sorted by pixel, with the distinct pixels and where each one's run starts."""
+    across = (side - cell) // stride + 1
+    size = side * scale
+    # A stroke a cell's stride long (neighbouring cells overlap), sampled every half
+    # pixel, three pixels wide.
+    steps = np.linspace(-0.5, 0.5, 2 * stride * scale + 1) * stride * scale
+    angle = np.arange(orientations) * 2 * np.pi / orientations + np.pi / 2
+    along_y, along_x = np.sin(angle)[:, None], np.cos(angle)[:, None]
+    pairs = []
     for a in range(across):
         for b in range(across):
-            centre_y = (a * inputs.stride + inputs.cell / 2) * scale
-            centre_x = (b * inputs.stride + inputs.cell / 2) * scale
-            for width in (-1, 0, 1):  # three pixels wide
-                ys = np.rint(centre_y + np.sin(angle)[:, None] * steps + width * across_y)
-                xs = np.rint(centre_x + np.cos(angle)[:, None] * steps + width * across_x)
-                ys, xs = np.clip(ys, 0, size - 1).astype(int), np.clip(xs, 0, size - 1).astype(int)
-                for o in range(inputs.orientations):
-                    np.maximum.at(out, (slice(None), ys[o], xs[o]),
-                                  np.repeat(weights[:, a, b, o, None], len(steps), axis=1))
-    return out
+            centre_y, centre_x = (a * stride + cell / 2) * scale, (b * stride + cell / 2) * scale
+            for width in (-1, 0, 1):
+                ys = np.clip(np.rint(centre_y + along_y * steps + width * along_x), 0, size - 1)
+                xs = np.clip(np.rint(centre_x + along_x * steps - width * along_y), 0, size - 1)
+                feature = (a * across + b) * orientations + np.arange(orientations)[:, None]
+                pairs.append(((ys * size + xs) * across * across * orientations + feature).ravel())
+    pixels, features = np.divmod(np.unique(np.concatenate(pairs).astype(np.int64)),
+                                 across * across * orientations)
+    starts = np.flatnonzero(np.r_[True, pixels[1:] != pixels[:-1]])
+    return pixels[starts], features, starts
 
 
 #: Blue - white - red, for values with a meaningful zero (weights).
