@@ -172,6 +172,11 @@ PRESETS = {
     "best-features": Settings(optimizer="adam", batch_size=200, learning_rate=0.06, epochs=2,
                               schedule="cosine", eval_every=60000, deskew=True,
                               features="gradients"),
+    # Gradient histograms without deskewing, for images other than digits: 90.2-90.6% on
+    # Fashion-MNIST (seeds 0-2, two splits of its 70,000 images), where pixels give
+    # 85.7-86.0% and deskewing costs 1.5 points; twice best-features' epochs.
+    "best-gradients": Settings(optimizer="adam", batch_size=200, learning_rate=0.06, epochs=4,
+                               schedule="cosine", eval_every=60000, features="gradients"),
 }
 
 

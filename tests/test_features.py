@@ -100,7 +100,7 @@ def test_deskewed_digits_stand_upright_in_the_middle(mnist):
 @pytest.mark.slow
 def test_the_presets_pass_the_pixel_ceiling_and_their_files_carry_their_inputs(mnist_dir, tmp_path):
     results = {}
-    for name in ("best-deskewed", "best-features"):
+    for name in ("best-deskewed", "best-features", "best-gradients"):
         saved = tmp_path / f"{name}.hdf5"
         done = softmax_lab("train", "--data", mnist_dir, "--preset", name, "--json", "--quiet",
                            "--no-history", "--save", saved)
@@ -114,6 +114,7 @@ def test_the_presets_pass_the_pixel_ceiling_and_their_files_carry_their_inputs(m
         assert json.loads(evaluated.stdout)["accuracy"] == results[name]["test_accuracy"]
     assert results["best-deskewed"]["test_accuracy"] >= 0.955
     assert results["best-features"]["test_accuracy"] >= 0.990
+    assert results["best-gradients"]["test_accuracy"] >= 0.985  # (for clothes: no deskewing)
 
 
 def test_a_features_model_reads_a_picture_and_a_file_without_inputs_is_a_pixel_model(mnist, tmp_path):
