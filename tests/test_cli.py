@@ -113,6 +113,15 @@ def test_bench_runs_and_reports_ratios(mnist_dir):
     assert "what was timed" in text and "course numpy" in text and "faster" in text
     assert "one epoch of SGD, batch 1" in text and "MISSED" not in text
     assert "sweep: 8 learning rates, batch 100, 3 epochs" in text
+    # past the pixel ceiling: the transforms, and the presets side by side with best
+    assert report["figures_ms"]["deskew_gradients_ms"] > report["figures_ms"]["deskew_ms"] > 0
+    presets = report["presets"]
+    assert list(presets) == ["best", "best-deskewed", "best-gradients", "best-features"]
+    assert presets["best"]["test_accuracy"] >= 0.925 and presets["best-deskewed"]["test_accuracy"] >= 0.955
+    assert presets["best-features"]["test_accuracy"] >= 0.99 and presets["best-gradients"]["train_seconds"] > 0
+    assert presets["best-features"]["reads"].startswith("deskewed, then gradient histograms")
+    assert "Past the pixel ceiling: deskewing every image takes" in text
+    assert "best-features   deskewed, then gradient histograms" in text
 
 
 def test_no_command_prints_help_or_opens_gui():
