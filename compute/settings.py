@@ -166,7 +166,7 @@ PRESETS = {
     # The same on deskewed digits (95.57-95.69% test accuracy, seeds 0-4), and on the
     # gradient histograms of deskewed digits with a larger step (99.10-99.12%, in 0.08 s;
     # batch 100 for 4 epochs reached 99.23-99.28% in 0.20 s): for digits only, as
-    # deskewing is (it costs Fashion-MNIST a point).
+    # deskewing is (it costs Fashion-MNIST 1.5 points).
     "best-deskewed": Settings(optimizer="adam", batch_size=200, learning_rate=0.02, epochs=2,
                               schedule="cosine", eval_every=60000, deskew=True),
     "best-features": Settings(optimizer="adam", batch_size=200, learning_rate=0.06, epochs=2,
