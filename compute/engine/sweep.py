@@ -239,7 +239,8 @@ class Sweep:
         for member in self.members:
             member.training.prepare(lead.data)
         self.data = lead.data
-        kernels.warm_up(self.data.train.rows, lead.n_classes, self.full_batch)
+        # Compiling is not training: the sweep's kernels too, before its clock starts.
+        kernels.warm_up(self.data.train.rows, lead.n_classes, self.full_batch, sweep=not self.full_batch)
         if self.full_batch:  # a group of one: the member's own loop
             yield from self._alone(self.members[0])
             return

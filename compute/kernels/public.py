@@ -336,18 +336,19 @@ def probabilities(P, X, n_classes):
 _warmed = set()
 
 
-def warm_up(rows, n_classes, full_batch=False, force=False):
+def warm_up(rows, n_classes, full_batch=False, force=False, sweep=False):
     """Compile (or load from numba's on-disk cache) the kernels a run on ``rows`` needs.
 
     Only those: training in :data:`TRAINING_DTYPE` and evaluating in float64 on rows of
     this layout (compact codes or float values, uint16 or int32 indices) and this many
-    classes, plus the full-batch gradient when ``full_batch``. On a first start numba
+    classes, plus the full-batch gradient when ``full_batch``, and the sweep's shared
+    training (:func:`train_sweep`) when ``sweep``. On a first start numba
     compiles each kernel for each layout it is called with, so compiling only what a run
     uses is what makes a first run quick. Called before a run's clock starts, so that
     ``train_seconds`` never includes compilation; cheap when already done in this
     process, unless ``force`` (which also sets up the calling thread's parallel workers).
     """
-    key = (rows.indices.dtype, rows.values.dtype, padded_classes(n_classes), full_batch)
+    key = (rows.indices.dtype, rows.values.dtype, padded_classes(n_classes), full_batch, sweep)
     if key in _warmed and not force:
         return
     size = min(rows.n_rows, 3)
@@ -363,4 +364,8 @@ def warm_up(rows, n_classes, full_batch=False, force=False):
         gradient_sum(state.parameters, tiny, labels, n_classes, 0, size)
         optimizer_step(state, sgd, 0.1)
     evaluate_sums(np.zeros(shape), tiny, labels, n_classes)
+    if sweep:  # two models, one taking the direct step and one not: both kinds of pack
+        together = SweepState.stack([TrainingState.start(np.zeros(shape, TRAINING_DTYPE))] * 2)
+        train_sweep(together, [sgd, Optimizer("adam")], tiny, labels, n_classes,
+                    np.arange(size, dtype=np.int64), 2, np.full((2, -(-size // 2)), 0.1))
     _warmed.add(key)
