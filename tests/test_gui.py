@@ -13,7 +13,7 @@ import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QInputDialog, QMessageBox
 
 from compute.settings import PRESETS, Settings
 from ui.control_panel import CUSTOM, ControlPanel
@@ -118,6 +118,12 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     assert point.samples_seen == 30000
     qtbot.waitUntil(lambda: f"{point.test_accuracy:.4f}" in studio.plots.readout.text(), timeout=5000)
     assert "seed-minibatch100" in studio.plots.readout.text()  # the run's name
+    # ... on a log x axis too (it read "@ 0", the untrained point, near x = 10^0.5)
+    studio.plots.findChild(QCheckBox, "logXCheck").setChecked(True)
+    for x, shown in ((3.2, run.points[1]), (30100, point), (56000, run.points[-2])):
+        hover(plot, np.log10(x), 0.5)
+        qtbot.waitUntil(lambda: f"@ {shown.samples_seen:,}:" in studio.plots.readout.text(), timeout=5000)
+    studio.plots.findChild(QCheckBox, "logXCheck").setChecked(False)
 
 
 def test_pause_resume_and_stop(qtbot, studio):

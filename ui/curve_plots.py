@@ -30,6 +30,24 @@ REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis 
 SWEEP_LEGEND_RUNS = 4
 
 
+def nearest(xs, at, log):
+    """The index of the point of increasing ``xs`` nearest to ``at`` as the axis shows it:
+    on a log axis ``at`` is log10 of x, and nearness is measured in it (the point at x = 0
+    is not drawn there, so it is never nearest)."""
+    if log:
+        with np.errstate(divide="ignore"):
+            xs = np.log10(xs)
+    i = int(np.clip(np.searchsorted(xs, at), 0, len(xs) - 1))
+    if i > 0 and abs(xs[i - 1] - at) < abs(xs[i] - at):
+        i -= 1
+    return i
+
+
+def _x_text(x):
+    """A point's x as the readout says it: counts in full (30,000, not 3e+04)."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
+
+
 def _bytes_of(write):
     """What ``write(device)`` writes into an in-memory device, as bytes."""
     buffer = QBuffer()
@@ -350,21 +368,19 @@ class CurvePlots(QWidget):
         if not plot.sceneBoundingRect().contains(position):
             return
         self._hover_at = (plot, position)
-        x = plot.getPlotItem().vb.mapSceneToView(position).x()
+        at = plot.getPlotItem().vb.mapSceneToView(position).x()  # log10(x) on a log axis
         for line in self._crosshairs:  # the plots share their x axis: one line in each
-            line.setPos(x)
+            line.setPos(at)
             line.setVisible(True)
         parts = []
         for curves in self._curves.values():
             if not curves.run.visible or curves.count == 0:
                 continue
             xs = curves.column(self.x_field)
-            i = int(np.clip(np.searchsorted(xs, x), 0, curves.count - 1))
-            if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
-                i -= 1
+            i = nearest(xs, at, self.log_x.isChecked())
             parts.append(
                 f"<span style='color:{curves.run.color}'>■</span> {curves.run.name} "
-                f"({curves.run.settings.describe()}) @ {xs[i]:,.4g}: loss {curves.column('train_loss')[i]:.4f} / "
+                f"({curves.run.settings.describe()}) @ {_x_text(xs[i])}: loss {curves.column('train_loss')[i]:.4f} / "
                 f"{curves.column('test_loss')[i]:.4f}, accuracy "
                 f"{curves.column('train_accuracy')[i]:.4f} / {curves.column('test_accuracy')[i]:.4f}")
         if not parts:
