@@ -514,12 +514,21 @@ def test_the_course_experiments_run_in_turn_and_give_the_assignment_report(qtbot
     for name, epochs in (("seed-bgd", 10), ("seed-report", 4)):
         monkeypatch.setitem(PRESETS, name, replace(PRESETS[name], epochs=epochs))
     assert not studio.findChild(QAction, "exportAssignmentAction").isEnabled()
+    # One of them alone is not the four: no word of a report (it once said they were done)
+    start(qtbot, studio, PRESETS["seed-report"])
+    wait_until_done(qtbot, studio)
+    assert studio.runs.all_runs()[0].name == "seed-report"
+    assert "assignment report" not in studio.last_message
+    assert not studio.findChild(QAction, "exportAssignmentAction").isEnabled()
+    # ... and when the four exist, it says so, whatever their names (it once said nothing
+    # when seed-report's name was taken)
     studio.findChild(QAction, "courseExperimentsAction").trigger()
-    qtbot.waitUntil(lambda: len(studio.runs.all_runs()) == 4 and not studio.controller.busy, timeout=300_000)
-    runs = studio.runs.all_runs()
-    assert [run.name for run in runs] == list(COURSE_EXPERIMENTS)
+    qtbot.waitUntil(lambda: len(studio.runs.all_runs()) == 5 and not studio.controller.busy, timeout=300_000)
+    runs = studio.runs.all_runs()[1:]
+    assert [run.name for run in runs] == [*COURSE_EXPERIMENTS[:-1], "seed-report (2)"]
     assert all(run.status == RunStatus.FINISHED for run in runs)
     assert "File > Export assignment report" in studio.last_message
+    assert studio.findChild(QMessageBox, "messageBox").icon() == QMessageBox.Icon.Information  # good news
     assert studio.findChild(QAction, "exportAssignmentAction").isEnabled()
 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))

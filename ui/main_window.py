@@ -2,17 +2,15 @@
 for, and shows what it is told. It holds no training logic and knows no controller:
 ``app.gui`` connects the two by the view protocol (``ui/view.py``). Its menus are in
 ``ui/menus.py``, its file requests in ``ui/file_requests.py``, its side of a download in
-``ui/download_dialog.py``."""
+``ui/download_dialog.py``, what it keeps between sessions in ``ui/window_state.py``."""
 
-import json
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from compute.engine.runs import RunStatus, course_runs, sweeps_best
-from compute.settings import Settings, SettingsError
 
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
@@ -28,13 +26,14 @@ from .runs_table import RunsTable
 from .step_view import StepView
 from .sweep_panel import SweepDialog, SweepPlot
 from .view import StudioView
+from .window_state import WindowState
 
 #: Shown while the kernels compile for longer than PREPARING_NOTICE_MS (a first start).
 PREPARING_TEXT = "Preparing the kernels, first start only… (Start works already)"
 PREPARING_NOTICE_MS = 400
 
 
-class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests):
+class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests, WindowState):
     """The studio window: a :class:`ui.view.StudioView` (its signals are the requests).
 
     Parameters
@@ -192,7 +191,7 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
         if problem:
             self.show_message(problem)
             return
-        self.store.setValue("settings", json.dumps(self.controls.settings().as_dict()))
+        self._keep_settings()
         self.startRequested.emit(self.controls.settings())
 
     def set_busy(self, busy):
@@ -352,46 +351,24 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests)
     def file_written(self, path):
         self.statusBar().showMessage(f"Saved {path}", 5000)
 
-    def show_message(self, text):
+    def show_message(self, text, icon=QMessageBox.Icon.Warning):
         """Tell the user, without blocking the event loop (a window-modal box)."""
         self.last_message = text
         self.statusBar().showMessage(text, 10000)
         if self._dialog is None:  # one box, reused: a new one per message piled up hidden
-            self._dialog = QMessageBox(QMessageBox.Icon.Warning, "Softmax Lab", "",
-                                       QMessageBox.StandardButton.Ok, self)
+            self._dialog = QMessageBox(icon, "Softmax Lab", "", QMessageBox.StandardButton.Ok, self)
             self._dialog.setObjectName("messageBox")
+        self._dialog.setIcon(icon)
         self._dialog.setText(text)
         self._dialog.open()
 
-    def _restore(self):
-        """Geometry and the form's settings from the preferences, each checked as it is
-        read: a value of the wrong kind or out of range is passed over."""
-        geometry = self.store.value("geometry")
-        if isinstance(geometry, str):  # base64, as it is saved
-            geometry = QByteArray.fromBase64(geometry.encode("ascii", "replace"))
-        if not isinstance(geometry, QByteArray) or not self.restoreGeometry(geometry):
-            self.resize(self._first_size())
-        try:
-            saved = json.loads(self.store.value("settings", "null"))
-            if isinstance(saved, dict):
-                self.controls.set_settings(Settings.from_dict(saved).validated())
-        except (TypeError, ValueError, OverflowError, RecursionError, SettingsError):
-            pass
-
-    def _first_size(self):
-        """1280x800 on a first start, or the screen's free area where that is smaller (a
-        1024x700 screen got a window wider than itself)."""
-        screen = self.screen().availableGeometry() if self.screen() is not None else None
-        if screen is None or screen.isEmpty():
-            return QSize(1280, 800)
-        return QSize(min(1280, screen.width()), min(800, screen.height()))
+    def show_notice(self, text):
+        """Good news, as :meth:`show_message` tells it, with an information sign."""
+        self.show_message(text, QMessageBox.Icon.Information)
 
     def closeEvent(self, event):
         self.closing.emit()
-        self.store.setValue("geometry", bytes(self.saveGeometry().toBase64()).decode("ascii"))
-        if not self.controls.problem_text():  # the form comes back as it was left
-            self.store.setValue("settings", json.dumps(self.controls.settings().as_dict()))
-        self.store.sync()
+        self._keep_state()
         if self._dialog is not None:
             self._dialog.close()
         self._close_download_dialog()

@@ -73,6 +73,7 @@ NEWS = {
     "fineTuned": "fine_tuned",
     "fileWritten": "file_written",
     "message": "show_message",
+    "notice": "show_notice",
     "myDigitsChanged": "draw.show_my_digits",
     "myDigitsFailed": "draw.say",
     "statusMessage": "show_status",

@@ -26,7 +26,7 @@ from superqt.utils import qthrottled
 
 from app.cores import CoresBesideGui
 from compute.engine.inputs import PIXELS
-from compute.engine.runs import PALETTE, Run, RunStatus
+from compute.engine.runs import PALETTE, Run, RunStatus, course_runs
 from compute.engine.training import Training, TrainingDiverged
 from compute.settings import COURSE_EXPERIMENTS, preset
 
@@ -92,6 +92,8 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
         addition, an import or a clear; or why one of those failed.
     message(str)
         Something the user should read (refusals, errors, divergence advice).
+    notice(str)
+        Good news the user should read (the course's experiments are done).
     """
 
     dataLoading = Signal(str)
@@ -114,6 +116,7 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
     myDigitsChanged = Signal(object)
     myDigitsFailed = Signal(str)
     message = Signal(str)
+    notice = Signal(str)
     statusMessage = Signal(str)
     historyChanged = Signal(object)
     _historyProblem = Signal(str)  # from the recorder's thread
@@ -304,8 +307,9 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
         elif self._queue:
             self._queue.clear()
             self.message.emit(f"{run.name} {status}: the rest of the course's experiments are not run.")
-        elif run.name == COURSE_EXPERIMENTS[-1] and status == RunStatus.FINISHED:
-            self.message.emit("The course's experiments are done: File > Export assignment report… "
+        elif status == RunStatus.FINISHED and run in dict(course_runs(self.runs) or ()).values():
+            # (this run completes the four, or is a newer one of them)
+            self.notice.emit("The course's experiments are done: File > Export assignment report… "
                               "writes their report (derivation, curves, results, costs).")
 
     def _failed(self, run, error):
