@@ -215,8 +215,10 @@ def test_save_load_and_export_through_the_menu(qtbot, studio, tmp_path, monkeypa
     monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, label, items, *a: (items[2], True))
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.findChild(type(studio.save_action), "exportPngAction").trigger()
-    with Image.open(picture) as image:  # 3x the plots' size on screen
-        assert image.width == 3 * studio.plots.loss_plot.width() and image.height > 600
+    from ui.curve_legend import WIDTH
+
+    with Image.open(picture) as image:  # 3x the plots' size on screen, with the legend
+        assert image.width == 3 * (studio.plots.loss_plot.width() + WIDTH) and image.height > 600
 
 
 def test_loading_a_bad_parameter_file_shows_an_error(qtbot, studio, tmp_path, monkeypatch):
@@ -666,14 +668,18 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     from ui.run_curves import MARKERS, MARKS_PER_CURVE
 
     curves = [studio.plots.curves_of(run) for run in (first, second)]
-    assert [c.sample.opts["symbol"] for c in curves] == list(MARKERS[:2])
+    assert [c.marker for c in curves] == list(MARKERS[:2])
+    shown = {e.name: e.marker for e in studio.plots.legend.entries()}  # in the legend too
+    assert shown == {"mine": curves[0].marker, "seed-sgd1": curves[1].marker}
     for c in curves:
         marks = c.marks["test_loss"].getData()[0]
-        assert c.marks["test_loss"].opts["symbol"] == c.sample.opts["symbol"]
+        assert c.marks["test_loss"].opts["symbol"] == c.marker
         assert c.stride == max(1, round(60000 / 5000 / MARKS_PER_CURVE))  # 1 epoch, a point each 5,000
         assert len(marks) == len(range(0, c.count, c.stride))
 
-    # The exported picture is the two plots, nothing else, at the size chosen.
+    # The exported picture is the two plots and the legend beside them, nothing else, at
+    # the size chosen.
+    from ui.curve_legend import WIDTH
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "curves.png"), ""))
     offered = []
 
@@ -687,7 +693,7 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
             studio.export_png()
         picture = QImage(str(tmp_path / "curves.png"))
         assert picture.height() == scale * (plot.height() + studio.plots.accuracy_plot.height())
-        assert picture.width() == scale * plot.width()
+        assert picture.width() == scale * (plot.width() + WIDTH)
     assert offered[0].endswith("(as on screen)") and "(2×, for slides)" in offered[1]
     # Or as SVG: vectors, the legend's names as text, no size to choose.
     import xml.etree.ElementTree as ET
@@ -700,7 +706,7 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     assert offered == []
     root = ET.parse(vector).getroot()
     assert root.tag.endswith("svg") and root.get("viewBox") == (
-        f"0 0 {plot.width()} {plot.height() + studio.plots.accuracy_plot.height()}")
+        f"0 0 {plot.width() + WIDTH} {plot.height() + studio.plots.accuracy_plot.height()}")
     texts = "".join(root.itertext())
     assert "seed-sgd1" in texts and "mine" in texts and "log-loss" in texts
     assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 20  # curves, markers

@@ -63,7 +63,11 @@ def test_a_four_model_sweep_fills_the_plot_and_the_run_list(qtbot, studio, mnist
     assert studio.runs.isRowHidden(1) and studio.runs.item(0, 0).text().startswith("▸")
     studio.runs.cellClicked.emit(0, 0)
     assert not studio.runs.isRowHidden(1)
-    assert studio.plots.legend_names()[:2] == ["sweep 1: lr 0.01", "sweep 1: lr 0.1"]
+    # The legend folds the sweep into one row: its ramp, its name, its size.
+    assert studio.plots.legend_names() == ["sweep 1"]
+    (entry,) = studio.plots.legend.entries()
+    assert entry.colours == [run.color for run in runs] and entry.marker is None
+    assert "4 of 4 runs on show, learning_rate from 0.01 to 2" in entry.tooltip
 
 
 def test_stop_ends_the_whole_sweep_and_the_window_stays_live(qtbot, studio):

@@ -18,16 +18,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QEvent, QIODevice, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QHBoxLayout, QLabel,
+                               QScrollArea, QVBoxLayout, QWidget)
 
 from .plot_axes import LOG_TICKS, CountAxis, TickGrid
-from .run_curves import LINE_WIDTH, MARKER_SIZE, RunCurves
+from .curve_legend import WIDTH as LEGEND_WIDTH
+from .curve_legend import CurveLegend
+from .run_curves import LINE_WIDTH, RunCurves
 
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
-#: A sweep with more members than this names only its first and last in the legend.
-SWEEP_LEGEND_RUNS = 4
 
 
 def nearest(xs, at, log):
@@ -71,24 +71,20 @@ class CurvePlots(QWidget):
         self.accuracy_plot.setObjectName("accuracyPlot")
         self.loss_plot.setLabel("left", "log-loss (nats)")
         self.accuracy_plot.setLabel("left", "accuracy")
-        # Loss falls and accuracy rises: keep each legend in the corner its curves leave free.
-        for plot, corner in ((self.loss_plot, (-10, 10)), (self.accuracy_plot, (-10, -10))):
+        for plot in (self.loss_plot, self.accuracy_plot):
             plot.addItem(TickGrid(plot.getPlotItem()), ignoreBounds=True)
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            legend = plot.addLegend(offset=corner)
-            legend.setBrush(pg.mkBrush(255, 255, 255, 215))  # readable over curves in small windows
-        # The loss plot's legend names the runs (their colours); the accuracy plot's says
-        # which line is which set. Both are in an exported picture.
-        self._run_legend = self.loss_plot.getPlotItem().legend
-        sets = self.accuracy_plot.getPlotItem().legend
-        grey = {"symbol": "o", "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen("#555", width=1.5)}
-        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH), symbolBrush="#555", **grey),
-                     "train")
-        sets.addItem(pg.PlotDataItem(pen=pg.mkPen("#555", width=LINE_WIDTH, style=Qt.PenStyle.DashLine),
-                                     symbolBrush="w", **grey), "test")
-        self._legend_names = {}  # run id -> the name its legend entry shows
+        # The legend sits beside the plots (over them, it covered curves and was cut
+        # short from about 6 runs), and scrolls; an exported picture has all of it.
+        self.legend = CurveLegend()
+        self.legend_scroll = QScrollArea(objectName="legendScroll")
+        self.legend_scroll.setWidget(self.legend)
+        self.legend_scroll.setWidgetResizable(True)
+        self.legend_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.legend_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.legend_scroll.setFixedWidth(LEGEND_WIDTH + self.legend_scroll.verticalScrollBar().sizeHint().width())
         self.accuracy_plot.setXLink(self.loss_plot)
         self._crosshairs = []
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -120,11 +116,16 @@ class CurvePlots(QWidget):
         bar.addWidget(self.log_loss)
         bar.addWidget(self.log_x)
         bar.addStretch(1)
+        plots = QVBoxLayout()
+        plots.addWidget(self.loss_plot, 1)
+        plots.addWidget(self.accuracy_plot, 1)
+        beside = QHBoxLayout()
+        beside.addLayout(plots, 1)
+        beside.addWidget(self.legend_scroll)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.loss_plot, 1)
-        layout.addWidget(self.accuracy_plot, 1)
+        layout.addLayout(beside, 1)
 
         self._curves = {}
         self._bands = {}  # sweep over seeds -> its band items
@@ -156,7 +157,8 @@ class CurvePlots(QWidget):
         if run.id not in self._curves:
             self._curves[run.id] = RunCurves(run, self.loss_plot, self.accuracy_plot)
             self._fit_x()  # the new frame now, not with the first points: a shorter redraw
-        self._update_legend(self._curves[run.id])
+        curves = self._curves[run.id]
+        self.legend.show_run(run, curves.marker if curves.marks else None)
         self._dirty.add(run.id)
         if not self._timer.isActive():
             self._timer.start()
@@ -165,27 +167,9 @@ class CurvePlots(QWidget):
         curves = self._curves.pop(run.id, None)
         if curves is not None:
             curves.remove(self.loss_plot, self.accuracy_plot)
-            if self._legend_names.pop(run.id, None) is not None:
-                self._run_legend.removeItem(curves.sample)
+            self.legend.remove_run(run)
         self._dirty.discard(run.id)
         self._accuracy_dirty.discard(run.id)
-
-    def _update_legend(self, curves):
-        """One legend entry per visible run: its colour and its (current) name."""
-        run = curves.run
-        shown = self._legend_names.get(run.id)
-        wanted = run.name if run.visible else None
-        group = run.sweep
-        if group is not None and len(group.runs) > SWEEP_LEGEND_RUNS and run not in (group.runs[0], group.runs[-1]):
-            wanted = None  # a long sweep: its ramp's two ends are named, the rest in between
-        if shown == wanted:
-            return
-        if shown is not None:
-            self._run_legend.removeItem(curves.sample)
-            del self._legend_names[run.id]
-        if wanted is not None:
-            self._run_legend.addItem(curves.sample, wanted)
-            self._legend_names[run.id] = wanted
 
     def update_band(self, group):
         """For a sweep over seeds: the test curves' mean +- one standard deviation across
@@ -225,8 +209,8 @@ class CurvePlots(QWidget):
         return x, middle, (high.getData()[1] - low.getData()[1]) / 2
 
     def legend_names(self):
-        """The run names the legend shows, in order (for tests and automation)."""
-        return [label.text for _, label in self._run_legend.items]
+        """The names the legend shows (runs, and sweeps), in order (for tests and automation)."""
+        return self.legend.names()
 
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Leave:
@@ -271,8 +255,13 @@ class CurvePlots(QWidget):
         return bytes(buffer.data())
 
     def _picture_size(self):
+        """The plots' size on screen, widened by the legend's columns (all its rows)."""
         plots = (self.loss_plot, self.accuracy_plot)
-        return max(plot.width() for plot in plots), sum(plot.height() for plot in plots)
+        height = sum(plot.height() for plot in plots)
+        return self._plots_width() + self.legend.columns_for(height) * LEGEND_WIDTH, height
+
+    def _plots_width(self):
+        return max(plot.width() for plot in (self.loss_plot, self.accuracy_plot))
 
     def _paint_plots(self, device, scale):
         """Draw both plots, one above the other, onto ``device`` (crosshairs hidden)."""
@@ -286,6 +275,8 @@ class CurvePlots(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.render(painter, QRectF(0, top, plot.width(), plot.height()), plot.viewport().rect())
             top += plot.height()
+        width, height = self._picture_size()
+        self.legend.paint(painter, QRectF(self._plots_width(), 0, width - self._plots_width(), height))
         painter.end()
         for line, visible in zip(self._crosshairs, crosshairs):
             line.setVisible(visible)

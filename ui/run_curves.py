@@ -5,6 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from compute.engine.runs import PALETTE
+
 FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
           "train_accuracy", "test_accuracy")
 LINE_WIDTH = 2  # px: 1-px lines in similar colours were hard to tell apart
@@ -13,6 +15,14 @@ LINE_WIDTH = 2  # px: 1-px lines in similar colours were hard to tell apart
 MARKERS = ("o", "s", "t", "d", "star", "x", "t1", "p")
 MARKS_PER_CURVE = 6
 MARKER_SIZE = 8
+
+
+def marker_of(number):
+    """Run ``number``'s marker: the markers turn one step further each time the colours
+    (:data:`compute.engine.runs.PALETTE`) start again, so that no two of the first 64
+    runs share both (they repeated together every 8 runs)."""
+    n = number - 1
+    return MARKERS[(n + n // len(PALETTE)) % len(MARKERS)]
 
 
 class RunCurves:
@@ -29,7 +39,7 @@ class RunCurves:
         width = 1 if thin else LINE_WIDTH
         solid = pg.mkPen(color, width=width)
         dashed = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
-        self.marker = MARKERS[(run.id - 1) % len(MARKERS)]
+        self.marker = marker_of(run.id)
         marks = {"symbol": self.marker, "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen(color, width=1.5)}
         filled, hollow = {**marks, "symbolBrush": color}, {**marks, "symbolBrush": "w"}
         self.items = {
@@ -44,8 +54,6 @@ class RunCurves:
             "train_accuracy": accuracy_plot.plot(pen=None, **filled),
             "test_accuracy": accuracy_plot.plot(pen=None, **hollow),
         }
-        #: What the legend shows for the run: its line and its marker.
-        self.sample = pg.PlotDataItem(pen=solid) if thin else pg.PlotDataItem(pen=solid, **filled)
         self.stride = None  # marks every stride-th point: fixed once the run's length is known
 
     def take_new_points(self):
