@@ -112,7 +112,7 @@ def build_window(data_folder=None, store=None, history=None):
     return window
 
 
-def run(data_folder=None, preset=None, start=False, quit_after=None, history=None):
+def run(data_folder=None, preset=None, start=False, quit_after=None, history=None, qt_arguments=()):
     """Open the main window and run the Qt event loop.
 
     Parameters
@@ -127,10 +127,13 @@ def run(data_folder=None, preset=None, start=False, quit_after=None, history=Non
         Close the window after this many seconds.
     history : path or False, optional
         The run history's folder (False: record nothing).
+    qt_arguments : list of str
+        Qt's own command-line arguments (``-style fusion``, ``-platform offscreen``…);
+        one that Qt does not take either is refused, with exit status 2.
     """
     from app import preflight
 
-    problem = preflight.problem()
+    problem = preflight.problem(arguments=qt_arguments)
     if problem:
         print(f"softmax-lab: {problem}", file=sys.stderr)
         return 1
@@ -139,7 +142,12 @@ def run(data_folder=None, preset=None, start=False, quit_after=None, history=Non
 
     from compute.settings import preset as preset_settings
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_arguments])
+    unknown = [argument for argument in app.arguments()[1:] if argument in qt_arguments]
+    if unknown:
+        print(f"softmax-lab: error: unrecognized arguments (neither Softmax Lab's nor Qt's): "
+              f"{' '.join(unknown)}", file=sys.stderr)
+        return 2
     app.setApplicationName("Softmax Lab")
     app.setOrganizationName("Softmax Lab")
     window = build_window(data_folder, history=history)

@@ -87,7 +87,7 @@ def install_advice(libraries):
             f"Fedora: sudo dnf install {' '.join(fedora)}")
 
 
-def problem(environ=None, platform=None, missing=missing_libraries):
+def problem(environ=None, platform=None, missing=missing_libraries, arguments=()):
     """Why the window cannot open here, as one line, or None when it can.
 
     Parameters
@@ -98,10 +98,15 @@ def problem(environ=None, platform=None, missing=missing_libraries):
         ``sys.platform`` (default): only Linux is checked.
     missing : callable
         Returns the missing libraries (tests pass a stand-in).
+    arguments : list of str
+        Qt's command-line arguments: ``-platform NAME`` chooses as QT_QPA_PLATFORM does.
     """
     environ = os.environ if environ is None else environ
     platform = sys.platform if platform is None else platform
     chosen = environ.get("QT_QPA_PLATFORM", "")
+    for flag, value in zip(arguments, list(arguments)[1:]):
+        if flag in ("-platform", "--platform"):
+            chosen = value
     if not platform.startswith("linux") or (chosen and not chosen.startswith("xcb")):
         return None  # Qt's own platform on macOS/Windows, or a platform the user chose
     if environ.get("WAYLAND_DISPLAY") and not chosen:

@@ -93,3 +93,26 @@ def test_first_start_shows_the_data_at_once_and_start_waits_for_the_kernels(mnis
     assert result["preparing_shown"], "a first start says the kernels are being prepared"
     # The data is on screen long before the kernels are compiled (seconds on a first start).
     assert result["data_after"] < result["run_after"] - 2
+
+
+def test_the_studio_takes_qts_own_arguments_and_only_it_does(tmp_path, mnist_dir):
+    """``-platform offscreen`` with no display anywhere: the studio opens only if Qt got
+    the argument (it was refused as not ours, and Qt never saw it); ``-style fusion`` is
+    taken too; an argument neither takes is one line and exit status 2."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"))
+
+    def studio(*arguments):
+        return subprocess.run([sys.executable, "-m", "app", *arguments], capture_output=True, text=True,
+                              timeout=120, env=env)
+
+    done = studio("gui", "-platform", "offscreen", "-style", "fusion", "--quit-after", "0.5",
+                  "--no-history", "--data", str(mnist_dir))
+    assert done.returncode == 0, done.stderr
+    done = studio("gui", "-platform", "offscreen", "-nonsense", "--quit-after", "0.5", "--no-history")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == ("softmax-lab: error: unrecognized arguments (neither "
+                                                    "Softmax Lab's nor Qt's): -nonsense")
+    done = studio("train", "-style", "fusion")  # not the studio: not Qt's either
+    assert done.returncode == 2 and "unrecognized arguments: -style fusion" in done.stderr

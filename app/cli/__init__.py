@@ -45,7 +45,11 @@ def main(argv=None):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # The studio takes Qt's own arguments too (-style fusion, -platform offscreen, -reverse):
+    # what is not ours goes to Qt, for the studio only.
+    args, args.qt_arguments = parser.parse_known_args(argv)
+    if args.qt_arguments and args.command not in (None, "gui"):
+        parser.error(f"unrecognized arguments: {' '.join(args.qt_arguments)}")
     handlers = {**training.COMMANDS, **tools.COMMANDS, **history.COMMANDS}
     stoppable = args.command in ("train", "sweep", "assignment")
     try:

@@ -186,7 +186,7 @@ def _gui(args):
     history = False if getattr(args, "no_history", False) else getattr(args, "history", None)
     return run(getattr(args, "data", None), preset=getattr(args, "preset", None),
                start=getattr(args, "start", False), quit_after=getattr(args, "quit_after", None),
-               history=history)
+               history=history, qt_arguments=args.qt_arguments)
 
 
 def _self_test(args):
