@@ -107,8 +107,8 @@ class ConfusionView(QWidget):
                 item = QTableWidgetItem(text)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setBackground(QBrush(QColor(*colours[t, p].tolist())))
-                if light_text[t, p]:
-                    item.setForeground(QBrush(QColor("white")))
+                # (set either way: the theme's text colour may be light on a light cell)
+                item.setForeground(QBrush(QColor("white" if light_text[t, p] else "black")))
                 self.table.setItem(t, p, item)
             self.table.setItem(t, K, QTableWidgetItem(f"{recall[t]:.3f}"))
         for p in range(K):

@@ -15,10 +15,10 @@ from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .run_curves import LINE_WIDTH, MARKER_SIZE
+from .theme import visible_colour
 
 WIDTH = 170  # px of a column of rows
 SWATCH = 30  # px of a row's line
-KEY = "#555"  # the key's lines: the runs' colours are theirs
 
 
 @dataclass
@@ -131,42 +131,44 @@ class CurveLegend(QWidget):
         entries = list(self._entries.values())
         for column in range(self.columns_for(rect.height())):
             left = rect.left() + column * WIDTH
-            self._paint_key(painter, QPointF(left + 4, rect.top() + 2), row, text)
+            self._paint_key(painter, QPointF(left + 4, rect.top() + 2), row, text)  # (in the text's colour)
             for i, entry in enumerate(entries[column * per_column:(column + 1) * per_column]):
                 self._paint_row(painter, entry, QPointF(left + 4, rect.top() + 2 + (i + 1) * row), row, text)
         painter.restore()
 
     def _paint_key(self, painter, at, row, text):
         half = (WIDTH - 8) / 2
-        for offset, label, style, brush in ((0, "train", Qt.PenStyle.SolidLine, KEY),
-                                             (half, "test", Qt.PenStyle.DashLine, "w")):
+        hollow = self.palette().color(QPalette.ColorRole.Base)
+        for offset, label, style, brush in ((0, "train", Qt.PenStyle.SolidLine, text),
+                                             (half, "test", Qt.PenStyle.DashLine, hollow)):
             start = at + QPointF(offset, 0)
-            self._line(painter, start, row, [KEY], style, "o", brush)
+            self._line(painter, start, row, [text], style, "o", brush)
             painter.setPen(text)
             painter.drawText(QRectF(start.x() + SWATCH + 6, start.y(), half - SWATCH - 8, row),
                              Qt.AlignmentFlag.AlignVCenter, label)
 
     def _paint_row(self, painter, entry, at, row, text):
-        brush = entry.colours[0] if entry.marker else None
-        self._line(painter, at, row, entry.colours, Qt.PenStyle.SolidLine, entry.marker, brush)
+        self._line(painter, at, row, entry.colours, Qt.PenStyle.SolidLine, entry.marker, None)
         label = entry.name if entry.marker else f"{entry.name} ({len(entry.colours)})"
         room = WIDTH - SWATCH - 14
         painter.setPen(text)
         painter.drawText(QRectF(at.x() + SWATCH + 6, at.y(), room, row), Qt.AlignmentFlag.AlignVCenter,
                          QFontMetrics(painter.font()).elidedText(label, Qt.TextElideMode.ElideRight, room))
 
-    @staticmethod
-    def _line(painter, at, row, colours, style, marker, brush):
+    def _line(self, painter, at, row, colours, style, marker, brush):
         """A swatch: the line (a sweep's ramp in segments) with the marker in its middle."""
+        palette = self.palette()
         y = at.y() + row / 2
         step = SWATCH / len(colours)
+        colours = [visible_colour(colour, palette) for colour in colours]
         for i, colour in enumerate(colours):
             painter.setPen(pg.mkPen(colour, width=LINE_WIDTH, style=style))
             painter.drawLine(QPointF(at.x() + i * step, y), QPointF(at.x() + (i + 1) * step, y))
         if marker is not None:
             painter.save()
             painter.translate(at.x() + SWATCH / 2, y)
-            drawSymbol(painter, marker, MARKER_SIZE, pg.mkPen(colours[0], width=1.5), pg.mkBrush(brush))
+            fill = colours[0] if brush is None else brush  # (None: filled with the run's colour)
+            drawSymbol(painter, marker, MARKER_SIZE, pg.mkPen(colours[0], width=1.5), pg.mkBrush(fill))
             painter.restore()
 
     # ------------------------------------------------------------ tooltips

@@ -16,7 +16,7 @@ grid makes each cached axis picture as large as the plot, which doubled the pain
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QEvent, QIODevice, QRect, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QHBoxLayout, QLabel,
                                QScrollArea, QVBoxLayout, QWidget)
@@ -25,6 +25,7 @@ from .plot_axes import LOG_TICKS, CountAxis, TickGrid
 from .curve_legend import WIDTH as LEGEND_WIDTH
 from .curve_legend import CurveLegend
 from .run_curves import LINE_WIDTH, RunCurves
+from .theme import follow_palette, plot_colours
 
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
@@ -63,7 +64,7 @@ class CurvePlots(QWidget):
         super().__init__(parent)
         # Antialiasing made each redraw several times slower (pyqtgraph PlotSpeedTest); the
         # lines look fine without it.
-        pg.setConfigOptions(antialias=False, background="w", foreground="#333")
+        pg.setConfigOptions(antialias=False)
         # Named with setObjectName: an objectName keyword to PlotWidget goes to a new curve.
         self.loss_plot = pg.PlotWidget(axisItems={"bottom": CountAxis("bottom")})
         self.loss_plot.setObjectName("lossPlot")
@@ -86,6 +87,8 @@ class CurvePlots(QWidget):
         self.legend_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.legend_scroll.setFixedWidth(LEGEND_WIDTH + self.legend_scroll.verticalScrollBar().sizeHint().width())
         self.accuracy_plot.setXLink(self.loss_plot)
+        for plot in (self.loss_plot, self.accuracy_plot):  # light or dark, as the window is
+            follow_palette(plot, self._palette_changed)
         self._crosshairs = []
         for plot in (self.loss_plot, self.accuracy_plot):
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", width=1))
@@ -105,8 +108,8 @@ class CurvePlots(QWidget):
         # around); it goes when the mouse leaves the plots, and follows new points.
         self.readout = QLabel(self, objectName="hoverReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setStyleSheet("QLabel { background: rgba(255, 255, 255, 230); border: 1px solid #bbb;"
-                                   " padding: 3px; }")
+        self.readout.setStyleSheet("QLabel { background: palette(base); color: palette(text);"
+                                   " border: 1px solid palette(mid); padding: 3px; }")
         self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.readout.hide()
         self._hover_at = None  # (plot, scene position) of the last hover
@@ -147,6 +150,11 @@ class CurvePlots(QWidget):
                        for plot in (self.loss_plot, self.accuracy_plot)]
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.viewport().installEventFilter(self)
+
+    def _palette_changed(self, palette):
+        self.readout.setStyleSheet(self.readout.styleSheet())  # (its palette() colours, read again)
+        for curves in self._curves.values():
+            curves.restyle(palette)
 
     @property
     def x_field(self):
@@ -228,7 +236,7 @@ class CurvePlots(QWidget):
         screen (drawn again at that size, not enlarged): no controls, crosshair or readout."""
         width, height = self._picture_size()
         image = QImage(round(width * scale), round(height * scale), QImage.Format.Format_RGB32)
-        image.fill(QColor("white"))
+        image.fill(plot_colours(self.loss_plot.palette())[0])  # the plots' background
         self._paint_plots(image, scale)
         return _bytes_of(lambda device: image.save(device, "PNG"))
 

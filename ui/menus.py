@@ -1,14 +1,16 @@
 """The studio window's menus and its About box (mixed into the window)."""
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from compute.storage import datasets
 
+from .theme import THEMES
+
 
 class Menus:
-    """The File, Run and Help menus; each action has an object name for automation, and
+    """The File, Edit, Run, View and Help menus; each action has an object name for automation, and
     the actions whose state follows the studio's are kept as attributes
     (``start_action``, ``save_action``…)."""
 
@@ -70,6 +72,16 @@ class Menus:
         run_menu.addSeparator()
         self.course_action = self._action(run_menu, "Run the &course's experiments",
                                           self.courseExperimentsRequested, name="courseExperimentsAction")
+        view_menu = self.menuBar().addMenu("&View")
+        theme_menu = view_menu.addMenu("&Theme")
+        theme_menu.setObjectName("themeMenu")
+        self.theme_actions = QActionGroup(self)
+        for theme, text in zip(THEMES, ("&System", "&Light", "&Dark")):
+            action = self._action(theme_menu, text, lambda _=False, t=theme: self.choose_theme(t),
+                                  name=f"theme{theme.title()}Action")
+            action.setCheckable(True)
+            action.setData(theme)
+            self.theme_actions.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&About Softmax Lab", self.show_about, name="aboutAction")
         self._refresh_recent()

@@ -20,12 +20,17 @@ class TickGrid(pg.UIGraphicsItem):
     def __init__(self, plot_item):
         super().__init__()
         self._axes = (plot_item.getAxis("bottom"), plot_item.getAxis("left"))
+        self.set_colours(QColor("#dcdcdc"), QColor("#f0f0f0"))
+        self.setZValue(-1000)  # under the curves
+
+    def set_colours(self, major, minor):
+        """The lines' colours (the theme's: :func:`ui.theme.style_plot`)."""
         self._pens = []
-        for colour in ("#dcdcdc", "#f0f0f0"):  # major, minor
-            pen = QPen(QColor(colour))
+        for colour in (major, minor):
+            pen = QPen(colour)
             pen.setCosmetic(True)  # one pixel wide whatever the view's scale
             self._pens.append(pen)
-        self.setZValue(-1000)  # under the curves
+        self.update()
 
     def paint(self, painter, option, widget=None):
         view = self.boundingRect()  # the visible part of the view, in data coordinates

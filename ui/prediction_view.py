@@ -13,6 +13,7 @@ from compute.storage.classes import names_or_numbers
 from compute.engine.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
+from .theme import follow_palette
 
 PREVIEW_SCALE = 5
 
@@ -37,6 +38,7 @@ class PredictionView(QWidget):
         self.bars_plot.setMinimumHeight(160)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#1f77b4")
         self.bars_plot.addItem(self.bars)
+        follow_palette(self.bars_plot)
         top = QHBoxLayout()
         top.addWidget(self.digit, 1)
         column = QVBoxLayout()

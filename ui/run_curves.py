@@ -4,8 +4,11 @@ lines (train solid, test dashed, in the run's colour) and its markers."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 
 from compute.engine.runs import PALETTE
+
+from .theme import visible_colour
 
 FIELDS = ("samples_seen", "epoch", "train_seconds", "train_loss", "test_loss",
           "train_accuracy", "test_accuracy")
@@ -32,28 +35,17 @@ class RunCurves:
         self.run = run
         self.count = 0
         self.buffer = np.empty((len(FIELDS), 64))
-        color = pg.mkColor(run.color)
         # A sweep's members: thin lines along their colour ramp, no markers (there may be
         # dozens; the ramp orders them).
         thin = run.sweep is not None
-        width = 1 if thin else LINE_WIDTH
-        solid = pg.mkPen(color, width=width)
-        dashed = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine)
         self.marker = marker_of(run.id)
-        marks = {"symbol": self.marker, "symbolSize": MARKER_SIZE, "symbolPen": pg.mkPen(color, width=1.5)}
-        filled, hollow = {**marks, "symbolBrush": color}, {**marks, "symbolBrush": "w"}
-        self.items = {
-            "train_loss": loss_plot.plot(pen=solid),
-            "test_loss": loss_plot.plot(pen=dashed),
-            "train_accuracy": accuracy_plot.plot(pen=solid),
-            "test_accuracy": accuracy_plot.plot(pen=dashed),
-        }
+        self.items = {name: (loss_plot if "loss" in name else accuracy_plot).plot()
+                      for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         self.marks = {} if thin else {
-            "train_loss": loss_plot.plot(pen=None, **filled),
-            "test_loss": loss_plot.plot(pen=None, **hollow),
-            "train_accuracy": accuracy_plot.plot(pen=None, **filled),
-            "test_accuracy": accuracy_plot.plot(pen=None, **hollow),
-        }
+            name: (loss_plot if "loss" in name else accuracy_plot).plot(
+                pen=None, symbol=self.marker, symbolSize=MARKER_SIZE)
+            for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
+        self.restyle(loss_plot.palette())
         self.stride = None  # marks every stride-th point: fixed once the run's length is known
 
     def take_new_points(self):
@@ -85,6 +77,20 @@ class RunCurves:
                 if name in self.marks:
                     self.marks[name].setData(x[marked], y[marked])
                     self.marks[name].setVisible(self.run.visible)
+
+    def restyle(self, palette):
+        """Pens and brushes on ``palette``: the run's colour (black turns to the text's
+        colour where it would vanish in the dark), hollow markers filled with the plots'
+        background."""
+        color = visible_colour(self.run.color, palette)
+        width = 1 if self.run.sweep is not None else LINE_WIDTH
+        for name, item in self.items.items():
+            style = Qt.PenStyle.DashLine if name.startswith("test") else Qt.PenStyle.SolidLine
+            item.setPen(pg.mkPen(color, width=width, style=style))
+        for name, item in self.marks.items():
+            item.setSymbolPen(pg.mkPen(color, width=1.5))
+            hollow = palette.color(QPalette.ColorRole.Base)
+            item.setSymbolBrush(pg.mkBrush(hollow if name.startswith("test") else color))
 
     def remove(self, loss_plot, accuracy_plot):
         for name in self.items:

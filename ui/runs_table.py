@@ -2,7 +2,7 @@
 sweep's runs under a row of their own that folds them away (click it)."""
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from compute.engine.runs import RunStatus, SweepGroup, sweeps_best
@@ -12,8 +12,13 @@ COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples",
 
 
 def _swatch(color):
+    """The run's colour, with a grey rim: black runs stay visible on a dark theme."""
     pixmap = QPixmap(12, 12)
     pixmap.fill(QColor(color))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#888888"))
+    painter.drawRect(0, 0, 11, 11)
+    painter.end()
     return QIcon(pixmap)
 
 

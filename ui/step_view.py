@@ -248,6 +248,7 @@ class StepView(QWidget):
                 item.setToolTip(f"p − y = {record.delta[i, k]:+.4f}")
                 if k == record.labels[i]:
                     item.setBackground(QBrush(QColor("#d9ead3")))
+                    item.setForeground(QBrush(QColor("black")))  # (a dark theme's text is light)
                 self.table.setItem(i, k, item)
         self.table.resizeColumnsToContents()
         features = drawn is not None and drawn["features"] is not None

@@ -13,6 +13,7 @@ from compute.studies import analysis
 from compute.storage.classes import captions, names_or_numbers
 
 from .qt_images import pixmap_from_array
+from .theme import follow_palette
 
 COLUMNS = 5
 CAPTION_PX = 22  # room for a tile's class name under it
@@ -72,6 +73,7 @@ class WeightsView(QWidget):
         self.lines.setObjectName("weightLines")
         self.lines.setLabel("bottom", "feature")
         self.lines.setLabel("left", "weight")
+        follow_palette(self.lines)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.tiles)
         self.pages.addWidget(self.lines)

@@ -1,5 +1,5 @@
-"""What the studio window keeps between sessions (mixed into the window): its geometry
-and the form's settings, in the window's preference store. Every value is checked as it
+"""What the studio window keeps between sessions (mixed into the window): its geometry,
+the form's settings and the theme, in the window's preference store. Every value is checked as it
 is read: one of the wrong kind or out of range is passed over."""
 
 import json
@@ -8,12 +8,23 @@ from PySide6.QtCore import QByteArray, QSize
 
 from compute.settings import Settings, SettingsError
 
+from . import theme
+
 
 class WindowState:
     """Mixed into :class:`ui.main_window.MainWindow`: it reads ``store`` and ``controls``."""
 
+    def choose_theme(self, choice):
+        """Give the application the look ``choice`` (:data:`ui.theme.THEMES`), and keep it."""
+        theme.apply(choice)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.data() == choice)
+        self.store.setValue("theme", choice)
+
     def _restore(self):
-        """Geometry and the form's settings from the preferences."""
+        """Geometry, the form's settings and the theme from the preferences."""
+        chosen = self.store.value("theme", "system")
+        self.choose_theme(chosen if chosen in theme.THEMES else "system")
         geometry = self.store.value("geometry")
         if isinstance(geometry, str):  # base64, as it is saved
             geometry = QByteArray.fromBase64(geometry.encode("ascii", "replace"))
