@@ -142,6 +142,14 @@ def test_pause_resume_and_stop(qtbot, studio):
     qtbot.waitUntil(lambda: run.status == "stopped", timeout=2000)
     assert not studio.controller.busy and studio.start_button.isEnabled()
     assert run.samples_seen < run.total_samples
+    # A stopped run is its last point: the run list's figure is the confusion's (they
+    # differed in the fourth digit: the parameters had trained on after the point).
+    assert run.model is run.evaluated.model and run.samples_seen == run.last.samples_seen
+    studio.runs.selectRow(0)
+    studio.tabs.setCurrentWidget(studio.insights)
+    studio.insights.views.setCurrentWidget(studio.insights.confusion)
+    listed = studio.runs.item(0, 3).text()
+    qtbot.waitUntil(lambda: f"test accuracy {listed} " in studio.insights.confusion.caption.text(), timeout=WAIT_MS)
 
 
 def test_second_run_while_one_trains_is_refused(qtbot, studio):

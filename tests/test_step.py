@@ -108,6 +108,7 @@ def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
     text = view.findChild(type(view.formulas), "stepFormulas").text()
     assert f"{record.loss_before:.4f}</b> before, <b>{record.loss_after:.4f}</b> after" in text
     assert "m ← 0.9 m + 0.1 ∇" in text
+    assert "a batch of B = 8 (samples 1 to 8 of the run)" in text  # (it said "samples 0–8")
     view.findChild(QPushButton, "stepToPointButton").click()
     qtbot.waitUntil(lambda: view.record.step > 1 and not view.busy, timeout=60_000)
     assert view.stepper.samples_seen % 5000 == 0  # at the next point

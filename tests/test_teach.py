@@ -46,7 +46,9 @@ def test_a_taught_drawing_lands_in_my_digits_and_a_fine_tune_reads_it_so(qtbot, 
     qtbot.waitUntil(lambda: tab.view.probabilities is not None, timeout=WAIT_MS)
     assert int(np.argmax(tab.view.probabilities)) == 2
     label = tab.findChild(QComboBox, "teachLabelCombo")
-    label.setCurrentIndex(label.findText("7"))  # ... taught, deliberately, as a 7
+    assert label.currentText() == "2"  # "It is" offers the prediction ...
+    label.setCurrentIndex(label.findText("7"))  # ... taught, deliberately, as a 7 (picked
+    label.activated.emit(label.currentIndex())  # as a user picks: it then stays)
     teach = tab.findChild(QPushButton, "teachButton")
     for _ in range(3):  # quick clicks: each example kept (the file changes one at a time)
         teach.click()

@@ -150,6 +150,9 @@ class DrawTab(QWidget):
         self.teach_button.clicked.connect(self.teach)
         self.fine_tune_button.clicked.connect(self.fine_tune)
         self.prepared = None  # the model input of the prediction on show
+        # "It is" follows the prediction until the user picks a label for this drawing.
+        self.label_picked = False
+        self.teach_label.activated.connect(lambda _: setattr(self, "label_picked", True))
         self.width_box.valueChanged.connect(lambda value: setattr(self.canvas, "brush_width", float(value)))
         clear.clicked.connect(self.canvas.clear)
         undo.clicked.connect(self.canvas.undo)
@@ -295,6 +298,7 @@ class DrawTab(QWidget):
     def predict_now(self):
         self._timer.stop()
         if self.canvas.is_empty:
+            self.label_picked = False  # a new drawing: "It is" offers its answer again
             self.view.show_empty()
             self.evidence.show_empty()
             self.prepared = None
@@ -322,6 +326,8 @@ class DrawTab(QWidget):
             return
         self.view.show_prediction(seen, probabilities, self.current_class_names(),
                                   deskewed=self.current_inputs().deskew)
+        if not self.label_picked and int(probabilities.argmax()) < self.teach_label.count():
+            self.teach_label.setCurrentIndex(int(probabilities.argmax()))  # "It is" offers the answer
         self.evidence.show_evidence(why, self.current_class_names(),
                                     cells=self.current_inputs().features == "gradients")
         self.status.setText("")

@@ -295,8 +295,9 @@ class StepView(QWidget):
                     f"<sup>{record.step}</sup>)) + {settings.epsilon:g})",
         }[settings.optimizer]
         l2 = f" + {settings.l2:g} w" if settings.l2 else ""
-        return (f"<b>Update {record.step}</b>, a batch of B = {B} (samples {self.stepper.samples_seen - B:,}"
-                f"–{self.stepper.samples_seen:,}):<br>"
+        seen = self.stepper.samples_seen
+        return (f"<b>Update {record.step}</b>, a batch of B = {B} (samples {seen - B + 1:,} to {seen:,} "
+                f"of the run):<br>"
                 f"loss L = −(1/B) Σ<sub>i</sub> log p<sub>i,y<sub>i</sub></sub> = "
                 f"<b>{record.loss_before:.4f}</b> before, <b>{record.loss_after:.4f}</b> after the step<br>"
                 f"∇ = ∂L/∂w<sub>k</sub> = (1/B) Σ<sub>i</sub> (p<sub>ik</sub> − y<sub>ik</sub>) x<sub>i</sub>"

@@ -291,6 +291,10 @@ class RunController(DataConcern, FilesConcern, SweepConcern, HistoryConcern, QOb
             return
         run.status = status
         run.message = message
+        if status == RunStatus.STOPPED and run.evaluated is not None:
+            # Its figures are its last point's, and so are its parameters from now on, in
+            # every view and file (the few updates after that point were never measured).
+            run.latest = run.evaluated
         self._record_end(run)
         then = self._when_finished.pop(run, None)
         if then is not None and status == RunStatus.FINISHED:
