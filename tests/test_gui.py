@@ -216,7 +216,9 @@ def test_save_load_and_export_through_the_menu(qtbot, studio, tmp_path, monkeypa
         studio.findChild(type(studio.save_action), "exportCsvAction").trigger()
     with open(curve, newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 13 and float(rows[-1]["test_accuracy"]) == run.points[-1].test_accuracy
+    mine = [row for row in rows if row["run"] == run.name]  # (and the loaded file's one point)
+    assert len(mine) == 13 and float(mine[-1]["test_accuracy"]) == run.points[-1].test_accuracy
+    assert len(rows) == 14
 
     picture = tmp_path / "curves.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(picture), ""))
@@ -661,6 +663,21 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     first.visible = True
     studio.controller.runChanged.emit(first)
     assert sorted(studio.plots.legend_names()) == ["mine", "seed-sgd1"]
+
+    # Export curves as CSV: every run on the plots, named in its rows (it wrote only the
+    # selected run), in a file called after them all
+    import csv
+
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, *a: (offered.append(start), str(tmp_path / "all.csv"))[1:] + ("",))
+    with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
+        studio.findChild(type(studio.save_action), "exportCsvAction").trigger()
+    assert os.path.basename(offered[0]) == "curves.csv"
+    with open(tmp_path / "all.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["run"] for row in rows] == ["mine"] * len(first.points) + ["seed-sgd1"] * len(second.points)
+    assert float(rows[-1]["test_accuracy"]) == second.points[-1].test_accuracy
 
     # The readout floats over the plots: showing it moves nothing; leaving hides it.
     plot = studio.plots.loss_plot

@@ -54,13 +54,17 @@ class FileRequests:
             self.saveParamsRequested.emit(run, path)
 
     def export_csv(self):
-        run = self.runs.selected_run()
-        if run is None or not run.points:
-            self.show_message("Select a run with points in the run list first.")
+        """Every run on the plots (ticked, with points), one row per point, named in the
+        first column (it wrote only the selected run)."""
+        runs = [run for run in self.runs.all_runs() if run.visible and run.points]
+        if not runs:
+            self.show_message("Tick a run with points in the run list first: the CSV has the runs "
+                              "on the plots.")
             return
-        path = self._ask_save_file("Export curves", f"{file_stem(run.name)}.csv", "CSV (*.csv)")
+        stem = file_stem(runs[0].name) if len(runs) == 1 else "curves"
+        path = self._ask_save_file("Export curves", f"{stem}.csv", "CSV (*.csv)")
         if path:
-            self.exportCsvRequested.emit(run, path)
+            self.exportCsvRequested.emit(runs, path)
 
     def export_png(self):
         """Save both plots with their legends as a PNG, at the size on screen or 2x or 3x

@@ -322,7 +322,7 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
         selected = self.runs.selected_run()
         self.save_action.setEnabled(selected is not None)
         # What has nothing to export is greyed out, not refused after a click.
-        self.csv_action.setEnabled(bool(selected and selected.points))
+        self.csv_action.setEnabled(any(run.visible and run.points for run in self.runs.all_runs()))
         self.report_action.setEnabled(bool(selected and selected.points and have_data))
         self.png_action.setEnabled(bool(self.runs.all_runs()))
         self.save_data_action.setEnabled(have_data)

@@ -42,7 +42,7 @@ class Menus:
         self.save_action = self._action(file_menu, "&Save parameters of selected run…",
                                         self.save_parameters, QKeySequence.StandardKey.Save,
                                         "saveParamsAction")
-        self.csv_action = self._action(file_menu, "Export curves as &CSV…", self.export_csv,
+        self.csv_action = self._action(file_menu, "Export curves of the runs on the plots as &CSV…", self.export_csv,
                                        name="exportCsvAction")
         self.png_action = self._action(file_menu, "Export plots as &PNG or SVG…", self.export_png,
                                        name="exportPngAction")

@@ -121,7 +121,8 @@ class StudioView:
     saveDataRequested(str)
         A folder for the course HDF5 files of the open data.
     loadParamsRequested(str), saveParamsRequested(Run, str)
-    exportCsvRequested(Run, str), exportPngRequested(bytes, str)
+    exportCsvRequested(list, str), exportPngRequested(bytes, str)
+        The runs on the plots as one CSV, a picture of the plots.
     exportReportRequested(Run, str, bytes)
         A run, its report folder, and the curves picture.
     courseExperimentsRequested()
@@ -154,7 +155,7 @@ class StudioView:
     saveDataRequested = Signal(str)
     loadParamsRequested = Signal(str)
     saveParamsRequested = Signal(object, str)
-    exportCsvRequested = Signal(object, str)
+    exportCsvRequested = Signal(list, str)
     exportPngRequested = Signal(bytes, str)
     exportReportRequested = Signal(object, str, bytes)
     courseExperimentsRequested = Signal()

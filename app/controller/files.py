@@ -6,7 +6,7 @@ to change (``myDigitsChanged`` or ``myDigitsFailed`` after)."""
 from pathlib import Path
 
 from compute.storage import my_digits, params
-from compute.storage.export import write_points_csv
+from compute.storage.export import write_runs_csv
 from compute.storage.files import FileWriteError, check_outputs
 from compute.storage.sources import folder_files
 from .jobs import run_in_background
@@ -59,12 +59,14 @@ class FilesConcern:
         if snapshot is not None:
             self._write(params.save, path, snapshot.model, snapshot.metadata(), written=path)
 
-    def export_csv(self, run, path):
-        """Write a run's points as CSV, in a worker thread."""
-        if not run.points:
-            self.message.emit(f"{run.name} has no points yet.")
+    def export_csv(self, runs, path):
+        """Write the points of ``runs`` as one CSV (a ``run`` column names each row's run),
+        in a worker thread."""
+        runs = [run for run in runs if run.points]
+        if not runs:
+            self.message.emit("These runs have no points yet.")
             return
-        self._write(write_points_csv, path, list(run.points), written=path)
+        self._write(write_runs_csv, path, [(run.name, list(run.points)) for run in runs], written=path)
 
     def export_bytes(self, content, path):
         """Write ``content`` (a PNG, say) to ``path`` atomically, in a worker thread."""

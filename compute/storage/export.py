@@ -40,6 +40,17 @@ def write_points_csv(path, points):
     write_csv(path, columns, ([point.as_dict()[c] for c in columns] for point in points))
 
 
+def write_runs_csv(path, runs):
+    """Write several runs' points as one CSV, atomically: ``runs`` is (name, points)
+    pairs; the first column, ``run``, names each row's run."""
+    runs = [(name, list(points)) for name, points in runs if points]
+    if not runs:
+        raise ValueError("no points to write")
+    columns = list(runs[0][1][0].as_dict())
+    write_csv(path, ["run", *columns], ([name, *(point.as_dict()[c] for c in columns)]
+                                        for name, points in runs for point in points))
+
+
 def _finite(value):
     if isinstance(value, dict):
         return {key: _finite(item) for key, item in value.items()}
