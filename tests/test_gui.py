@@ -626,6 +626,12 @@ def test_file_dialogs_start_where_the_last_one_ended_with_plain_names(qtbot, stu
     with qtbot.waitSignal(studio.controller.fileWritten, timeout=WAIT_MS):
         studio.export_csv()
     assert os.path.basename(asked[0]) == "seed-minibatch100.hdf5"
+    # The first save starts in the documents folder, not in the open data's (it did)
+    from PySide6.QtCore import QStandardPaths
+
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    assert os.path.dirname(asked[0]) in (documents, os.path.expanduser("~"))
+    assert os.path.dirname(asked[0]) != str(Path(studio.controller.data.train.source).resolve().parent)
     assert asked[1] == str(tmp_path / "elsewhere" / "seed-minibatch100.csv")  # where the last ended
     assert (file_stem("Run 7"), file_stem("params_run7.hdf5")) == ("Run-7", "params_run7")
     assert run.name == "seed-minibatch100"

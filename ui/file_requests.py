@@ -34,7 +34,7 @@ class FileRequests:
             self.openFilesRequested.emit(train, test)
 
     def save_data_hdf5(self):
-        folder = self._ask_folder("Save data as course HDF5 files")
+        folder = self._ask_folder("Save data as course HDF5 files", "save")
         if folder:
             self.statusBar().showMessage(f"Saving the data in {folder}…")
             self.saveDataRequested.emit(folder)
@@ -89,7 +89,7 @@ class FileRequests:
         if run is None or not run.points or self.data is None:
             self.show_message("Select a run with points in the run list first.")
             return
-        parent = self._ask_folder("Folder for the report")
+        parent = self._ask_folder("Folder for the report", "save")
         if not parent:
             return
         folder = Path(parent) / f"{file_stem(run.name)}-report"
@@ -102,7 +102,7 @@ class FileRequests:
         if runs is None or self.data is None:
             self.show_message("Train the course's experiments first (Run > Run the course's experiments).")
             return
-        parent = self._ask_folder("Folder for the assignment report")
+        parent = self._ask_folder("Folder for the assignment report", "save")
         if not parent:
             return
         picture = comparison_png([(name, run.color, run.points) for name, run in runs],
@@ -115,8 +115,8 @@ class FileRequests:
     def _ask_save_file(self, title, name, filters):
         return self.places.ask_save_file(self, title, name, filters)
 
-    def _ask_folder(self, title):
-        return self.places.ask_folder(self, title)
+    def _ask_folder(self, title, kind="open"):
+        return self.places.ask_folder(self, title, kind)
 
     def last_data_folder(self):
         """The data folder opened last (in an earlier session too), if it still holds data."""
