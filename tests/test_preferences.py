@@ -47,6 +47,35 @@ def test_the_studio_comes_back_as_it_was_left(qtbot, config, mnist_dir, no_qt_le
     again.close()
 
 
+def test_splitters_tab_and_axis_switches_come_back(qtbot, config, mnist_dir, no_qt_leaks):
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QSplitter, QTabWidget
+
+    path = config / "settings.json"
+    window = open_studio(path, mnist_dir)
+    qtbot.waitUntil(lambda: window.controller.data is not None, timeout=60_000)
+    window.resize(780, 580)
+    plots = window.findChild(QSplitter, "plotsSplitter")
+    studio = window.findChild(QSplitter, "studioSplitter")
+    plots.setSizes([200, 0, 300])  # a long run list, as a user drags it
+    studio.setSizes([260, 500])
+    kept = (plots.sizes(), studio.sizes())
+    window.findChild(QComboBox, "xAxisCombo").setCurrentText("epochs")
+    window.findChild(QCheckBox, "logXCheck").setChecked(True)
+    window.findChild(QTabWidget, "mainTabs").setCurrentIndex(3)
+    window.close()
+    again = open_studio(path)
+    qtbot.waitUntil(lambda: again.controller.data is not None, timeout=60_000)
+    tabs = again.findChild(QTabWidget, "mainTabs")
+    assert tabs.currentIndex() == 3
+    assert again.findChild(QComboBox, "xAxisCombo").currentText() == "epochs"
+    assert again.findChild(QCheckBox, "logXCheck").isChecked()
+    assert not again.findChild(QCheckBox, "logLossCheck").isChecked()
+    tabs.setCurrentIndex(0)  # (a hidden page is laid out when it shows)
+    qtbot.waitUntil(lambda: (again.findChild(QSplitter, "plotsSplitter").sizes(),
+                             again.findChild(QSplitter, "studioSplitter").sizes()) == kept, timeout=5000)
+    again.close()
+
+
 def test_a_settings_file_that_is_a_link_is_never_written_through(qtbot, config, tmp_path, no_qt_leaks):
     target = tmp_path / "someone-elses-file"
     target.write_text("precious")
@@ -91,6 +120,11 @@ HOSTILE = {
     "geometry as a string": {"geometry": "not a geometry"},
     "geometry as a list": {"geometry": [1, 2, 3]},
     "last_dir a number": {"last_dir": 5},
+    "view not JSON": {"view": "{{{"},
+    "view of wrong kinds": {"view": json.dumps({"splitters": {"plotsSplitter": 5, "studioSplitter": "%%%"},
+                                                "tab": 99, "x_axis": ["x"], "log_x": "yes"})},
+    "tab a boolean": {"view": json.dumps({"tab": True})},
+    "theme unknown": {"theme": "purple"},
 }
 
 

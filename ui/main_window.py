@@ -89,7 +89,7 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
         self.sweep_plot.setVisible(False)  # until there is a sweep
         self.sweep_plot.setMinimumHeight(140)
         self.sweep_dialog = None
-        right = QSplitter(Qt.Orientation.Vertical)
+        right = QSplitter(Qt.Orientation.Vertical, objectName="plotsSplitter")
         right.addWidget(self.plots)
         right.addWidget(self.sweep_plot)
         right.addWidget(self.runs)
@@ -97,7 +97,8 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
         right.setStretchFactor(1, 1)
         right.setStretchFactor(2, 1)
         self.runs.setMinimumHeight(150)
-        studio = QSplitter(Qt.Orientation.Horizontal)
+        studio = QSplitter(Qt.Orientation.Horizontal, objectName="studioSplitter")
+        self.splitters = (studio, right)  # (their sizes are kept between sessions)
         studio.addWidget(side)
         studio.addWidget(right)
         studio.setStretchFactor(1, 1)

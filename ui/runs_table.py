@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from compute.engine.runs import RunStatus, SweepGroup, sweeps_best
 
+#: The name column's width at first (px); the user may drag it.
+NAME_WIDTH = 190
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
 
@@ -41,7 +43,14 @@ class RunsTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Long names and settings are elided, whole in their tooltips: a long name once
+        # squeezed the settings into two-line rows, and the list showed four runs.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, NAME_WIDTH)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self._runs = []  # what each row shows: a Run, or a SweepGroup's heading
         self._folded = set()  # sweeps whose runs are hidden
         self._updating = False
@@ -141,6 +150,8 @@ class RunsTable(QTableWidget):
                     self.setItem(row, column, item)
                 if item.text() != text:
                     item.setText(text)
+                    if column < 2:  # (elided when long)
+                        item.setToolTip(text)
             check = Qt.CheckState.Checked if run.visible else Qt.CheckState.Unchecked
             if self.item(row, 0).checkState() != check:
                 self.item(row, 0).setCheckState(check)
