@@ -93,9 +93,12 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
         right.addWidget(self.plots)
         right.addWidget(self.sweep_plot)
         right.addWidget(self.runs)
-        right.setStretchFactor(0, 3)
+        right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 1)
         right.setStretchFactor(2, 1)
+        # At first the run list has a third of the height, and grows with the window (it
+        # kept its 150 px minimum: about 4 runs on a 1920x1080 screen).
+        right.setSizes([6600, 0, 3400])
         self.runs.setMinimumHeight(150)
         studio = QSplitter(Qt.Orientation.Horizontal, objectName="studioSplitter")
         self.splitters = (studio, right)  # (their sizes are kept between sessions)
