@@ -7,7 +7,7 @@ Click a cell to see its test images (most confident first) in the gallery below;
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QListWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QListWidget,
                                QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -15,6 +15,7 @@ from compute.studies import analysis
 from compute.storage.classes import names_or_numbers
 from compute.engine.preprocess import SIDE
 
+from .labels import wrapping_label
 from .qt_images import pixmap_from_array
 
 THUMBNAIL = 3  # MNIST's 28x28 shown at 84x84
@@ -51,13 +52,13 @@ class ConfusionView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("confusionView")
-        self.caption = QLabel("Select a run to see its confusion matrix on the test set.")
+        self.caption = wrapping_label("Select a run to see its confusion matrix on the test set.")
         self.normalised = QCheckBox("row-normalised", objectName="normalisedCheck")
         self.mistakes = QPushButton("Most confident mistakes", objectName="mistakesButton")
         self.table = QTableWidget(objectName="confusionTable")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.gallery_caption = QLabel()
+        self.gallery_caption = wrapping_label()
         self.gallery = Gallery()
         bar = QHBoxLayout()
         bar.addWidget(self.caption, 1)

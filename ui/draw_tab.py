@@ -77,6 +77,9 @@ class DrawTab(QWidget):
         self.view = PredictionView()
         self.evidence = EvidenceView()
         self.model_box = QComboBox(objectName="modelCombo")
+        # Long run names are elided in the box, not given room: it widened the window.
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_box.setMinimumContentsLength(24)
         for key, (label, _) in bundled.items():
             self.model_box.addItem(label, BUNDLED + key)
         self.width_box = QSpinBox(objectName="brushWidthSpin")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from compute.studies import analysis
 
+from .labels import wrapping_label
 from .qt_images import pixmap_from_array
 
 TILE_PX = 70  # 2.5 screen pixels per input pixel
@@ -24,7 +25,7 @@ class EvidenceView(QWidget):
         super().__init__(parent)
         self.setObjectName("evidenceView")
         self.top = top
-        self.title = QLabel(PIXELS_TITLE)
+        self.title = wrapping_label(PIXELS_TITLE)
         self.title.setWordWrap(True)
         self.tiles = [QLabel() for _ in range(top)]
         self.captions = [QLabel() for _ in range(top)]

@@ -35,7 +35,7 @@ class PredictionView(QWidget):
         self.bars_plot.hideButtons()
         self.bars_plot.setLabel("left", "probability")
         self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.bars_plot.setMinimumHeight(160)
+        self.bars_plot.setMinimumHeight(110)  # (160 pushed the window past 700 px with a drawing)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#1f77b4")
         self.bars_plot.addItem(self.bars)
         follow_palette(self.bars_plot)

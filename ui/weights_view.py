@@ -6,12 +6,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from compute.engine.inputs import PIXELS
 from compute.studies import analysis
 from compute.storage.classes import captions, names_or_numbers
 
+from .labels import wrapping_label
 from .qt_images import pixmap_from_array
 from .theme import follow_palette
 
@@ -67,7 +68,7 @@ class WeightsView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("weightsView")
-        self.caption = QLabel("Select a run to see its weights.")
+        self.caption = wrapping_label("Select a run to see its weights.")
         self.tiles = Tiles()
         self.lines = pg.PlotWidget()
         self.lines.setObjectName("weightLines")

@@ -1,0 +1,46 @@
+"""The studio at 1024x700: every tab and state fits, and nothing widens the window (a long
+run name in the confusion caption once pushed it to 1474 px, a drawing to 704 px high)."""
+
+from app.selftest import SEVEN, stroke
+from test_gui import PRESETS, start, wait_until_done
+
+LONG = "fine-tune: Bundled best: 99.1%, deskewed gradient features, taught on my own digits"
+
+
+def test_every_tab_and_state_fits_1024_by_700(qtbot, studio):
+    studio.resize(1024, 700)
+    run = start(qtbot, studio, PRESETS["seed-minibatch100"])
+    wait_until_done(qtbot, studio)
+    studio.controller.rename(run, LONG)
+    studio.runs.selectRow(0)
+    seen = []
+
+    def fits(state):
+        qtbot.wait(50)  # (laid out)
+        hint = studio.minimumSizeHint()
+        seen.append((state, studio.width(), studio.height(), hint.width(), hint.height()))
+        assert studio.width() == 1024 and studio.height() == 700, seen[-1]
+        assert hint.width() <= 1024 and hint.height() <= 700, seen[-1]
+
+    fits("train, a long-named run")
+    insights = studio.insights
+    studio.tabs.setCurrentWidget(insights)
+    for i in range(insights.views.count()):
+        insights.views.setCurrentIndex(i)
+        if insights.views.currentWidget() is insights.confusion:
+            qtbot.waitUntil(lambda: LONG in insights.confusion.caption.text(), timeout=30_000)
+            insights.confusion.table.cellClicked.emit(4, 9)  # its gallery
+            qtbot.waitUntil(lambda: insights.confusion.gallery_caption.text() != "", timeout=30_000)
+        fits(f"inside the model: {insights.views.tabText(i)}")
+    studio.tabs.setCurrentWidget(studio.step_view)
+    studio.step_view.reset()
+    studio.step_view.take(1)
+    qtbot.waitUntil(lambda: studio.step_view.record is not None and not studio.step_view.busy, timeout=60_000)
+    fits("a step")
+    studio.tabs.setCurrentWidget(studio.draw)
+    studio.draw.choose_run(run)
+    stroke(studio.draw.canvas, SEVEN)
+    qtbot.waitUntil(lambda: studio.draw.view.probabilities is not None, timeout=30_000)
+    fits("a drawing, read by the long-named run")
+    studio.tabs.setCurrentWidget(studio.history)
+    fits("history")
