@@ -15,7 +15,7 @@ grid makes each cached axis picture as large as the plot, which doubled the pain
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QBuffer, QIODevice, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QHBoxLayout, QLabel,
@@ -24,29 +24,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QHBo
 from .plot_axes import LOG_TICKS, CountAxis, TickGrid
 from .curve_legend import WIDTH as LEGEND_WIDTH
 from .curve_legend import CurveLegend
+from .plot_readout import PlotReadout
 from .run_curves import LINE_WIDTH, RunCurves
 from .theme import follow_palette, plot_colours
 
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
-
-
-def nearest(xs, at, log):
-    """The index of the point of increasing ``xs`` nearest to ``at`` as the axis shows it:
-    on a log axis ``at`` is log10 of x, and nearness is measured in it (the point at x = 0
-    is not drawn there, so it is never nearest)."""
-    if log:
-        with np.errstate(divide="ignore"):
-            xs = np.log10(xs)
-    i = int(np.clip(np.searchsorted(xs, at), 0, len(xs) - 1))
-    if i > 0 and abs(xs[i - 1] - at) < abs(xs[i] - at):
-        i -= 1
-    return i
-
-
-def _x_text(x):
-    """A point's x as the readout says it: counts in full (30,000, not 3e+04)."""
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
 
 
 def _bytes_of(write):
@@ -89,13 +72,6 @@ class CurvePlots(QWidget):
         self.accuracy_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.accuracy_plot):  # light or dark, as the window is
             follow_palette(plot, self._palette_changed)
-        self._crosshairs = []
-        for plot in (self.loss_plot, self.accuracy_plot):
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", width=1))
-            line.setVisible(False)
-            plot.addItem(line, ignoreBounds=True)
-            self._crosshairs.append(line)
-
         self.x_axis = QComboBox(objectName="xAxisCombo")
         self.x_axis.addItems(list(X_AXES))
         self.log_loss = QCheckBox("log-scale loss", objectName="logLossCheck")
@@ -104,15 +80,6 @@ class CurvePlots(QWidget):
         # sliver at zero. (The point before the first update, at x = 0, is left out there.)
         self.log_x = QCheckBox("log-scale x", objectName="logXCheck")
         self.log_x.setToolTip("log scale on the x axis of both plots")
-        # The hover readout floats over the loss plot (in the layout it pushed the plots
-        # around); it goes when the mouse leaves the plots, and follows new points.
-        self.readout = QLabel(self, objectName="hoverReadout")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setStyleSheet("QLabel { background: palette(base); color: palette(text);"
-                                   " border: 1px solid palette(mid); padding: 3px; }")
-        self.readout.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.readout.hide()
-        self._hover_at = None  # (plot, scene position) of the last hover
         bar = QHBoxLayout()
         bar.addWidget(QLabel("x axis"))
         bar.addWidget(self.x_axis)
@@ -144,12 +111,9 @@ class CurvePlots(QWidget):
         self.x_axis.currentTextChanged.connect(self._axis_changed)
         self.log_loss.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         self.log_x.toggled.connect(self._log_x_changed)
+        self._readout = PlotReadout(self)
+        self.readout = self._readout.label  # (what tests and automation read)
         self._axis_changed(self.x_axis.currentText())
-        self._hover = [pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30,
-                                      slot=lambda event, plot=plot: self._hovered(plot, event[0]))
-                       for plot in (self.loss_plot, self.accuracy_plot)]
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.viewport().installEventFilter(self)
 
     def _palette_changed(self, palette):
         self.readout.setStyleSheet(self.readout.styleSheet())  # (its palette() colours, read again)
@@ -220,17 +184,6 @@ class CurvePlots(QWidget):
         """The names the legend shows (runs, and sweeps), in order (for tests and automation)."""
         return self.legend.names()
 
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Leave:
-            self._hide_hover()
-        return False
-
-    def _hide_hover(self):
-        self._hover_at = None
-        self.readout.hide()
-        for line in self._crosshairs:
-            line.setVisible(False)
-
     def picture(self, scale=1):
         """PNG bytes of the two plots with their legends, ``scale`` times their size on
         screen (drawn again at that size, not enlarged): no controls, crosshair or readout."""
@@ -274,8 +227,8 @@ class CurvePlots(QWidget):
     def _paint_plots(self, device, scale):
         """Draw both plots, one above the other, onto ``device`` (crosshairs hidden)."""
         self.flush()
-        crosshairs = [line.isVisible() for line in self._crosshairs]
-        for line in self._crosshairs:
+        crosshairs = [line.isVisible() for line in self._readout.crosshairs]
+        for line in self._readout.crosshairs:
             line.setVisible(False)
         painter = QPainter(device)
         painter.scale(scale, scale)
@@ -286,8 +239,12 @@ class CurvePlots(QWidget):
         width, height = self._picture_size()
         self.legend.paint(painter, QRectF(self._plots_width(), 0, width - self._plots_width(), height))
         painter.end()
-        for line, visible in zip(self._crosshairs, crosshairs):
+        for line, visible in zip(self._readout.crosshairs, crosshairs):
             line.setVisible(visible)
+
+    def all_curves(self):
+        """Every run's curves (:class:`ui.run_curves.RunCurves`), in the order added."""
+        return list(self._curves.values())
 
     def curves_of(self, run):
         """``run``'s curves on the plots (:class:`ui.run_curves.RunCurves`), or None."""
@@ -315,8 +272,7 @@ class CurvePlots(QWidget):
         self._dirty.clear()
         self._fit_x()
         self._accuracy_timer.start()
-        if self._hover_at is not None:  # the readout follows new points and new runs
-            self._hovered(*self._hover_at)
+        self._readout.follow()  # new points and new runs
 
     def _redraw_accuracy(self):
         for run_id in list(self._accuracy_dirty):
@@ -362,32 +318,3 @@ class CurvePlots(QWidget):
         self._dirty.update(self._curves)
         self._x_extent = None
         self._redraw()
-
-    def _hovered(self, plot, position):
-        if not plot.sceneBoundingRect().contains(position):
-            return
-        self._hover_at = (plot, position)
-        at = plot.getPlotItem().vb.mapSceneToView(position).x()  # log10(x) on a log axis
-        for line in self._crosshairs:  # the plots share their x axis: one line in each
-            line.setPos(at)
-            line.setVisible(True)
-        parts = []
-        for curves in self._curves.values():
-            if not curves.run.visible or curves.count == 0:
-                continue
-            xs = curves.column(self.x_field)
-            i = nearest(xs, at, self.log_x.isChecked())
-            parts.append(
-                f"<span style='color:{curves.run.color}'>■</span> {curves.run.name} "
-                f"({curves.run.settings.describe()}) @ {_x_text(xs[i])}: loss {curves.column('train_loss')[i]:.4f} / "
-                f"{curves.column('test_loss')[i]:.4f}, accuracy "
-                f"{curves.column('train_accuracy')[i]:.4f} / {curves.column('test_accuracy')[i]:.4f}")
-        if not parts:
-            self.readout.hide()
-            return
-        self.readout.setText("<br>".join(parts) + " <i>(train / test)</i>")
-        self.readout.adjustSize()
-        corner = self.loss_plot.geometry().topLeft()
-        self.readout.move(corner.x() + 60, corner.y() + 6)  # right of the loss plot's y axis
-        self.readout.show()
-        self.readout.raise_()

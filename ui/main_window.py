@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QMessageBox, QP
 
 from compute.engine.runs import RunStatus, course_runs, sweeps_best
 
+from . import accessibility
 from .control_panel import ControlPanel
 from .curve_plots import CurvePlots
 from .download_dialog import DownloadRequests
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
 
         self._build_menus()
         self._wire()
+        accessibility.describe(self)
         self._restore()
         self._update_buttons()
 

@@ -127,7 +127,7 @@ class StepView(QWidget):
             column.addWidget(tiles)
         column.addWidget(self.state_caption)
         column.addWidget(self.state)
-        scroll = QScrollArea()
+        scroll = QScrollArea(objectName="stepScroll")
         scroll.setWidget(page)
         scroll.setWidgetResizable(True)
         layout = QVBoxLayout(self)
