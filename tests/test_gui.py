@@ -486,8 +486,8 @@ def test_every_documented_object_name_is_on_the_widget_it_names(qtbot, studio):
     for name in ("lossPlot", "accuracyPlot", "probabilityBars", "weightLines"):
         plot = studio.findChild(pg.PlotWidget, name)
         assert plot is not None, f"{name} must name the PlotWidget itself"
-        stray = [item for item in plot.getPlotItem().listDataItems()
-                 if isinstance(item, pg.PlotDataItem) and item.xData is None]
+        stray = [item for item in plot.getPlotItem().listDataItems()  # (the markers' layer: named)
+                 if isinstance(item, pg.PlotDataItem) and item.xData is None and item.name() != "markers"]
         assert stray == [], f"{name} has a stray empty curve"
     studio.show_message("hello")
     assert studio.findChild(QObject, "messageBox").isVisible()
@@ -692,7 +692,7 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     qtbot.waitUntil(lambda: studio.plots.readout.isVisible() and "mine" in studio.plots.readout.text(),
                     timeout=5000)
     assert plot.geometry() == before
-    QApplication.sendEvent(plot.viewport(), QEvent(QEvent.Type.Leave))
+    QApplication.sendEvent(plot, QEvent(QEvent.Type.Leave))  # (the pointer leaves the plot)
     assert not studio.plots.readout.isVisible()
 
     # Each run has its own marker, in the legend too, at a few of its points.
@@ -703,10 +703,16 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
     shown = {e.name: e.marker for e in studio.plots.legend.entries()}  # in the legend too
     assert shown == {"mine": curves[0].marker, "seed-sgd1": curves[1].marker}
     for c in curves:
-        marks = c.marks["test_loss"].getData()[0]
-        assert c.marks["test_loss"].opts["symbol"] == c.marker
+        marks = c.marks("test_loss", "samples_seen")[0]
         assert c.stride == max(1, round(60000 / 5000 / MARKS_PER_CURVE))  # 1 epoch, a point each 5,000
         assert len(marks) == len(range(0, c.count, c.stride))
+    # ... all drawn by one item a plot, each in its run's marker: filled on train, hollow on test
+    drawn = studio.plots.loss_plot.getPlotItem().listDataItems()
+    symbols = [item for item in drawn if item.opts["symbol"] is not None]
+    assert len(symbols) == 1
+    expected = [m for c in curves for part in ("train", "test")
+                for m in [c.marker] * len(c.marks(f"{part}_loss", "samples_seen")[0])]
+    assert list(symbols[0].opts["symbol"]) == expected
 
     # The exported picture is the two plots and the legend beside them, nothing else, at
     # the size chosen.

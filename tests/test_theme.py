@@ -37,6 +37,9 @@ def test_dark_and_light_reach_every_plot_and_are_kept(qtbot, themed, tmp_path):
     assert studio.findChild(QAction, "themeDarkAction").isChecked()
     assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 60
     qtbot.waitUntil(lambda: plots[0].backgroundBrush().color().lightness() < 60, timeout=5000)
+    studio.tabs.setCurrentWidget(studio.draw)  # (a plot not on show follows when shown)
+    qtbot.waitUntil(lambda: plots[2].backgroundBrush().color().lightness() < 60, timeout=5000)
+    studio.tabs.setCurrentWidget(studio.pages)
     for plot in plots:
         assert plot.backgroundBrush().color().lightness() < 60, plot.objectName()
         axis = plot.getPlotItem().getAxis("left")
@@ -55,6 +58,9 @@ def test_dark_and_light_reach_every_plot_and_are_kept(qtbot, themed, tmp_path):
 
     studio.findChild(QAction, "themeLightAction").trigger()
     qtbot.waitUntil(lambda: plots[0].backgroundBrush().color().lightness() > 200, timeout=5000)
+    studio.tabs.setCurrentWidget(studio.draw)
+    qtbot.waitUntil(lambda: plots[2].backgroundBrush().color().lightness() > 200, timeout=5000)
+    studio.tabs.setCurrentWidget(studio.pages)
     for plot in plots:
         assert plot.backgroundBrush().color().lightness() > 200, plot.objectName()
     studio.findChild(QAction, "themeSystemAction").trigger()
@@ -73,6 +79,7 @@ def test_the_theme_comes_back_at_the_next_start(qtbot, themed, tmp_path, mnist_d
 
     theme.apply("system")
     again = build_window(mnist_dir, store=store, history=False)
+    again.show()
     try:
         assert again.findChild(QAction, "themeDarkAction").isChecked()
         assert QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 60

@@ -13,22 +13,26 @@ The grid is drawn by the views (:class:`TickGrid`), not by the axes: pyqtgraph's
 grid makes each cached axis picture as large as the plot, which doubled the painting.
 """
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QIODevice, QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel,
                                QScrollArea, QVBoxLayout, QWidget)
 
 from .plot_axes import LOG_TICKS, CountAxis, TickGrid
 from .curve_legend import WIDTH as LEGEND_WIDTH
 from .curve_legend import CurveLegend
-from .plot_readout import PlotReadout
-from .run_curves import LINE_WIDTH, RunCurves
-from .theme import follow_palette, plot_colours
+from .plot_readout import PlotReadout, ReadPlot
+from .run_curves import LINE_WIDTH, Marks, RunCurves, marker_of
+from .theme import plot_colours
 
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
+#: New runs whose curves are made in one turn of the event loop (about 4 ms each).
+MADE_PER_TURN = 3
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
 
 
@@ -49,13 +53,16 @@ class CurvePlots(QWidget):
         # lines look fine without it.
         pg.setConfigOptions(antialias=False)
         # Named with setObjectName: an objectName keyword to PlotWidget goes to a new curve.
-        self.loss_plot = pg.PlotWidget(axisItems={"bottom": CountAxis("bottom")})
+        self.loss_plot = ReadPlot(axisItems={"bottom": CountAxis("bottom")})
         self.loss_plot.setObjectName("lossPlot")
-        self.accuracy_plot = pg.PlotWidget(axisItems={"bottom": CountAxis("bottom")})
+        self.accuracy_plot = ReadPlot(axisItems={"bottom": CountAxis("bottom")})
         self.accuracy_plot.setObjectName("accuracyPlot")
         self.loss_plot.setLabel("left", "log-loss (nats)")
         self.accuracy_plot.setLabel("left", "accuracy")
         for plot in (self.loss_plot, self.accuracy_plot):
+            # No spatial index: the curves move at every point, and keeping a BSP tree of
+            # hundreds of them up to date cost more than it ever saved.
+            plot.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
             plot.addItem(TickGrid(plot.getPlotItem()), ignoreBounds=True)
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
@@ -71,7 +78,7 @@ class CurvePlots(QWidget):
         self.legend_scroll.setFixedWidth(LEGEND_WIDTH + self.legend_scroll.verticalScrollBar().sizeHint().width())
         self.accuracy_plot.setXLink(self.loss_plot)
         for plot in (self.loss_plot, self.accuracy_plot):  # light or dark, as the window is
-            follow_palette(plot, self._palette_changed)
+            plot.on_palette.append(self._palette_changed)
         self.x_axis = QComboBox(objectName="xAxisCombo")
         self.x_axis.addItems(list(X_AXES))
         self.log_loss = QCheckBox("log-scale loss", objectName="logLossCheck")
@@ -108,9 +115,17 @@ class CurvePlots(QWidget):
         self._accuracy_timer = QTimer(self, singleShot=True, interval=0)
         self._accuracy_timer.timeout.connect(self._redraw_accuracy)
         self._accuracy_dirty = set()
+        self._pending = {}  # run id -> a run whose curves are not made yet
+        self._make_timer = QTimer(self, singleShot=True, interval=0)
+        self._make_timer.timeout.connect(self._make_curves)
         self.x_axis.currentTextChanged.connect(self._axis_changed)
         self.log_loss.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         self.log_x.toggled.connect(self._log_x_changed)
+        self._marks = {"loss": Marks(self.loss_plot, "loss"), "accuracy": Marks(self.accuracy_plot, "accuracy")}
+        self._own_y, self._y_frame = set(), {}  # plots whose y frame is set here, and the frame
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.getPlotItem().vb.sigRangeChangedManually.connect(
+                lambda _, plot=plot: self._own_y.discard(plot))  # (a user's zoom or pan)
         self._readout = PlotReadout(self)
         self.readout = self._readout.label  # (what tests and automation read)
         self._axis_changed(self.x_axis.currentText())
@@ -119,27 +134,45 @@ class CurvePlots(QWidget):
         self.readout.setStyleSheet(self.readout.styleSheet())  # (its palette() colours, read again)
         for curves in self._curves.values():
             curves.restyle(palette)
+        self._dirty.update(self._curves)  # (the markers' fill follows)
+        self._timer.start()
 
     @property
     def x_field(self):
         return X_AXES[self.x_axis.currentText()]
 
     def update_run(self, run):
-        """New points or a new look for ``run``; redrawn at most every REDRAW_MS."""
+        """New points or a new look for ``run``; redrawn at most every REDRAW_MS. A new
+        run's curves are made a few in each turn of the event loop: a sweep brings dozens
+        at once, and making them all in one turn held the window for 110 ms."""
+        self.legend.show_run(run, marker_of(run.id) if run.sweep is None else None)
         if run.id not in self._curves:
-            self._curves[run.id] = RunCurves(run, self.loss_plot, self.accuracy_plot)
-            self._fit_x()  # the new frame now, not with the first points: a shorter redraw
-        curves = self._curves[run.id]
-        self.legend.show_run(run, curves.marker if curves.marks else None)
+            self._pending[run.id] = run
+            if not self._make_timer.isActive():
+                self._make_timer.start()
+            return
         self._dirty.add(run.id)
         if not self._timer.isActive():
             self._timer.start()
 
+    def _make_curves(self, count=MADE_PER_TURN):
+        for run_id in list(self._pending)[:count]:
+            self._curves[run_id] = RunCurves(self._pending.pop(run_id), self.loss_plot, self.accuracy_plot)
+            self._dirty.add(run_id)
+        self._fit_x()  # the new frame now, not with the first points: a shorter redraw
+        if self._pending:
+            self._make_timer.start()
+        if not self._timer.isActive():
+            self._timer.start()
+
     def remove_run(self, run):
+        self._pending.pop(run.id, None)
         curves = self._curves.pop(run.id, None)
         if curves is not None:
             curves.remove(self.loss_plot, self.accuracy_plot)
             self.legend.remove_run(run)
+            for marks in self._marks.values():
+                marks.redraw(self._curves.values(), self.x_field)
         self._dirty.discard(run.id)
         self._accuracy_dirty.discard(run.id)
 
@@ -205,7 +238,7 @@ class CurvePlots(QWidget):
         generator.setViewBox(QRect(0, 0, width, height))
         generator.setTitle("Softmax Lab: log-loss and accuracy")
         # Markers come from a cache of small pictures, blurred in an SVG: drawn as shapes here.
-        scatters = [item.scatter for curves in self._curves.values() for item in curves.marks.values()]
+        scatters = [marks.item.scatter for marks in self._marks.values()]
         for scatter in scatters:
             scatter.opts["useCache"] = False
         try:
@@ -256,7 +289,8 @@ class CurvePlots(QWidget):
         return curves.count if curves else 0
 
     def flush(self):
-        """Redraw now (what the timer does)."""
+        """Redraw now (what the timers do)."""
+        self._make_curves(len(self._pending))
         self._timer.stop()
         self._redraw()
         self._accuracy_timer.stop()
@@ -268,6 +302,9 @@ class CurvePlots(QWidget):
             if curves is not None:
                 curves.take_new_points()
                 curves.redraw(self.x_field, "loss")
+        if self._dirty:
+            self._marks["loss"].redraw(self._curves.values(), self.x_field)
+            self._fit_y(self.loss_plot, ("train_loss", "test_loss"), self.log_loss.isChecked())
         self._accuracy_dirty |= self._dirty
         self._dirty.clear()
         self._fit_x()
@@ -279,6 +316,9 @@ class CurvePlots(QWidget):
             curves = self._curves.get(run_id)
             if curves is not None:
                 curves.redraw(self.x_field, "accuracy")
+        if self._accuracy_dirty:
+            self._marks["accuracy"].redraw(self._curves.values(), self.x_field)
+            self._fit_y(self.accuracy_plot, ("train_accuracy", "test_accuracy"), False)
         self._accuracy_dirty.clear()
 
     def _fit_x(self):
@@ -302,6 +342,43 @@ class CurvePlots(QWidget):
             view.enableAutoRange(axis="x")
         else:
             view.setXRange(0, extent, padding=0.02)
+
+    def _extent(self, names, log=False):
+        """(low, high) of the visible curves' columns ``names`` (finite values, in log10
+        on a log axis), or None."""
+        lows, highs = [], []
+        for curves in self._curves.values():
+            if not (curves.run.visible and curves.count):
+                continue
+            for name in names:
+                values = curves.column(name)
+                if log:
+                    values = np.log10(values[values > 0])
+                values = values[np.isfinite(values)]
+                if values.size:
+                    lows.append(values.min())
+                    highs.append(values.max())
+        return (min(lows), max(highs)) if lows else None
+
+    def _fit_y(self, plot, names, log):
+        """Frame ``plot``'s y axis on its visible curves, from their buffers: pyqtgraph's
+        own auto-range asked every item for its bounds at each paint (20 ms a paint with
+        80 runs). The frame moves in steps of a tenth of its order of magnitude, so the
+        axis is not drawn again at every point. A user's zoom or pan is kept until the
+        plot's auto-range button is pressed."""
+        view = plot.getPlotItem().vb
+        if view.autoRangeEnabled()[1]:  # at the start, or the "A" button: framed here, cheaply
+            self._own_y.add(plot)
+            self._y_frame.pop(plot, None)
+        extent = self._extent(names, log) if plot in self._own_y else None
+        if extent is None:
+            return
+        low, high = extent
+        step = 10.0 ** math.floor(math.log10(max(high - low, 1e-6))) / 10
+        frame = (math.floor(low / step) * step, math.ceil(high / step) * step or step)
+        if self._y_frame.get(plot) != frame:
+            self._y_frame[plot] = frame
+            view.setYRange(*frame, padding=0.04)  # (which turns pyqtgraph's auto-range off)
 
     def _log_x_changed(self, on):
         for plot in (self.loss_plot, self.accuracy_plot):

@@ -11,10 +11,11 @@ screen reader is told each new reading.
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QLabel
 
 from .accessibility import announce
+from .theme import ThemedPlot
 
 #: Runs the readout lists at most.
 READOUT_RUNS = 6
@@ -36,6 +37,24 @@ def nearest(xs, at, log):
 def x_text(x):
     """A point's x as the readout says it: counts in full (30,000, not 3e+04)."""
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.4g}"
+
+
+class ReadPlot(ThemedPlot):
+    """A plot whose values its :class:`PlotReadout` reads out: keys go to it, and it hides
+    when the pointer leaves (virtual overrides, not event filters: see ThemedPlot)."""
+
+    readout = None
+
+    def keyPressEvent(self, event):
+        if self.readout is not None and self.readout.key_pressed(self, event.key()):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def leaveEvent(self, event):
+        if self.readout is not None:
+            self.readout.hide()
+        super().leaveEvent(event)
 
 
 class PlotReadout(QObject):
@@ -62,19 +81,11 @@ class PlotReadout(QObject):
                                         slot=lambda event, plot=plot: self.hovered(plot, event[0]))
                          for plot in self._plots()]
         for plot in self._plots():
-            plot.viewport().installEventFilter(self)
-            plot.installEventFilter(self)  # (its keys)
+            plot.readout = self  # (its keys, and the pointer leaving it)
             plot.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def _plots(self):
         return (self.plots.loss_plot, self.plots.accuracy_plot)
-
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Leave:
-            self.hide()
-        elif event.type() == QEvent.Type.KeyPress and watched in self._plots():
-            return self.key_pressed(watched, event.key())
-        return False
 
     def hide(self):
         self._hover_at = None

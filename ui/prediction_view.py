@@ -13,7 +13,7 @@ from compute.storage.classes import names_or_numbers
 from compute.engine.preprocess import SIDE
 
 from .qt_images import pixmap_from_array
-from .theme import follow_palette
+from .theme import ThemedPlot
 
 PREVIEW_SCALE = 5
 
@@ -28,7 +28,7 @@ class PredictionView(QWidget):
         self.preview.setFixedSize(SIDE * PREVIEW_SCALE, SIDE * PREVIEW_SCALE)
         self.preview.setStyleSheet("background: black; border: 1px solid #999;")
         self.preview.setToolTip("exactly what the model sees: 28x28, ink bright, centred")
-        self.bars_plot = pg.PlotWidget()
+        self.bars_plot = ThemedPlot()
         self.bars_plot.setObjectName("probabilityBars")
         self.bars_plot.setYRange(0, 1.05, padding=0)
         self.bars_plot.setMouseEnabled(x=False, y=False)
@@ -38,7 +38,6 @@ class PredictionView(QWidget):
         self.bars_plot.setMinimumHeight(110)  # (160 pushed the window past 700 px with a drawing)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#1f77b4")
         self.bars_plot.addItem(self.bars)
-        follow_palette(self.bars_plot)
         top = QHBoxLayout()
         top.addWidget(self.digit, 1)
         column = QVBoxLayout()

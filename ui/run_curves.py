@@ -29,7 +29,8 @@ def marker_of(number):
 
 
 class RunCurves:
-    """Buffers and plot items of one run."""
+    """Buffers and lines of one run, and where its markers go (drawn for all runs at once,
+    by :class:`Marks`)."""
 
     def __init__(self, run, loss_plot, accuracy_plot):
         self.run = run
@@ -37,14 +38,10 @@ class RunCurves:
         self.buffer = np.empty((len(FIELDS), 64))
         # A sweep's members: thin lines along their colour ramp, no markers (there may be
         # dozens; the ramp orders them).
-        thin = run.sweep is not None
+        self.marked = run.sweep is None
         self.marker = marker_of(run.id)
         self.items = {name: (loss_plot if "loss" in name else accuracy_plot).plot()
                       for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
-        self.marks = {} if thin else {
-            name: (loss_plot if "loss" in name else accuracy_plot).plot(
-                pen=None, symbol=self.marker, symbolSize=MARKER_SIZE)
-            for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         self.restyle(loss_plot.palette())
         self.stride = None  # marks every stride-th point: fixed once the run's length is known
 
@@ -68,33 +65,60 @@ class RunCurves:
         if self.stride is None and self.run.total_samples:  # fixed, so marks never slide
             expected = self.run.total_samples / self.run.settings.eval_every
             self.stride = max(1, round(expected / MARKS_PER_CURVE))
-        marked = slice(0, None, self.stride or 1)
         for name, item in self.items.items():
             if plot in name:
-                y = self.column(name)
-                item.setData(x, y)
+                item.setData(x, self.column(name))
                 item.setVisible(self.run.visible)
-                if name in self.marks:
-                    self.marks[name].setData(x[marked], y[marked])
-                    self.marks[name].setVisible(self.run.visible)
+
+    def marks(self, name, x_field):
+        """(x, y) of the markers on the curve ``name`` ("test_loss"…): every stride-th point."""
+        marked = slice(0, None, self.stride or 1)
+        return self.column(x_field)[marked], self.column(name)[marked]
 
     def restyle(self, palette):
         """Pens and brushes on ``palette``: the run's colour (black turns to the text's
         colour where it would vanish in the dark), hollow markers filled with the plots'
         background."""
         color = visible_colour(self.run.color, palette)
-        width = 1 if self.run.sweep is not None else LINE_WIDTH
+        width = LINE_WIDTH if self.marked else 1
         for name, item in self.items.items():
             style = Qt.PenStyle.DashLine if name.startswith("test") else Qt.PenStyle.SolidLine
             item.setPen(pg.mkPen(color, width=width, style=style))
-        for name, item in self.marks.items():
-            item.setSymbolPen(pg.mkPen(color, width=1.5))
-            hollow = palette.color(QPalette.ColorRole.Base)
-            item.setSymbolBrush(pg.mkBrush(hollow if name.startswith("test") else color))
+        self.mark_pen = pg.mkPen(color, width=1.5)
+        self.mark_brushes = {"train": pg.mkBrush(color), "test": pg.mkBrush(palette.color(QPalette.ColorRole.Base))}
 
     def remove(self, loss_plot, accuracy_plot):
-        for name in self.items:
-            plot = loss_plot if "loss" in name else accuracy_plot
-            plot.removeItem(self.items[name])
-            if name in self.marks:
-                plot.removeItem(self.marks[name])
+        for name, item in self.items.items():
+            (loss_plot if "loss" in name else accuracy_plot).removeItem(item)
+
+
+class Marks:
+    """Every run's markers on one plot, as one item: one item per run and curve made the
+    plots' painting grow with the runs (with 50 runs, 400 items: 86 ms a paint)."""
+
+    def __init__(self, plot, kind):
+        self.kind = kind  # "loss" or "accuracy"
+        self.item = plot.plot(pen=None, symbolSize=MARKER_SIZE, name="markers")
+        self._drawn = None  # what was drawn last: redrawn only when a marker comes or goes
+
+    def redraw(self, all_curves, x_field, force=False):
+        shown = [c for c in all_curves if c.marked and c.run.visible and c.count]
+        drawn = (x_field, tuple((c.run.id, len(range(0, c.count, c.stride or 1)), id(c.mark_pen))
+                                for c in shown))
+        if drawn == self._drawn and not force:
+            return
+        self._drawn = drawn
+        xs, ys, symbols, pens, brushes = [], [], [], [], []
+        for curves in shown:
+            for part in ("train", "test"):
+                x, y = curves.marks(f"{part}_{self.kind}", x_field)
+                xs.append(x)
+                ys.append(y)
+                symbols += [curves.marker] * len(x)
+                pens += [curves.mark_pen] * len(x)
+                brushes += [curves.mark_brushes[part]] * len(x)
+        if not xs:
+            self.item.setData([], [])
+            return
+        self.item.setData(np.concatenate(xs), np.concatenate(ys), symbol=symbols, symbolPen=pens,
+                          symbolBrush=brushes, symbolSize=MARKER_SIZE)

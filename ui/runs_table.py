@@ -9,6 +9,8 @@ from compute.engine.runs import RunStatus, SweepGroup, sweeps_best
 
 #: The name column's width at first (px); the user may drag it.
 NAME_WIDTH = 190
+#: The widest text each column holds (the name's and settings' are elided instead).
+WIDEST = ("", "", "finished", "0.0000", "00.0000", "60,000,000", "000.00", "0,000,000")
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
 
@@ -42,11 +44,15 @@ class RunsTable(QTableWidget):
                              | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Columns sized once, by what they hold at most, not to their contents at every
+        # change: that measured every row at each progress tick (1 ms a cell with 80 runs).
         # Long names and settings are elided, whole in their tooltips: a long name once
         # squeezed the settings into two-line rows, and the list showed four runs.
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, NAME_WIDTH)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        metrics = self.fontMetrics()
+        for column, widest in enumerate(WIDEST):
+            header.resizeSection(column, max(metrics.horizontalAdvance(widest), metrics.horizontalAdvance(
+                COLUMNS[column])) + 24 if widest else NAME_WIDTH)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)

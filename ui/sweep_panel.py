@@ -19,7 +19,7 @@ from compute.settings import SettingsError
 from compute.engine.sweep import expand, groups, parse_values, shown
 
 from .plot_axes import LOG_TICKS
-from .theme import follow_palette
+from .theme import ThemedPlot
 
 #: What the form offers to sweep: (label, setting, starting values).
 CHOICES = (
@@ -103,7 +103,7 @@ class SweepDialog(QDialog):
         self.accept()
 
 
-class SweepPlot(pg.PlotWidget):
+class SweepPlot(ThemedPlot):
     """Final test loss (left) and accuracy (right) of a sweep's members against the swept
     value; the best (lowest loss) marked with a star."""
 
@@ -122,7 +122,6 @@ class SweepPlot(pg.PlotWidget):
         item.getAxis("right").linkToView(self.accuracy_view)
         self.accuracy_view.setXLink(item)
         item.vb.sigResized.connect(self._align_views)
-        follow_palette(self)
         self.loss = item.plot(pen=pg.mkPen("#0072B2", width=2), symbol="o", symbolSize=7,
                               symbolBrush="#0072B2", name="test loss")
         self.accuracy = pg.PlotDataItem(pen=pg.mkPen("#D55E00", width=2, style=Qt.PenStyle.DashLine),

@@ -1,15 +1,15 @@
 """Light, dark or the system's look, for the widgets and the plots alike.
 
 :func:`apply` sets the application's palette (View > Theme); every plot follows the
-palette it is given (:func:`follow_palette`): its background is the palette's base, its
+palette it is given: its background is the palette's base, its
 axes and labels its text, its grid a blend of the two. So a dark desktop palette gives
-dark plots too, with no choice made.
+dark plots too, with no choice made (:class:`ThemedPlot`).
 """
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
 _system = {}  # the style and palette the application started with
@@ -35,17 +35,18 @@ def dark_palette():
 def apply(choice, app=None):
     """Give the application the look ``choice`` ("system", "light" or "dark")."""
     app = app or QApplication.instance()
+    # Styles by name: Qt makes and owns them (a style made here was Python's to delete,
+    # under the application's feet).
     if choice == "system":
         if _system:  # a theme was chosen before: back to what the application started with
-            app.setStyle(QStyleFactory.create(_system["style"]) or app.style())
+            app.setStyle(_system["style"])
             app.setPalette(_system.pop("palette"))
             _system.clear()
         return
     if not _system:
-        _system.update(style=app.style().name(), palette=app.palette())
-    fusion = QStyleFactory.create("Fusion")
-    app.setStyle(fusion)
-    app.setPalette(dark_palette() if choice == "dark" else fusion.standardPalette())
+        _system.update(style=app.style().name(), palette=QPalette(app.palette()))
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette() if choice == "dark" else app.style().standardPalette())
 
 
 def is_dark(palette):
@@ -93,22 +94,22 @@ def style_plot(plot, palette):
             child.set_colours(major, minor)
 
 
-class _Follower(QObject):
-    def __init__(self, plot, then):
-        super().__init__(plot)
-        self._plot, self._then = plot, then
+class ThemedPlot(pg.PlotWidget):
+    """A pyqtgraph PlotWidget that follows its palette: styled from it at once and at each
+    change (a theme chosen, the desktop's changed); ``on_palette`` holds callbacks that
+    restyle what its owner drew. (A virtual override, not an event filter: a filter was
+    called on plots half torn down, after their window closed, and crashed the process.)"""
 
-    def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.PaletteChange:
-            style_plot(self._plot, self._plot.palette())
-            if self._then is not None:
-                self._then(self._plot.palette())
-        return False
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_palette = []
+        style_plot(self, self.palette())
 
+    on_palette = None  # (None until made: Qt sends palette changes while it is being built)
 
-def follow_palette(plot, then=None):
-    """Style ``plot`` from its palette now and whenever the palette changes (a theme
-    chosen, the desktop's changed); ``then(palette)`` restyles what else the owner drew."""
-    style_plot(plot, plot.palette())
-    plot.palette_follower = _Follower(plot, then)  # (held: a collected filter filters nothing)
-    plot.installEventFilter(plot.palette_follower)
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.on_palette is not None:
+            style_plot(self, self.palette())
+            for then in self.on_palette:
+                then(self.palette())

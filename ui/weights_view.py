@@ -14,7 +14,7 @@ from compute.storage.classes import captions, names_or_numbers
 
 from .labels import wrapping_label
 from .qt_images import pixmap_from_array
-from .theme import follow_palette
+from .theme import ThemedPlot
 
 COLUMNS = 5
 CAPTION_PX = 22  # room for a tile's class name under it
@@ -70,11 +70,10 @@ class WeightsView(QWidget):
         self.setObjectName("weightsView")
         self.caption = wrapping_label("Select a run to see its weights.")
         self.tiles = Tiles()
-        self.lines = pg.PlotWidget()
+        self.lines = ThemedPlot()
         self.lines.setObjectName("weightLines")
         self.lines.setLabel("bottom", "feature")
         self.lines.setLabel("left", "weight")
-        follow_palette(self.lines)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.tiles)
         self.pages.addWidget(self.lines)
