@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from compute.engine.runs import RunStatus, SweepGroup, sweeps_best
 
 #: The name column's width at first (px); the user may drag it.
-NAME_WIDTH = 190
+NAME_WIDTH = 170
 #: The widest text each column holds (the name's and settings' are elided instead).
-WIDEST = ("", "", "finished", "0.0000", "00.0000", "60,000,000", "000.00", "0,000,000")
+WIDEST = ("", "", "finished", "0.0000", "0.0000", "6,000,000", "00.00", "0,000,000")
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
 
@@ -52,7 +52,7 @@ class RunsTable(QTableWidget):
         metrics = self.fontMetrics()
         for column, widest in enumerate(WIDEST):
             header.resizeSection(column, max(metrics.horizontalAdvance(widest), metrics.horizontalAdvance(
-                COLUMNS[column])) + 24 if widest else NAME_WIDTH)
+                COLUMNS[column])) + 14 if widest else NAME_WIDTH)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
