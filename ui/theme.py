@@ -49,10 +49,6 @@ def apply(choice, app=None):
     app.setPalette(dark_palette() if choice == "dark" else app.style().standardPalette())
 
 
-def is_dark(palette):
-    return palette.color(QPalette.ColorRole.Base).lightness() < 128
-
-
 def visible_colour(colour, palette):
     """``colour``, or the palette's text colour where ``colour`` would vanish into the
     background (the Okabe-Ito palette's black on a dark theme)."""
