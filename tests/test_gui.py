@@ -359,7 +359,10 @@ def test_insight_views_follow_the_selected_run(qtbot, studio):
     insights.confusion.normalised.setChecked(True)
     assert insights.confusion.table.item(4, 4).text() == f"{expected[4, 4] / expected[4].sum():.3f}"
     insights.confusion.table.cellClicked.emit(4, 9)
+    assert insights.confusion.gallery_caption.text().endswith("finding the digits…")  # a busy sign
+    assert insights.confusion.gallery.cursor().shape() == Qt.CursorShape.BusyCursor
     qtbot.waitUntil(lambda: insights.confusion.gallery.count() == min(48, expected[4, 9]), timeout=WAIT_MS)
+    assert not insights.confusion.busy and insights.confusion.gallery.cursor().shape() != Qt.CursorShape.BusyCursor
     assert insights.confusion.gallery.item(0).text().startswith("4 → 9")
     insights.confusion.mistakes.click()
     qtbot.waitUntil(lambda: "Most confident" in insights.confusion.gallery_caption.text()

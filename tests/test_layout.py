@@ -30,7 +30,8 @@ def test_every_tab_and_state_fits_1024_by_700(qtbot, studio):
         if insights.views.currentWidget() is insights.confusion:
             qtbot.waitUntil(lambda: LONG in insights.confusion.caption.text(), timeout=30_000)
             insights.confusion.table.cellClicked.emit(4, 9)  # its gallery
-            qtbot.waitUntil(lambda: insights.confusion.gallery_caption.text() != "", timeout=30_000)
+            qtbot.waitUntil(lambda: not insights.confusion.busy and insights.confusion.gallery.count() > 0,
+                            timeout=30_000)
         fits(f"inside the model: {insights.views.tabText(i)}")
     studio.tabs.setCurrentWidget(studio.step_view)
     studio.step_view.reset()

@@ -53,6 +53,7 @@ class ConfusionView(QWidget):
         super().__init__(parent)
         self.setObjectName("confusionView")
         self.caption = wrapping_label("Select a run to see its confusion matrix on the test set.")
+        self.busy = False  # a gallery is being found
         self.normalised = QCheckBox("row-normalised", objectName="normalisedCheck")
         self.mistakes = QPushButton("Most confident mistakes", objectName="mistakesButton")
         self.table = QTableWidget(objectName="confusionTable")
@@ -123,6 +124,18 @@ class ConfusionView(QWidget):
                                          f"{self.confusion[row, column]} test images, most confident first")
             self.cellChosen.emit(row, column)
 
+    def show_busy(self, caption):
+        """Digits are being found for ``caption`` (it took 5 s under load, with no sign)."""
+        self.busy = True
+        self.gallery.clear()
+        self.gallery_caption.setText(f"{caption}: finding the digits…")
+        self.gallery.setCursor(Qt.CursorShape.BusyCursor)
+
+    def show_idle(self):
+        self.busy = False
+        self.gallery.unsetCursor()
+
     def show_examples(self, caption, images, labels, predicted, confidence):
+        self.show_idle()
         self.gallery_caption.setText(caption)
         self.gallery.show_examples(images, labels, predicted, confidence, self.names)

@@ -110,6 +110,7 @@ class InsightsTab(QWidget):
             self.cost.set_runs(self.runs, data.train.n_samples, data.n_features, data.n_classes)
 
     def _say(self, error):
+        self.confusion.show_idle()
         self.confusion.caption.setText(str(error))
 
     def _evaluate(self, model):
@@ -137,6 +138,7 @@ class InsightsTab(QWidget):
         caption = ("Most confident mistakes" if true_class is None else
                    f"True {names[true_class]}, predicted {names[predicted_class]}, "
                    "most confident first")
+        self.confusion.show_busy(caption)
         self._jobs(_examples, self._generation, self.run.model, data.test, self._inputs(), true_class,
                    predicted_class, on_result=lambda result: self._show_examples(caption, result),
                    on_error=self._say)
