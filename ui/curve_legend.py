@@ -45,7 +45,7 @@ class CurveLegend(QWidget):
         self.setAccessibleDescription("Which line is which run; solid lines are the training "
                                       "set, dashed lines the test set")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
-        self._runs = {}  # run id -> (key of its row, or None while hidden)
+        self._runs = set()  # ids of the runs on the plots
         self._entries = {}  # key -> Entry, in the order rows appeared
 
     # ------------------------------------------------------------ rows
@@ -55,7 +55,7 @@ class CurveLegend(QWidget):
         sweep's, as it is now."""
         group = run.sweep
         key = ("sweep", id(group)) if group is not None else run.id
-        self._runs[run.id] = (key, run) if run.visible else (None, run)
+        self._runs.add(run.id)
         if group is not None:
             members = [r for r in group.runs if r.visible and r.id in self._runs]
             entry = Entry(group.name, [r.color for r in members], None,
@@ -68,7 +68,7 @@ class CurveLegend(QWidget):
         self._set(key, entry)
 
     def remove_run(self, run):
-        key, _ = self._runs.pop(run.id, (None, None))
+        self._runs.discard(run.id)
         group = run.sweep
         if group is not None:
             others = [r for r in group.runs if r.id in self._runs]
@@ -107,10 +107,13 @@ class CurveLegend(QWidget):
     def minimumSizeHint(self):
         return QSize(WIDTH, self.row_height() + 4)
 
+    def _per_column(self, height):
+        """Rows that fit in a column ``height`` pixels high, below the key."""
+        return max(1, int((height - 4) // self.row_height()) - 1)
+
     def columns_for(self, height):
         """Columns that the key and every row need within ``height`` pixels."""
-        per_column = max(1, int((height - 4) // self.row_height()) - 1)
-        return max(1, math.ceil(len(self._entries) / per_column))
+        return max(1, math.ceil(len(self._entries) / self._per_column(height)))
 
     # ------------------------------------------------------------ painting
 
@@ -127,7 +130,7 @@ class CurveLegend(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         text = self.palette().color(QPalette.ColorRole.WindowText)
         row = self.row_height()
-        per_column = max(1, int((rect.height() - 4) // row) - 1)
+        per_column = self._per_column(rect.height())
         entries = list(self._entries.values())
         for column in range(self.columns_for(rect.height())):
             left = rect.left() + column * WIDTH
