@@ -95,9 +95,11 @@ def open_catalogue(path, create=True):
 
 
 def _connect(path, create):
-    exists = path.is_file()
-    if path.exists() and not exists:
+    # (exists() before is_file(): another writer may create the file in between, and a
+    # new file is regular; the other order read that as "not a regular file")
+    if path.exists() and not path.is_file():
         raise HistoryError(f"{path}: not a Softmax Lab history (not a regular file)")
+    exists = path.is_file()
     if not exists and not create:
         return _read_only(path, empty=True)
     try:
