@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from app.controller.jobs import run_in_background
@@ -76,6 +76,24 @@ def test_the_best_shipped_model_is_the_default_and_the_pixel_model_a_choice(qtbo
     box.setCurrentIndex(1)
     assert tab.current_inputs().pixels and tab.current_model().n_features == 784
     assert wait_for_digit(qtbot, tab) == 7
+
+
+def test_strokes_are_sharp_on_a_screen_of_twice_the_pixels(qtbot, tab):
+    """At a scale factor of 2 (QT_SCALE_FACTOR=2, a HiDPI screen) Qt paints the canvas at
+    two device pixels a point. The strokes are drawn at that resolution: scaling up the
+    280-pixel image the model reads made stair steps, with about 3 of 4 device rows across
+    an edge a copy of the row above."""
+    stroke(tab.canvas, SEVEN[0])
+    wait_for_digit(qtbot, tab)
+    picture = QPixmap(tab.canvas.size() * 2)
+    picture.setDevicePixelRatio(2)
+    tab.canvas.render(picture)  # (what Qt's backing store does at a scale factor of 2)
+    image = picture.toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    rows = rows[:, :image.width()].astype(int)
+    edge = ((rows > 60) & (rows < 200)).any(axis=1)[1:]  # rows that cross a stroke's edge
+    repeated = (rows[1:] == rows[:-1]).all(axis=1) & edge
+    assert edge.sum() > 200 and repeated.sum() / edge.sum() < 0.4, (repeated.sum(), edge.sum())
 
 
 def test_clear_and_undo(qtbot, tab):

@@ -115,9 +115,16 @@ class DigitCanvas(QWidget):
         self.changed.emit()
 
     def _render(self):
+        """Draw the backing image: what the model reads."""
         self._image.fill(PAPER)
         painter = QPainter(self._image)
+        self._draw(painter)
+        painter.end()
+
+    def _draw(self, painter):
+        """Draw the picture and the strokes, in image coordinates, on ``painter``."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if self._picture is not None:
             target = QRectF(self._picture.rect()).size().scaled(
                 RESOLUTION, RESOLUTION, Qt.AspectRatioMode.KeepAspectRatio)
@@ -135,12 +142,19 @@ class DigitCanvas(QWidget):
             for point in points[1:]:
                 path.lineTo(point)
             painter.drawPath(path)
-        painter.end()
 
     def paintEvent(self, event):
+        # The strokes are drawn again at the screen's resolution, not the 280-pixel image
+        # scaled up: that showed stair-stepped edges, worst at a scale factor of 2.
         painter = QPainter(self)
         side = min(self.width(), self.height())
-        painter.drawImage(QRectF(0, 0, side, side), self._image)
+        painter.fillRect(QRectF(0, 0, side, side), PAPER)
+        painter.save()
+        painter.setClipRect(QRectF(0, 0, side, side))
+        painter.scale(side / RESOLUTION, side / RESOLUTION)
+        self._draw(painter)
+        painter.restore()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(QPen(QColor(180, 180, 180), 1))
         painter.drawRect(QRectF(0.5, 0.5, side - 1, side - 1))
         if self.is_empty:
