@@ -7,13 +7,32 @@ from PySide6.QtWidgets import QApplication
 
 def tick_labels(axis):
     """The tick labels a pyqtgraph axis draws at its present size and range."""
+    return [text for text, _ in placed_tick_labels(axis)]
+
+
+def placed_tick_labels(axis):
+    """(text, rectangle) of each tick label a pyqtgraph axis draws, the rectangle in axis
+    coordinates."""
     image = QImage(max(axis.width(), 1), max(axis.height(), 1), QImage.Format.Format_ARGB32)
     painter = QPainter(image)
     try:
         specs = axis.generateDrawSpecs(painter)
     finally:
         painter.end()
-    return [text for _, _, text in specs[2]] if specs else []
+    return [(text, rect) for rect, _, text in specs[2]] if specs else []
+
+
+def cut_tick_labels(plot):
+    """The tick labels of a pyqtgraph plot widget's left and bottom axes that pass its
+    edges (and so are cut off), as (text, rectangle in the widget)."""
+    cut = []
+    for name in ("left", "bottom"):
+        axis = plot.getPlotItem().getAxis(name)
+        for text, rect in placed_tick_labels(axis) if axis.isVisible() else ():
+            on_widget = plot.mapFromScene(axis.mapRectToScene(rect)).boundingRect()
+            if not plot.viewport().rect().contains(on_widget):
+                cut.append((text, on_widget))
+    return cut
 
 
 def hover(plot, x, y):

@@ -1,7 +1,10 @@
 """The studio at 1024x700: every tab and state fits, and nothing widens the window (a long
 run name in the confusion caption once pushed it to 1474 px, a drawing to 704 px high)."""
 
+import pyqtgraph as pg
+
 from app.selftest import SEVEN, stroke
+from on_screen import cut_tick_labels, tick_labels
 from test_gui import PRESETS, start, wait_until_done
 
 LONG = "fine-tune: Bundled best: 99.1%, deskewed gradient features, taught on my own digits"
@@ -21,8 +24,14 @@ def test_every_tab_and_state_fits_1024_by_700(qtbot, studio):
         seen.append((state, studio.width(), studio.height(), hint.width(), hint.height()))
         assert studio.width() == 1024 and studio.height() == 700, seen[-1]
         assert hint.width() <= 1024 and hint.height() <= 700, seen[-1]
+        for plot in studio.findChildren(pg.PlotWidget):  # and no tick label is cut off
+            if plot.isVisible():
+                assert cut_tick_labels(plot) == [], (state, plot.objectName())
 
     fits("train, a long-named run")
+    # The samples axis ends at its last tick: pyqtgraph hid the label that passed the end.
+    for plot in (studio.plots.loss_plot, studio.plots.accuracy_plot):
+        assert "60k" in tick_labels(plot.getAxis("bottom")), plot.objectName()
     insights = studio.insights
     studio.tabs.setCurrentWidget(insights)
     for i in range(insights.views.count()):

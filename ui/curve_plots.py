@@ -23,7 +23,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QGraphicsScene, QHBoxLayout, QLabel,
                                QScrollArea, QVBoxLayout, QWidget)
 
-from .plot_axes import LOG_TICKS, CountAxis, TickGrid
+from .plot_axes import LOG_TICKS, CountAxis, TickGrid, keep_end_labels
 from .curve_legend import WIDTH as LEGEND_WIDTH
 from .curve_legend import CurveLegend
 from .plot_readout import PlotReadout, ReadPlot
@@ -64,6 +64,7 @@ class CurvePlots(QWidget):
             # hundreds of them up to date cost more than it ever saved.
             plot.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
             plot.addItem(TickGrid(plot.getPlotItem()), ignoreBounds=True)
+            keep_end_labels(plot)
             for side in ("left", "bottom"):  # "accuracy (x0.001)" helps nobody
                 plot.getAxis(side).enableAutoSIPrefix(False)
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

@@ -1,11 +1,11 @@
 """Axis pieces of the studio's plots: a grid drawn by the view, an x axis that reads
-counts as 60k and 1.5M, and the ticks of a log x axis."""
+counts as 60k and 1.5M, the ticks of a log x axis, and room for an axis's end labels."""
 
 import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPen
 
 
 class TickGrid(pg.UIGraphicsItem):
@@ -67,6 +67,18 @@ def short_count(value):
         if abs(value) >= size:
             return f"{value / size:.4g}{unit}"
     return f"{value:.4g}"
+
+
+def keep_end_labels(plot):
+    """Let the x axis's last tick label overhang the axis's end by half its width, and
+    leave that room at the plot's right. pyqtgraph hides a label that passes the end: at
+    1024 px wide the samples axis ended at 50k, its 60k gone."""
+    axis = plot.getAxis("bottom")
+    overhang = QFontMetrics(axis.style["tickFont"] or axis.font()).horizontalAdvance("60.5k") // 2 + 2
+    axis.setStyle(hideOverlappingLabels=overhang)
+    layout = plot.getPlotItem().layout
+    left, top, right, bottom = layout.getContentsMargins()
+    layout.setContentsMargins(left, top, max(right, overhang), bottom)
 
 
 #: Ticks of a log x axis (positions in log10, as pyqtgraph wants): 1, 2 and 5 of each decade.
