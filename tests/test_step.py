@@ -77,7 +77,7 @@ def test_steps_visit_the_batches_a_run_does_and_end_where_it_ends(small, optimiz
 
 
 def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
-    from PySide6.QtWidgets import QPushButton, QTableWidget
+    from PySide6.QtWidgets import QLabel, QPushButton, QTableWidget
 
     from compute.settings import PRESETS
     from test_gui import start, wait_until_done
@@ -91,6 +91,10 @@ def test_the_step_view_shows_one_update_of_a_runs_copy(qtbot, studio):
     window.runs.selectRow(0)
     view = window.step_view
     window.tabs.setCurrentWidget(view)
+    # Before a step, nothing speaks of feature vectors (a pixel run has none).
+    assert [label for label in view.findChildren(QLabel) if "What the model reads" in label.text()
+            and label.isVisible()] == []
+    assert view.findChild(Tiles, "stepFeaturesView").isHidden()
     window.controls.set_settings(Settings(optimizer="adam", batch_size=8, learning_rate=0.01))
     view.findChild(QPushButton, "stepResetButton").click()
     view.findChild(QPushButton, "stepButton").click()

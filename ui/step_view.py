@@ -93,6 +93,8 @@ class StepView(QWidget):
                                        "histograms, drawn as strokes (each cell's edge directions, "
                                        "darker where stronger):")
         self.features_caption.setWordWrap(True)
+        for widget in (self.features_caption, self.features):  # until a gradient model steps
+            widget.setVisible(False)
         self.table = QTableWidget(objectName="stepProbabilities")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setMinimumHeight(200)
