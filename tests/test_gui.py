@@ -95,7 +95,7 @@ def test_a_short_run_draws_both_plots_and_fills_the_run_list(qtbot, studio):
     studio.plots.flush()
     assert studio.plots.point_count(run) == 13
     curves = studio.plots.curves_of(run)
-    x, y = curves.items["test_accuracy"].getData()
+    x, y = curves.drawn("test_accuracy")
     assert len(x) == 13 and y[-1] == run.points[-1].test_accuracy >= 0.90
     # The samples axis frames the whole run (set once, not at every point).
     low, high = studio.plots.loss_plot.getPlotItem().vb.viewRange()[0]
@@ -249,7 +249,7 @@ def test_runs_can_be_hidden_renamed_and_deleted(qtbot, studio):
     item.setCheckState(Qt.CheckState.Unchecked)
     assert run.visible is False
     studio.plots.flush()
-    assert not studio.plots.curves_of(run).items["test_loss"].isVisible()
+    assert studio.plots.curves_of(run).drawn("test_loss") is None  # hidden
     item.setText("baseline")
     assert run.name == "baseline"
     studio.runs.deleteRequested.emit(run)
@@ -749,6 +749,14 @@ def test_the_legend_names_each_visible_run_and_the_readout_floats(qtbot, studio,
         f"0 0 {plot.width() + WIDTH} {plot.height() + studio.plots.accuracy_plot.height()}")
     texts = "".join(root.itertext())
     assert "seed-sgd1" in texts and "mine" in texts and "log-loss" in texts
+    # The tick labels are text too, not a blurred picture of them (the axes' screen cache).
+    from on_screen import tick_labels
+
+    written = [text.strip() for text in root.itertext()]
+    for side in ("left", "bottom"):
+        shown = tick_labels(plot.getAxis(side))
+        assert shown and set(shown) <= set(written), side
+    assert root.findall(".//{http://www.w3.org/2000/svg}image") == []
     assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 20  # curves, markers
     assert second.name == "seed-sgd1"
 
@@ -791,6 +799,14 @@ def test_a_log_x_axis_shows_short_and_long_runs_alike(qtbot, studio):
     assert 3.5 < low < 3.8 and 4.7 < high < 4.9  # log10 of 5,000 .. 60,000 samples
     axis = studio.plots.loss_plot.getAxis("bottom")
     qtbot.waitUntil(lambda: "10k" in tick_labels(axis), timeout=10_000)  # once drawn
+    # The lines are drawn in log10, the untrained point (x = 0) left out; with log-scale
+    # loss, the loss in log10 too.
+    studio.plots.log_loss.setChecked(True)
+    x, y = studio.plots.curves_of(first).drawn("train_loss")
+    samples = np.array([p.samples_seen for p in first.points[1:]])
+    np.testing.assert_allclose(x, np.log10(samples))
+    np.testing.assert_allclose(y, np.log10([p.train_loss for p in first.points[1:]]))
+    studio.plots.log_loss.setChecked(False)
     studio.plots.log_x.setChecked(False)
     studio.plots.flush()
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < 0, timeout=5000)  # back to the frame from 0

@@ -27,12 +27,11 @@ from .plot_axes import LOG_TICKS, CountAxis, TickGrid, keep_end_labels
 from .curve_legend import WIDTH as LEGEND_WIDTH
 from .curve_legend import CurveLegend
 from .plot_readout import PlotReadout, ReadPlot
-from .run_curves import LINE_WIDTH, Marks, RunCurves, marker_of
+from .run_curves import LINE_WIDTH, Lines, Marks, RunCurves, marker_of
 from .theme import plot_colours
 
 X_AXES = {"samples seen": "samples_seen", "epochs": "epoch", "training seconds": "train_seconds"}
 #: New runs whose curves are made in one turn of the event loop (about 4 ms each).
-MADE_PER_TURN = 3
 REDRAW_MS = 100  # 10 redraws a second: smooth enough; each costs ~5 ms of axis painting
 
 
@@ -116,12 +115,14 @@ class CurvePlots(QWidget):
         self._accuracy_timer = QTimer(self, singleShot=True, interval=0)
         self._accuracy_timer.timeout.connect(self._redraw_accuracy)
         self._accuracy_dirty = set()
-        self._pending = {}  # run id -> a run whose curves are not made yet
-        self._make_timer = QTimer(self, singleShot=True, interval=0)
-        self._make_timer.timeout.connect(self._make_curves)
+        self._fit_later = QTimer(self, singleShot=True, interval=0)  # (once for a sweep's runs)
+        self._fit_later.timeout.connect(self._fit_x)
         self.x_axis.currentTextChanged.connect(self._axis_changed)
         self.log_loss.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         self.log_x.toggled.connect(self._log_x_changed)
+        self._lines = {"loss": Lines(), "accuracy": Lines()}  # every run's lines, under its markers
+        self.loss_plot.addItem(self._lines["loss"])
+        self.accuracy_plot.addItem(self._lines["accuracy"])
         self._marks = {"loss": Marks(self.loss_plot, "loss"), "accuracy": Marks(self.accuracy_plot, "accuracy")}
         self._own_y, self._y_frame = set(), {}  # plots whose y frame is set here, and the frame
         for plot in (self.loss_plot, self.accuracy_plot):
@@ -143,34 +144,19 @@ class CurvePlots(QWidget):
         return X_AXES[self.x_axis.currentText()]
 
     def update_run(self, run):
-        """New points or a new look for ``run``; redrawn at most every REDRAW_MS. A new
-        run's curves are made a few in each turn of the event loop: a sweep brings dozens
-        at once, and making them all in one turn held the window for 110 ms."""
+        """New points or a new look for ``run``; redrawn at most every REDRAW_MS."""
         self.legend.show_run(run, marker_of(run.id) if run.sweep is None else None)
         if run.id not in self._curves:
-            self._pending[run.id] = run
-            if not self._make_timer.isActive():
-                self._make_timer.start()
-            return
+            self._curves[run.id] = RunCurves(run, self._lines, self.loss_plot.palette())
+            self._fit_later.start()  # the new frame in the next turn, not with the first points
         self._dirty.add(run.id)
         if not self._timer.isActive():
             self._timer.start()
 
-    def _make_curves(self, count=MADE_PER_TURN):
-        for run_id in list(self._pending)[:count]:
-            self._curves[run_id] = RunCurves(self._pending.pop(run_id), self.loss_plot, self.accuracy_plot)
-            self._dirty.add(run_id)
-        self._fit_x()  # the new frame now, not with the first points: a shorter redraw
-        if self._pending:
-            self._make_timer.start()
-        if not self._timer.isActive():
-            self._timer.start()
-
     def remove_run(self, run):
-        self._pending.pop(run.id, None)
         curves = self._curves.pop(run.id, None)
         if curves is not None:
-            curves.remove(self.loss_plot, self.accuracy_plot)
+            curves.remove()
             self.legend.remove_run(run)
             for marks in self._marks.values():
                 marks.redraw(self._curves.values(), self.x_field)
@@ -238,15 +224,21 @@ class CurvePlots(QWidget):
         generator.setSize(QSize(width, height))
         generator.setViewBox(QRect(0, 0, width, height))
         generator.setTitle("Softmax Lab: log-loss and accuracy")
-        # Markers come from a cache of small pictures, blurred in an SVG: drawn as shapes here.
+        # Markers come from a cache of small pictures, and the axes are cached as pictures
+        # too, both blurred in an SVG: drawn as shapes and text here.
         scatters = [marks.item.scatter for marks in self._marks.values()]
+        axes = [plot.getAxis(side) for plot in (self.loss_plot, self.accuracy_plot) for side in ("left", "bottom")]
         for scatter in scatters:
             scatter.opts["useCache"] = False
+        for axis in axes:
+            axis.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         try:
             self._paint_plots(generator, 1)
         finally:
             for scatter in scatters:
                 scatter.opts["useCache"] = True
+            for axis in axes:
+                axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         return bytes(buffer.data())
 
     def _picture_size(self):
@@ -291,7 +283,6 @@ class CurvePlots(QWidget):
 
     def flush(self):
         """Redraw now (what the timers do)."""
-        self._make_curves(len(self._pending))
         self._timer.stop()
         self._redraw()
         self._accuracy_timer.stop()
