@@ -119,12 +119,13 @@ class CurveLegend(QWidget):
 
     def paintEvent(self, event):
         painter = QPainter(self)
-        self.paint(painter, QRectF(self.rect()))
+        self.paint(painter, QRectF(self.rect()), QRectF(event.rect()))  # (the rows in sight)
         painter.end()
 
-    def paint(self, painter, rect):
+    def paint(self, painter, rect, exposed=None):
         """Draw the key and every row into ``rect`` (of ``painter``'s coordinates), in as
-        many columns of :data:`WIDTH` as its height needs, in the widget's font."""
+        many columns of :data:`WIDTH` as its height needs, in the widget's font; only the
+        rows that meet ``exposed``, if given."""
         painter.save()
         painter.setFont(self.font())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -136,7 +137,9 @@ class CurveLegend(QWidget):
             left = rect.left() + column * WIDTH
             self._paint_key(painter, QPointF(left + 4, rect.top() + 2), row, text)  # (in the text's colour)
             for i, entry in enumerate(entries[column * per_column:(column + 1) * per_column]):
-                self._paint_row(painter, entry, QPointF(left + 4, rect.top() + 2 + (i + 1) * row), row, text)
+                top = rect.top() + 2 + (i + 1) * row
+                if exposed is None or exposed.intersects(QRectF(left, top, WIDTH, row)):
+                    self._paint_row(painter, entry, QPointF(left + 4, top), row, text)
         painter.restore()
 
     def _paint_key(self, painter, at, row, text):

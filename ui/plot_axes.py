@@ -20,6 +20,7 @@ class TickGrid(pg.UIGraphicsItem):
     def __init__(self, plot_item):
         super().__init__()
         self._axes = (plot_item.getAxis("bottom"), plot_item.getAxis("left"))
+        self._ticks = {}  # axis orientation -> (what was asked, its tick values)
         self.set_colours(QColor("#dcdcdc"), QColor("#f0f0f0"))
         self.setZValue(-1000)  # under the curves
 
@@ -40,7 +41,10 @@ class TickGrid(pg.UIGraphicsItem):
             pixels = axis.geometry().width() if vertical else axis.geometry().height()
             if high <= low or pixels <= 0:
                 continue
-            for pen, (_, values) in zip(self._pens, axis.tickValues(low, high, pixels)):
+            asked = (low, high, pixels, axis.logMode)
+            if self._ticks.get(axis.orientation, (None,))[0] != asked:  # (once per range, not per paint)
+                self._ticks[axis.orientation] = (asked, axis.tickValues(low, high, pixels))
+            for pen, (_, values) in zip(self._pens, self._ticks[axis.orientation][1]):
                 painter.setPen(pen)
                 for v in values:
                     if vertical:
