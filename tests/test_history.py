@@ -3,6 +3,7 @@ history file goes wrong (damaged, another program's, newer, read-only, a full di
 several writers at once)."""
 
 import dataclasses
+import multiprocessing
 import sqlite3
 import subprocess
 import sys
@@ -179,6 +180,32 @@ def test_four_writers_at_once_lose_nothing(tmp_path):
         for record in records:
             assert record.status == "finished" and record.n_points == 200
             assert [p.samples_seen for p in points(history, record.id)] == list(range(200))
+
+
+def _open_at_the_barrier(folder, barrier, results):
+    barrier.wait()
+    try:
+        History(folder).close()
+        results.put("")
+    except HistoryError as error:
+        results.put(str(error))
+
+
+def test_six_processes_creating_one_history_at_once_all_open_it(tmp_path):
+    # SQLite refuses the switch to WAL at once (no busy wait) while another process is
+    # making the same new file: 1 to 5 openings in 100 failed "database is locked".
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    for trial in range(40):
+        barrier = fork.Barrier(6)
+        openers = [fork.Process(target=_open_at_the_barrier,
+                                args=(tmp_path / str(trial), barrier, results)) for _ in range(6)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(60)
+    problems = [results.get(timeout=10) for _ in range(40 * 6)]
+    assert [p for p in problems if p] == []
 
 
 def test_a_run_whose_process_is_gone_is_found_interrupted(tmp_path):

@@ -115,7 +115,7 @@ def _connect(path, create):
 def _prepare(path, db):
     """Check the file, then make it ours (WAL; the tables, when new)."""
     _check(path, db)  # before anything is changed: it may be another program's file
-    if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+    if not _to_wal(db):
         raise sqlite3.OperationalError("attempt to write a readonly database")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=ON")
@@ -126,6 +126,20 @@ def _prepare(path, db):
                     db.execute(statement)
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute(f"PRAGMA user_version={VERSION}")
+
+
+def _to_wal(db):
+    """Switch the file to WAL (True when it is). While another process is creating the
+    same new file, SQLite refuses the switch at once ("database is locked") instead of
+    waiting as for a write: try again until BUSY_SECONDS have passed."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            return db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() == "wal"
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _read_only(path, empty, error=None):
