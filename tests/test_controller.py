@@ -256,3 +256,39 @@ def test_shutdown_waits_for_jobs_that_end_at_once_and_those_still_queued(qtbot):
     started = time.monotonic()
     assert wait_for_jobs(5000)
     assert time.monotonic() - started < 2 and sorted(results) == list(range(20))
+
+
+def test_a_jobs_warnings_are_its_own_and_no_other_threads(qtbot, capsys):
+    """superqt caught warnings process-wide: one of the GUI thread (a plot's "All-NaN
+    slice") reached the running job's handler, and two overlapping jobs left the first's
+    hook in place, so the draw tab said "cannot classify" on an empty canvas."""
+    import threading
+    import warnings
+
+    from app.controller.jobs import run_in_background, wait_for_jobs
+
+    started = {name: threading.Event() for name in "ab"}
+    release = {name: threading.Event() for name in "ab"}
+    heard = {name: [] for name in "ab"}
+
+    def job(name):
+        started[name].set()
+        release[name].wait(10)
+        if name == "a":
+            warnings.warn("job a's own warning", RuntimeWarning)
+        return name
+
+    for name in "ab":
+        run_in_background(job, name, on_error=heard[name].append)
+    qtbot.waitUntil(lambda: all(event.is_set() for event in started.values()), timeout=10_000)
+    np.nanmax(np.array([np.nan]))  # the GUI thread's warning, while both jobs run
+    release["a"].set()
+    qtbot.waitUntil(lambda: bool(heard["a"]), timeout=10_000)
+    release["b"].set()
+    assert wait_for_jobs(10_000)
+    with pytest.warns(RuntimeWarning, match="All-NaN"):  # once both have ended: Python's own way
+        np.nanmin(np.array([np.nan]))
+    qtbot.wait(50)
+    assert [str(error) for error in heard["a"]] == ["RuntimeWarning: job a's own warning"]
+    assert heard["b"] == []
+    assert "All-NaN slice encountered" in capsys.readouterr().err

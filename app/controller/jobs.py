@@ -4,17 +4,76 @@ thread death).
 
 Built on superqt's workers (pool threads, queued signals). Every job names its error
 handler, which superqt then calls instead of re-raising in the GUI thread.
+
+A job's warnings are those raised in its thread. superqt catches warnings by replacing
+Python's process-wide ``warnings.showwarning`` while a job runs, so it also caught
+warnings of the GUI thread and of other jobs, and two overlapping jobs could leave a
+finished job's hook in place: a plot's "All-NaN slice" warning once showed as the draw
+tab's "cannot classify". Each warning is sorted in the thread that raised it: a job's
+goes to its handler, any other is shown as Python shows it.
 """
 
+import functools
+import inspect
+import sys
+import threading
 import time
+import warnings
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QThreadPool
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, Signal
 from superqt.utils import create_worker
 
 #: Jobs made and not yet finished (superqt queues a job's start on a 1 ms timer, so the
 #: thread pool does not know of it yet: waiting for the pool alone missed such a job,
 #: which then started on a deleted object while the application quit).
 _UNFINISHED = set()
+
+
+#: The warnings relay of the job running in each pool thread (thread id -> relay).
+_RELAYS = {}
+
+
+class _Relay(QObject):
+    """Carries a job's warnings from its thread to the GUI thread (a queued signal)."""
+    warned = Signal(str)
+
+
+def _sort_warning(warning):
+    """Called in the thread that raised ``warning`` (superqt's ``warned`` arguments)."""
+    relay = _RELAYS.get(threading.get_ident())
+    if relay is not None:
+        relay.warned.emit(warning_text(warning))
+    else:  # not a job's: shown as Python shows it
+        message, category, filename, lineno = warning[:4]
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno))
+
+
+def _in_own_thread(function, relay):
+    """``function`` wrapped to register ``relay`` for its thread while it runs (a
+    generator function stays one: superqt then makes a pausable worker)."""
+    def mark():
+        _RELAYS[threading.get_ident()] = relay
+
+    def unmark():
+        _RELAYS.pop(threading.get_ident(), None)
+
+    if inspect.isgeneratorfunction(function):
+        @functools.wraps(function)
+        def job(*args, **kwargs):
+            mark()
+            try:
+                return (yield from function(*args, **kwargs))
+            finally:
+                unmark()
+    else:
+        @functools.wraps(function)
+        def job(*args, **kwargs):
+            mark()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                unmark()
+    return job
 
 
 def warning_text(warning):
@@ -50,13 +109,18 @@ def run_in_background(function, *args, on_error, on_result=None, on_yield=None, 
     if on_warning is None:
         def on_warning(text):
             on_error(Warning(text))
-    connect = {"errored": on_error, "warned": lambda warning: on_warning(warning_text(warning))}
+    relay = _Relay()
+    relay.warned.connect(on_warning)
+    connect = {"errored": on_error}
     for signal, handler in (("returned", on_result), ("yielded", on_yield), ("finished", on_finished)):
         if handler is not None:
             connect[signal] = handler
     # Started only once its end is watched: outside an event loop superqt starts a job at
     # once, and a quick one ended before a later connection saw it.
-    worker = create_worker(function, *args, _connect=connect, _start_thread=False, **kwargs)
+    worker = create_worker(_in_own_thread(function, relay), *args, _connect=connect,
+                           _start_thread=False, **kwargs)
+    worker.warned.connect(_sort_warning, Qt.ConnectionType.DirectConnection)
+    worker.finished.connect(relay.deleteLater)
     _UNFINISHED.add(worker)
     worker.finished.connect(lambda: _UNFINISHED.discard(worker))
     if start:
