@@ -5,6 +5,7 @@ a generation number, and one that comes back after the drawing or the model chan
 again is dropped.
 """
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
@@ -313,7 +314,11 @@ class DrawTab(QWidget):
             self.evidence.show_empty()
             return
         self._jobs(_classify, self.generation, model, self.canvas.pixels(), self.current_inputs(),
-                   on_result=self.show_answer, on_error=self.say)
+                   on_result=self.show_answer, on_error=partial(self._failed, self.generation))
+
+    def _failed(self, generation, error):
+        if generation == self.generation:  # (not of a drawing since cleared or changed)
+            self.say(error)
 
     def show_answer(self, result):
         """An answer (generation, model input, probabilities, evidence) from a worker;
