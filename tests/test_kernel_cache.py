@@ -2,6 +2,7 @@
 user damages it: the command still trains, with no traceback and no abort, and the
 damage is repaired (the next start finds whole entries)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -73,6 +74,39 @@ def test_a_full_or_read_only_kernel_cache_only_means_compiling(mnist_dir, tmpfs)
     for mounted in (tmpfs(full=True), tmpfs(read_only=True)):
         done = train(mnist_dir, mounted / "cache")
         assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+PREPARE = """
+import json, sys
+from numba.core.registry import CPUDispatcher
+from compute.engine import threads
+from compute.storage import data
+import compute.kernels.cores, compute.kernels.drivers, compute.kernels.optimizers, compute.kernels.public
+pair = data.load_folder(sys.argv[1])
+threads.prepare(pair.train.rows, pair.n_classes)
+kernels = {f"{module.__name__}.{name}": item for module in (compute.kernels.cores, compute.kernels.drivers,
+           compute.kernels.optimizers, compute.kernels.public)
+           for name, item in vars(module).items() if isinstance(item, CPUDispatcher)}
+print(json.dumps({name: [sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values())]
+                  for name, k in kernels.items()}))
+"""
+
+
+def test_the_studios_first_start_compiles_in_another_process(mnist_dir, tmp_path):
+    """numba's compiler holds the GIL: compiling in the studio's process paused its window
+    100-190 ms at a time for 10 s. The studio's preparation only loads kernels; a child
+    process compiles what the cache lacks (on a second start nothing is compiled)."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    for start in ("first", "second"):
+        done = subprocess.run([sys.executable, "-c", PREPARE, str(mnist_dir)], capture_output=True,
+                              text=True, timeout=900, env=env)
+        assert done.returncode == 0, done.stderr
+        counts = json.loads(done.stdout)
+        loaded = {name for name, (hits, misses) in counts.items() if hits}
+        compiled = {name for name, (hits, misses) in counts.items() if misses}
+        assert compiled == set(), f"{start} start compiled in the studio's process: {compiled}"
+        assert {"compute.kernels.drivers.train_batches", "compute.kernels.drivers.train_sweep",
+                "compute.kernels.drivers.gradient_blocks"} <= loaded, (start, loaded)
 
 
 def test_the_group_keeps_these_tests_in_one_worker(request):

@@ -10,9 +10,8 @@ __all__ = ["core_count", "set_thread_count", "thread_count", "prepare"]
 def prepare(rows, n_classes):
     """Compile (or load) what training on ``rows`` with ``n_classes`` needs, and warm
     the calling thread's parallel team, so that a run started later waits for neither:
-    a mini-batch run's kernels first, then a sweep's and full-batch descent's."""
-    from ..kernels import warm_up
+    a mini-batch run's kernels first, then a sweep's and full-batch descent's. What the
+    disk cache lacks is compiled in another process (see :mod:`compute.kernels.ahead`)."""
+    from ..kernels import ahead
 
-    warm_up(rows, n_classes, force=True)
-    warm_up(rows, n_classes, sweep=True)
-    warm_up(rows, n_classes, full_batch=True)
+    ahead.prepare(rows, n_classes)

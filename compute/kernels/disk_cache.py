@@ -17,9 +17,28 @@ guard stands down and numba's own behaviour remains.
 
 import hashlib
 import os
+import threading
+from contextlib import contextmanager
 
 #: The digest file written beside each data file.
 DIGEST_SUFFIX = ".blake2b"
+
+_loading_only = threading.local()
+
+
+class NotCached(Exception):
+    """A kernel that may only be loaded here is not in the cache (see :func:`load_only`)."""
+
+
+@contextmanager
+def load_only():
+    """Within: a kernel this thread needs that is not in the cache raises
+    :class:`NotCached` instead of being compiled (numba compiles in the calling thread)."""
+    _loading_only.active = True
+    try:
+        yield
+    finally:
+        _loading_only.active = False
 
 
 def _digest(path):
@@ -32,7 +51,7 @@ def guard():
     from numba.core import caching
 
     base = getattr(caching, "IndexDataCacheFile", None)
-    needed = ("_load_index", "_load_data", "_save_data", "_data_path", "save")
+    needed = ("_load_index", "_load_data", "_save_data", "_data_path", "save", "load")
     if base is None or not all(hasattr(base, name) for name in needed) or getattr(base, "guarded", False):
         return
 
@@ -65,6 +84,12 @@ def guard():
             with open(temporary, "w", encoding="ascii") as f:
                 f.write(_digest(path))
             os.replace(temporary, path + DIGEST_SUFFIX)
+
+        def load(self, key):
+            data = super().load(key)
+            if data is None and getattr(_loading_only, "active", False):
+                raise NotCached(f"{getattr(self, '_index_path', 'the kernel cache')}: no entry for it")
+            return data
 
         def save(self, key, data):
             try:

@@ -5,6 +5,7 @@ Every function here takes named things (an :class:`~.optimizers.Optimizer`, a
 Parallel drivers run under :data:`compute.kernels.config.PARALLEL_LOCK`.
 """
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -334,6 +335,16 @@ def probabilities(P, X, n_classes):
 
 
 _warmed = set()
+#: Held while kernels are being made ready: a run's warm-up waits for a preparation under
+#: way (which may be compiling them in another process) instead of compiling them again.
+WARMING = threading.RLock()
+
+
+def tiny_rows(rows):
+    """The first rows (at most 3) of ``rows``, in its layout: enough to compile for it."""
+    size = min(rows.n_rows, 3)
+    return SparseRows(rows.indptr[:size + 1], rows.indices[:rows.indptr[size]],
+                      rows.values[:rows.indptr[size]], rows.levels, rows.n_features)
 
 
 def warm_up(rows, n_classes, full_batch=False, force=False, sweep=False):
@@ -349,23 +360,23 @@ def warm_up(rows, n_classes, full_batch=False, force=False, sweep=False):
     process, unless ``force`` (which also sets up the calling thread's parallel workers).
     """
     key = (rows.indices.dtype, rows.values.dtype, padded_classes(n_classes), full_batch, sweep)
-    if key in _warmed and not force:
-        return
-    size = min(rows.n_rows, 3)
-    tiny = SparseRows(rows.indptr[:size + 1], rows.indices[:rows.indptr[size]],
-                      rows.values[:rows.indptr[size]], rows.levels, rows.n_features)
-    labels = np.zeros(size, dtype=np.int32)
-    shape = (rows.n_features + 1, padded_classes(n_classes))
-    state = TrainingState.start(np.zeros(shape, TRAINING_DTYPE))
-    sgd = Optimizer("sgd")
-    train_batches(state, sgd, tiny, labels, n_classes, np.arange(size, dtype=np.int64), 2,
-                  np.full(-(-size // 2), 0.1))
-    if full_batch:
-        gradient_sum(state.parameters, tiny, labels, n_classes, 0, size)
-        optimizer_step(state, sgd, 0.1)
-    evaluate_sums(np.zeros(shape), tiny, labels, n_classes)
-    if sweep:  # two models, one taking the direct step and one not: both kinds of pack
-        together = SweepState.stack([TrainingState.start(np.zeros(shape, TRAINING_DTYPE))] * 2)
-        train_sweep(together, [sgd, Optimizer("adam")], tiny, labels, n_classes,
-                    np.arange(size, dtype=np.int64), 2, np.full((2, -(-size // 2)), 0.1))
-    _warmed.add(key)
+    with WARMING:
+        if key in _warmed and not force:
+            return
+        tiny = tiny_rows(rows)
+        size = tiny.n_rows
+        labels = np.zeros(size, dtype=np.int32)
+        shape = (rows.n_features + 1, padded_classes(n_classes))
+        state = TrainingState.start(np.zeros(shape, TRAINING_DTYPE))
+        sgd = Optimizer("sgd")
+        train_batches(state, sgd, tiny, labels, n_classes, np.arange(size, dtype=np.int64), 2,
+                      np.full(-(-size // 2), 0.1))
+        if full_batch:
+            gradient_sum(state.parameters, tiny, labels, n_classes, 0, size)
+            optimizer_step(state, sgd, 0.1)
+        evaluate_sums(np.zeros(shape), tiny, labels, n_classes)
+        if sweep:  # two models, one taking the direct step and one not: both kinds of pack
+            together = SweepState.stack([TrainingState.start(np.zeros(shape, TRAINING_DTYPE))] * 2)
+            train_sweep(together, [sgd, Optimizer("adam")], tiny, labels, n_classes,
+                        np.arange(size, dtype=np.int64), 2, np.full((2, -(-size // 2)), 0.1))
+        _warmed.add(key)
