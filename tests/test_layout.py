@@ -54,3 +54,57 @@ def test_every_tab_and_state_fits_1024_by_700(qtbot, studio):
     fits("a drawing, read by the long-named run")
     studio.tabs.setCurrentWidget(studio.history)
     fits("history")
+
+
+AT_SCALE_2 = """
+import json, sys, time
+from pathlib import Path
+import pyqtgraph as pg
+from PySide6.QtCore import QEventLoop, QSettings
+from PySide6.QtWidgets import QApplication
+from app.gui import build_window
+from compute.settings import PRESETS
+from on_screen import cut_tick_labels
+
+data, folder = sys.argv[1], Path(sys.argv[2])
+app = QApplication(sys.argv[:1])
+window = build_window(data, store=QSettings(str(folder / "prefs.ini"), QSettings.Format.IniFormat),
+                      history=folder / "history")
+window.resize(1024, 700)
+window.show()
+
+def wait(condition):
+    end = time.monotonic() + 120
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+wait(lambda: window.controller.data is not None)
+window.controls.set_settings(PRESETS["seed-minibatch100"])
+window.start_run()
+wait(lambda: window.runs.model().rowCount() and not window.controller.busy)
+window.plots.flush()
+for _ in range(20):
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+cut = [(plot.objectName(), text) for plot in window.findChildren(pg.PlotWidget) if plot.isVisible()
+       for text, _ in cut_tick_labels(plot)]
+print(json.dumps({"ratio": window.devicePixelRatio(), "cut": cut}))
+window.close()
+"""
+
+
+def test_no_tick_label_is_cut_at_a_scale_factor_of_2(mnist_dir, tmp_path):
+    """At QT_SCALE_FACTOR=2 (a HiDPI screen) the loss plot's top tick label was clipped."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "QT_SCALE_FACTOR": "2", "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", AT_SCALE_2, str(mnist_dir), str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"ratio": 2.0, "cut": []}
