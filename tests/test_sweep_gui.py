@@ -3,7 +3,7 @@
 import dataclasses
 
 import pytest
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QSplitter
 
 from compute.engine.runs import RunStatus
 from compute.settings import PRESETS
@@ -48,6 +48,10 @@ def test_a_four_model_sweep_fills_the_plot_and_the_run_list(qtbot, studio, mnist
     assert heading.startswith("▾ sweep 1: learning rate, 4 values, best so far")
     plot = studio.findChild(type(studio.sweep_plot), "sweepPlot")
     assert plot.isVisible() and len(plot.values) == 4
+    # on screen, not collapsed: its splitter gave it no height, and the user never saw it
+    splitter = studio.findChild(QSplitter, "plotsSplitter")
+    assert splitter.sizes()[splitter.indexOf(plot)] >= plot.minimumHeight()
+    assert splitter.rect().contains(plot.geometry()) and plot.height() >= plot.minimumHeight()
     losses = [loss for _, loss, _ in plot.values]
     best_x, best_loss = plot.best.getData()[0][0], plot.best.getData()[1][0]
     assert best_loss == min(losses) and 10 ** best_x == pytest.approx(

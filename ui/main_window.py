@@ -261,9 +261,18 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
         self.sweep_dialog = None
 
     def sweep_added(self, group):
-        """A sweep began: its plot shows and follows it."""
+        """A sweep began: its plot shows, with room of its own, and follows it."""
         self.sweep_plot.setVisible(True)
         self.sweep_plot.set_group(group)
+        splitter = self.splitters[1]
+        sizes = splitter.sizes()
+        at = splitter.indexOf(self.sweep_plot)
+        if sizes[at] == 0:  # (collapsed: the splitter keeps a hidden widget's share at 0)
+            share = max(self.sweep_plot.minimumHeight(), sum(sizes) // 5)
+            others = sum(sizes) - sizes[at]
+            sizes = [size - share * size // others for size in sizes]
+            sizes[at] = share
+            splitter.setSizes(sizes)
 
     def sweep_changed(self, group):
         self.runs.update_sweep(group)

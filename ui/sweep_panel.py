@@ -103,6 +103,9 @@ class SweepDialog(QDialog):
         self.accept()
 
 
+LOSS_COLOUR, ACCURACY_COLOUR = "#0072B2", "#D55E00"  # (Okabe-Ito blue and vermilion)
+
+
 class SweepPlot(ThemedPlot):
     """Final test loss (left) and accuracy (right) of a sweep's members against the swept
     value; the best (lowest loss) marked with a star."""
@@ -112,9 +115,11 @@ class SweepPlot(ThemedPlot):
         self.setObjectName("sweepPlot")
         self.group = None
         item = self.getPlotItem()
-        item.setLabel("left", "final test loss")
+        # Each axis's label in its curve's colour and marker, instead of a legend in the
+        # plot: at 140 px high, one covered the curves.
+        item.setLabel("left", "● final test loss", color=LOSS_COLOUR)
         item.showAxis("right")
-        item.setLabel("right", "final test accuracy")
+        item.setLabel("right", "■ final test accuracy", color=ACCURACY_COLOUR)
         for side in ("left", "right", "bottom"):  # "accuracy (x0.001)" helps nobody
             item.getAxis(side).enableAutoSIPrefix(False)
         self.accuracy_view = pg.ViewBox()
@@ -122,16 +127,13 @@ class SweepPlot(ThemedPlot):
         item.getAxis("right").linkToView(self.accuracy_view)
         self.accuracy_view.setXLink(item)
         item.vb.sigResized.connect(self._align_views)
-        self.loss = item.plot(pen=pg.mkPen("#0072B2", width=2), symbol="o", symbolSize=7,
-                              symbolBrush="#0072B2", name="test loss")
-        self.accuracy = pg.PlotDataItem(pen=pg.mkPen("#D55E00", width=2, style=Qt.PenStyle.DashLine),
-                                        symbol="s", symbolSize=7, symbolBrush="#D55E00")
+        self.loss = item.plot(pen=pg.mkPen(LOSS_COLOUR, width=2), symbol="o", symbolSize=7,
+                              symbolBrush=LOSS_COLOUR, name="test loss")
+        self.accuracy = pg.PlotDataItem(pen=pg.mkPen(ACCURACY_COLOUR, width=2, style=Qt.PenStyle.DashLine),
+                                        symbol="s", symbolSize=7, symbolBrush=ACCURACY_COLOUR)
         self.accuracy_view.addItem(self.accuracy)
         self.best = item.plot(pen=None, symbol="star", symbolSize=18, symbolBrush="#E69F00",
                               symbolPen=pg.mkPen("#333"))
-        legend = item.addLegend(offset=(-10, 10))
-        legend.addItem(self.accuracy, "test accuracy")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 215))
         self.values = []  # (x, loss, accuracy) drawn, for tests
 
     def _align_views(self):
