@@ -180,3 +180,17 @@ class SweepPlot(ThemedPlot):
         self.accuracy.setData(x, accuracy)
         best = int(np.argmin(loss))
         self.best.setData([x[best]], [loss[best]])
+
+
+def give_room(splitter, widget):
+    """Give ``widget`` a fifth of ``splitter`` (at least its minimum), taken from the others
+    in proportion, when it has none: a splitter keeps a hidden widget's share at 0, and
+    showing it leaves it collapsed."""
+    sizes = splitter.sizes()
+    at = splitter.indexOf(widget)
+    if sizes[at] == 0:
+        share = max(widget.minimumHeight(), sum(sizes) // 5)
+        others = sum(sizes)
+        sizes = [size - share * size // others for size in sizes]
+        sizes[at] = share
+        splitter.setSizes(sizes)
