@@ -44,6 +44,8 @@ def prepare(rows, n_classes):
 def compile_elsewhere(rows, n_classes, variant):
     """Compile ``variant``'s kernels for ``rows``' layout in a child process, filling the
     disk cache; True when it did."""
+    if not sys.executable:  # (an embedded interpreter: no program to start)
+        return False
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))
     # numba compiles a read-only array apart from a writable one, and pickling loses the flag
