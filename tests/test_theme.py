@@ -68,6 +68,18 @@ def test_dark_and_light_reach_every_plot_and_are_kept(qtbot, themed, tmp_path):
     assert studio.store.value("theme") == "system"
 
 
+def test_the_sweep_plots_axis_labels_keep_their_curves_colours_on_dark(qtbot, themed):
+    """The labels are the sweep plot's key; theming gave them the text's colour (white)."""
+    from ui.sweep_panel import ACCURACY_COLOUR, LOSS_COLOUR
+
+    themed.findChild(QAction, "themeDarkAction").trigger()
+    themed.sweep_plot.setVisible(True)  # (as a sweep's start shows it; hidden, it follows then)
+    qtbot.waitUntil(lambda: themed.sweep_plot.backgroundBrush().color().lightness() < 60, timeout=5000)
+    item = themed.sweep_plot.getPlotItem()
+    assert item.getAxis("left").labelStyle["color"].lower() == LOSS_COLOUR.lower()
+    assert item.getAxis("right").labelStyle["color"].lower() == ACCURACY_COLOUR.lower()
+
+
 def test_the_theme_comes_back_at_the_next_start(qtbot, themed, tmp_path, mnist_dir):
     from app.gui import build_window
 

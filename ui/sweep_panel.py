@@ -115,11 +115,9 @@ class SweepPlot(ThemedPlot):
         self.setObjectName("sweepPlot")
         self.group = None
         item = self.getPlotItem()
-        # Each axis's label in its curve's colour and marker, instead of a legend in the
-        # plot: at 140 px high, one covered the curves.
-        item.setLabel("left", "● final test loss", color=LOSS_COLOUR)
         item.showAxis("right")
-        item.setLabel("right", "■ final test accuracy", color=ACCURACY_COLOUR)
+        self._label_axes()
+        self.on_palette.append(self._label_axes)  # (theming gives labels the text's colour)
         for side in ("left", "right", "bottom"):  # "accuracy (x0.001)" helps nobody
             item.getAxis(side).enableAutoSIPrefix(False)
         self.accuracy_view = pg.ViewBox()
@@ -128,13 +126,20 @@ class SweepPlot(ThemedPlot):
         self.accuracy_view.setXLink(item)
         item.vb.sigResized.connect(self._align_views)
         self.loss = item.plot(pen=pg.mkPen(LOSS_COLOUR, width=2), symbol="o", symbolSize=7,
-                              symbolBrush=LOSS_COLOUR, name="test loss")
+                              symbolBrush=LOSS_COLOUR)
         self.accuracy = pg.PlotDataItem(pen=pg.mkPen(ACCURACY_COLOUR, width=2, style=Qt.PenStyle.DashLine),
                                         symbol="s", symbolSize=7, symbolBrush=ACCURACY_COLOUR)
         self.accuracy_view.addItem(self.accuracy)
         self.best = item.plot(pen=None, symbol="star", symbolSize=18, symbolBrush="#E69F00",
                               symbolPen=pg.mkPen("#333"))
         self.values = []  # (x, loss, accuracy) drawn, for tests
+
+    def _label_axes(self, palette=None):
+        """Each axis's label in its curve's colour and marker, instead of a legend in the
+        plot: at 140 px high, one covered the curves."""
+        item = self.getPlotItem()
+        item.setLabel("left", "● final test loss", color=LOSS_COLOUR)
+        item.setLabel("right", "■ final test accuracy", color=ACCURACY_COLOUR)
 
     def _align_views(self):
         self.accuracy_view.setGeometry(self.getPlotItem().vb.sceneBoundingRect())
