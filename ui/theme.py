@@ -11,6 +11,8 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from .plot_settle import settle_before_paint
+
 THEMES = ("system", "light", "dark")
 _system = {}  # the style and palette the application started with
 
@@ -100,6 +102,7 @@ class ThemedPlot(pg.PlotWidget):
         super().__init__(*args, **kwargs)
         self.on_palette = []
         style_plot(self, self.palette())
+        settle_before_paint(self)
 
     on_palette = None  # (None until made: Qt sends palette changes while it is being built)
 
