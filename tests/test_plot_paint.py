@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QObject
 
+from ui.curve_legend import CurveLegend
 from ui.theme import ThemedPlot
 
 
@@ -46,3 +47,33 @@ def test_a_change_that_moves_a_plots_range_is_painted_once(qtbot, change):
             plot.resize(500, 260 - 20 * step)
         settled(qtbot)
         assert len(paints.rects) == 1, f"{change}, step {step}: {len(paints.rects)} paints"
+
+
+def test_a_legend_paints_only_what_a_resize_shows_unless_its_rows_flow_anew(qtbot):
+    from ui.curve_legend import Entry
+
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()  # (as in the studio: a child, resized by what holds it)
+    qtbot.addWidget(window)
+    window.resize(400, 900)
+    legend = CurveLegend(window)
+    for i in range(12):
+        legend._set(i, Entry(f"run {i}", ["#0072B2"], "o", f"run {i}"))
+    rows = legend.sizeHint().height()
+    legend.resize(legend.sizeHint().width(), rows + 100)
+    window.show()
+    qtbot.waitExposed(window)
+    settled(qtbot)
+    paints = Paints(legend)
+    legend.resize(legend.width(), rows + 40)  # shorter, in one column still: nothing to paint
+    settled(qtbot)
+    assert paints.rects == []
+    legend.resize(legend.width(), rows + 90)  # taller: only the strip it shows now
+    settled(qtbot)
+    assert len(paints.rects) == 1 and paints.rects[0].height() == 50
+    assert legend.columns_for(rows // 2) > 1
+    paints.rects.clear()
+    legend.resize(legend.width(), rows // 2)  # into two columns: all of it again
+    settled(qtbot)
+    assert paints.rects and paints.rects[-1] == legend.rect()

@@ -45,6 +45,9 @@ class CurveLegend(QWidget):
         self.setAccessibleDescription("Which line is which run; solid lines are the training "
                                       "set, dashed lines the test set")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
+        # Its rows stay where they are when its height changes: only what a taller
+        # legend shows is painted (all of it, when the rows flow into more columns).
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self._runs = set()  # ids of the runs on the plots
         self._entries = {}  # key -> Entry, in the order rows appeared
 
@@ -116,6 +119,11 @@ class CurveLegend(QWidget):
         return max(1, math.ceil(len(self._entries) / self._per_column(height)))
 
     # ------------------------------------------------------------ painting
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.columns_for(event.size().height()) != self.columns_for(event.oldSize().height()):
+            self.update()
 
     def paintEvent(self, event):
         painter = QPainter(self)
