@@ -89,6 +89,34 @@ def test_stop_ends_the_whole_sweep_and_the_window_stays_live(qtbot, studio):
     assert studio.start_button.isEnabled() and studio.sweep_button.isEnabled()
 
 
+def test_the_sweep_plot_comes_in_steps_and_leaves_the_curve_plots_as_they_were(qtbot, studio):
+    # It takes its room a frame or two after the click, empty, with the loss plot held at
+    # its height (so that one paint redraws only the accuracy plot), then lets it go and
+    # shows its curves: painted in one go, a sweep's start took 20-25 ms of the GUI thread.
+    loss, accuracy = studio.plots.loss_plot, studio.plots.accuracy_plot
+    limits = loss.minimumHeight(), loss.maximumHeight()
+    studio.controls.set_settings(dataclasses.replace(PRESETS["seed-sgd1"], epochs=20))
+    dialog = open_form(studio, "learning_rate", "0.001,0.01")
+    with qtbot.waitSignal(studio.controller.busyChanged, timeout=WAIT_MS):
+        dialog.findChild(QPushButton, "sweepStartButton").click()
+    plot = studio.sweep_plot
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.getPlotItem().isVisible(), timeout=5000)
+    assert plot.group is studio.runs.all_runs()[0].sweep and plot.height() >= plot.minimumHeight()
+    assert (loss.minimumHeight(), loss.maximumHeight()) == limits  # let go
+    qtbot.waitUntil(lambda: abs(loss.height() - accuracy.height()) <= 1, timeout=5000)
+    studio.stop_button.click()
+    qtbot.waitUntil(lambda: not studio.controller.busy, timeout=WAIT_MS)
+    # The next sweep: the plot is on screen already, and follows it.
+    height = plot.height()
+    dialog = open_form(studio, "learning_rate", "0.1,0.5")
+    with qtbot.waitSignal(studio.controller.busyChanged, timeout=WAIT_MS):
+        dialog.findChild(QPushButton, "sweepStartButton").click()
+    qtbot.waitUntil(lambda: plot.group is studio.runs.all_runs()[-1].sweep, timeout=5000)
+    assert plot.getPlotItem().isVisible() and plot.height() == height
+    studio.stop_button.click()
+    qtbot.waitUntil(lambda: not studio.controller.busy, timeout=WAIT_MS)
+
+
 def test_a_sweep_over_seeds_draws_a_band(qtbot, studio):
     import numpy as np
 

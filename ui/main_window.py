@@ -26,7 +26,7 @@ from .menus import Menus
 from .places import Places
 from .runs_table import RunsTable
 from .step_view import StepView
-from .sweep_panel import SweepDialog, SweepPlot, give_room
+from .sweep_panel import SweepDialog, SweepPlot
 from .view import StudioView
 from .window_state import WindowState
 
@@ -266,14 +266,13 @@ class MainWindow(QMainWindow, StudioView, Menus, FileRequests, DownloadRequests,
 
     def sweep_added(self, group):
         """A sweep began: its plot shows, with room of its own, and follows it."""
-        self.sweep_plot.setVisible(True)
-        self.sweep_plot.set_group(group)
-        give_room(self.splitters[1], self.sweep_plot)
+        self.sweep_plot.enter(group, self.splitters[1], held=self.plots.loss_plot)
 
     def sweep_changed(self, group):
         self.runs.update_sweep(group)
         self.plots.update_band(group)
         if not group.active:  # the end: the best in the status bar, as a run's result is
+            self.sweep_plot.entered()
             best = sweeps_best(group)
             self.statusBar().showMessage(
                 f"{group.name} ended: best {best.name}, test loss {best.last.test_loss:.4f}, "
