@@ -5,7 +5,7 @@ on a plot are one item (:class:`Lines`), and every run's markers another (:class
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPen
 
 from compute.engine.runs import PALETTE
 
@@ -27,6 +27,14 @@ def marker_of(number):
     runs share both (they repeated together every 8 runs)."""
     n = number - 1
     return MARKERS[(n + n // len(PALETTE)) % len(MARKERS)]
+
+
+def _pen(colour, width, style=Qt.PenStyle.SolidLine):
+    """The cosmetic pen ``pg.mkPen`` makes, made directly, in half its time (a sweep's
+    start makes 160)."""
+    pen = QPen(QColor(colour), width, style)
+    pen.setCosmetic(True)
+    return pen
 
 
 class RunCurves:
@@ -96,9 +104,9 @@ class RunCurves:
         for name in self.NAMES:
             style = Qt.PenStyle.DashLine if name.startswith("test") else Qt.PenStyle.SolidLine
             lines, key = self._on(name)
-            lines.set_pen(key, pg.mkPen(color, width=width, style=style))
-        self.mark_pen = pg.mkPen(color, width=1.5)
-        self.mark_brushes = {"train": pg.mkBrush(color), "test": pg.mkBrush(palette.color(QPalette.ColorRole.Base))}
+            lines.set_pen(key, _pen(color, width, style))
+        self.mark_pen = _pen(color, 1.5)
+        self.mark_brushes = {"train": QBrush(color), "test": QBrush(palette.color(QPalette.ColorRole.Base))}
 
     def remove(self):
         for name in self.NAMES:

@@ -14,6 +14,10 @@ WIDEST = ("", "", "finished", "0.0000", "0.0000", "6,000,000", "00.00", "0,000,0
 COLUMNS = ("run", "settings", "status", "test accuracy", "test loss", "samples", "train s",
            "samples/s")
 
+_DEFAULT_FLAGS = QTableWidgetItem().flags()
+_NAME_FLAGS = _DEFAULT_FLAGS | Qt.ItemFlag.ItemIsUserCheckable  # (renamed in place, ticked)
+_CELL_FLAGS = _DEFAULT_FLAGS & ~Qt.ItemFlag.ItemIsEditable
+
 
 def _swatch(color):
     """The run's colour, with a grey rim: black runs stay visible on a dark theme."""
@@ -59,7 +63,6 @@ class RunsTable(QTableWidget):
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self._runs = []  # what each row shows: a Run, or a SweepGroup's heading
         self._folded = set()  # sweeps whose runs are hidden
-        self._updating = False
         self.itemChanged.connect(self._item_changed)
         self.cellClicked.connect(self._clicked)
         self.itemSelectionChanged.connect(lambda: self.selectedRunChanged.emit(self.selected_run()))
@@ -103,8 +106,7 @@ class RunsTable(QTableWidget):
                 + (f", best so far {best.name.split(': ', 1)[-1]} (test loss {best.last.test_loss:.4f})"
                    if best else "") + ("  (click to fold)" if group not in self._folded else ""))
         item = self.item(row, 0)
-        self._updating = True
-        try:
+        with QSignalBlocker(self):  # (our own changes: not the user's edits)
             if item is None:
                 item = QTableWidgetItem()
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -113,8 +115,6 @@ class RunsTable(QTableWidget):
                 item.setFont(font)
                 self.setItem(row, 0, item)
             item.setText(text)
-        finally:
-            self._updating = False
 
     def fold(self, group, folded):
         """Hide (``folded``) or show the runs of ``group``."""
@@ -142,29 +142,26 @@ class RunsTable(QTableWidget):
             f"{run.train_seconds:.2f}" if run.train_seconds else "",
             f"{run.samples_per_second:,.0f}" if run.samples_per_second else "",
         ]
-        self._updating = True
-        try:
+        with QSignalBlocker(self):  # (our own changes: not the user's edits)
+            if self.item(row, 0) is None:  # a new row: its items made at once
+                for column, text in enumerate(texts):
+                    item = QTableWidgetItem(text)
+                    item.setFlags(_NAME_FLAGS if column == 0 else _CELL_FLAGS)
+                    if column < 2:  # (elided when long)
+                        item.setToolTip(text)
+                    self.setItem(row, column, item)
+                self.item(row, 0).setIcon(_swatch(run.color))
             for column, text in enumerate(texts):
                 item = self.item(row, column)
-                if item is None:
-                    item = QTableWidgetItem()
-                    if column:
-                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                    else:
-                        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                        item.setIcon(_swatch(run.color))
-                    self.setItem(row, column, item)
                 if item.text() != text:
                     item.setText(text)
-                    if column < 2:  # (elided when long)
+                    if column < 2:
                         item.setToolTip(text)
             check = Qt.CheckState.Checked if run.visible else Qt.CheckState.Unchecked
             if self.item(row, 0).checkState() != check:
                 self.item(row, 0).setCheckState(check)
             if run.message:
                 self.item(row, 2).setToolTip(run.message)
-        finally:
-            self._updating = False
 
     def selected_run(self):
         rows = self.selectionModel().selectedRows()
@@ -176,7 +173,7 @@ class RunsTable(QTableWidget):
         return [entry for entry in self._runs if not isinstance(entry, SweepGroup)]
 
     def _item_changed(self, item):
-        if self._updating or item.column() != 0:
+        if item.column() != 0:
             return
         run = self._runs[item.row()]
         if isinstance(run, SweepGroup):
