@@ -90,7 +90,7 @@ def test_stop_ends_the_whole_sweep_and_the_window_stays_live(qtbot, studio):
 
 
 def test_the_sweep_plot_comes_in_steps_and_leaves_the_curve_plots_as_they_were(qtbot, studio):
-    # It takes its room a frame or two after the click, empty, with the loss plot held at
+    # It takes its room about a frame after the click, empty, with the loss plot held at
     # its height (so that one paint redraws only the accuracy plot), then lets it go and
     # shows its curves: painted in one go, a sweep's start took 20-25 ms of the GUI thread.
     loss, accuracy = studio.plots.loss_plot, studio.plots.accuracy_plot

@@ -104,8 +104,9 @@ class SweepDialog(QDialog):
 
 
 LOSS_COLOUR, ACCURACY_COLOUR = "#0072B2", "#D55E00"  # (Okabe-Ito blue and vermilion)
-#: The steps of the plot's entrance, apart (ms): a frame or two, so each is painted alone.
-ENTRANCE_MS = 40
+#: The steps of the plot's entrance, apart (ms): about a frame, each painted alone and on
+#: screen for no longer (the in-between layouts are not to be seen).
+ENTRANCE_MS = 20
 
 
 class SweepPlot(ThemedPlot):
@@ -150,7 +151,7 @@ class SweepPlot(ThemedPlot):
         self.accuracy_view.linkedViewChanged(self.getPlotItem().vb, self.accuracy_view.XAxis)
 
     def enter(self, group, splitter, held=None):
-        """Come on screen in ``splitter`` for ``group``, in steps a frame or two apart, each
+        """Come on screen in ``splitter`` for ``group``, in steps about a frame apart, each
         painted on its own: the sweep's rows and lines (the caller's); this plot's room,
         empty, taken from the others, with ``held`` (a widget among them) kept at its
         height, so that only the others are painted again; ``held`` let go (the others
