@@ -151,12 +151,13 @@ class RunsTable(QTableWidget):
                         item.setToolTip(text)
                     self.setItem(row, column, item)
                 self.item(row, 0).setIcon(_swatch(run.color))
-            for column, text in enumerate(texts):
-                item = self.item(row, column)
-                if item.text() != text:
-                    item.setText(text)
-                    if column < 2:
-                        item.setToolTip(text)
+            else:
+                for column, text in enumerate(texts):
+                    item = self.item(row, column)
+                    if item.text() != text:
+                        item.setText(text)
+                        if column < 2:
+                            item.setToolTip(text)
             check = Qt.CheckState.Checked if run.visible else Qt.CheckState.Unchecked
             if self.item(row, 0).checkState() != check:
                 self.item(row, 0).setCheckState(check)
