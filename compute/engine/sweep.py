@@ -95,7 +95,9 @@ def _log_range(label, text):
         raise SettingsError(f"--{label}: the count in {text!r} must be 1 to {MAX_MODELS}")
     if count == 1:
         return [low]
-    return [float(v) for v in np.geomspace(low, high, count)]
+    # (in plain floats: numpy's geomspace took 0.5-2 ms of the click that starts a sweep)
+    step = math.log(high / low) / (count - 1)
+    return [low * math.exp(step * i) for i in range(count - 1)] + [high]
 
 
 def expand(base, swept):
