@@ -77,3 +77,65 @@ def test_a_legend_paints_only_what_a_resize_shows_unless_its_rows_flow_anew(qtbo
     legend.resize(legend.width(), rows // 2)  # into two columns: all of it again
     settled(qtbot)
     assert paints.rects and paints.rects[-1] == legend.rect()
+
+
+def drawn_again(axis, change, qtbot):
+    """Whether ``change()`` makes ``axis`` draw its ticks and labels again."""
+    before = axis.picture
+    assert before is not None
+    change()
+    settled(qtbot)
+    return axis.picture is not before
+
+
+def test_an_axis_is_drawn_again_only_when_its_range_or_its_length_changes(qtbot):
+    # pyqtgraph drew every axis again at each resize of its view: the x axes when the
+    # plots only grew shorter (as when a sweep's plot takes its room).
+    plot = ThemedPlot()
+    qtbot.addWidget(plot)
+    plot.plot(np.arange(10.0), np.arange(10.0))
+    plot.resize(500, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    settled(qtbot)
+    bottom, left = plot.getAxis("bottom"), plot.getAxis("left")
+    assert not drawn_again(bottom, lambda: plot.resize(500, 300), qtbot)  # shorter
+    assert drawn_again(left, lambda: plot.resize(500, 250), qtbot)  # (its length changed)
+    assert not drawn_again(left, lambda: plot.resize(450, 250), qtbot)  # narrower
+    assert drawn_again(bottom, lambda: plot.resize(400, 250), qtbot)
+    assert drawn_again(bottom, lambda: plot.setXRange(0, 20), qtbot)  # a new range
+
+
+def test_a_stepped_frame_moves_only_when_the_data_leave_it_and_yields_to_the_user(qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from ui.plot_axes import SteppedFrame
+
+    plot = ThemedPlot()
+    qtbot.addWidget(plot)
+    plot.resize(500, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    view = plot.getPlotItem().vb
+    frame = SteppedFrame(view)
+    frame.fit(lambda: (0.312, 0.517))
+    first = view.viewRange()[1]
+    assert first[0] <= 0.312 and first[1] >= 0.517
+    frame.fit(lambda: (0.315, 0.514))  # inside its steps (of 0.01 here): the axis stays
+    assert view.viewRange()[1] == first
+    frame.fit(lambda: (0.12, 0.5))  # out of it: a new frame
+    assert view.viewRange()[1][0] <= 0.12 < first[0]
+    # A drag on the plot (the user's pan): the frame is the user's until "A" is pressed.
+    centre = plot.viewport().rect().center()
+    QTest.mousePress(plot.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    for step in range(1, 6):
+        QTest.mouseMove(plot.viewport(), centre + QPoint(0, 12 * step))
+    QTest.mouseRelease(plot.viewport(), Qt.MouseButton.LeftButton, pos=centre + QPoint(0, 60))
+    panned = view.viewRange()[1]
+    assert panned != frame.frame
+    frame.fit(lambda: (0.5, 0.9))
+    assert view.viewRange()[1] == panned
+    view.enableAutoRange()  # (what the "A" button does)
+    frame.fit(lambda: (0.5, 0.9))
+    assert view.viewRange()[1][0] <= 0.5 and view.viewRange()[1][1] >= 0.9

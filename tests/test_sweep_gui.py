@@ -1,6 +1,7 @@
 """The studio's sweep: the form, the members in the run list, the sweep plot, Stop."""
 
 import dataclasses
+import math
 
 import pytest
 from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QPushButton, QSplitter
@@ -56,6 +57,15 @@ def test_a_four_model_sweep_fills_the_plot_and_the_run_list(qtbot, studio, mnist
     best_x, best_loss = plot.best.getData()[0][0], plot.best.getData()[1][0]
     assert best_loss == min(losses) and 10 ** best_x == pytest.approx(
         [x for x, loss, _ in plot.values if loss == best_loss][0])  # log x
+    # Its x axis is framed on the values from the start (log 0.01 to log 2), and each
+    # y axis on its curve, in steps: pyqtgraph's auto-range moved all three at each refresh.
+    low, high = plot.getPlotItem().vb.viewRange()[0]
+    assert low < -2 < math.log10(2) < high and high - low < 1.2 * (math.log10(2) + 2)
+    loss_low, loss_high = plot.getPlotItem().vb.viewRange()[1]
+    accuracy_low, accuracy_high = plot.accuracy_view.viewRange()[1]
+    accuracies = [accuracy for _, _, accuracy in plot.values]
+    assert loss_low <= min(losses) and max(losses) <= loss_high
+    assert accuracy_low <= min(accuracies) and max(accuracies) <= accuracy_high
     # A member ends as the same settings alone.
     alone = Training(mnist, runs[2].settings)
     alone.run()

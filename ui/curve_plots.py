@@ -13,8 +13,6 @@ The grid is drawn by the views (:class:`TickGrid`), not by the axes: pyqtgraph's
 grid makes each cached axis picture as large as the plot, which doubled the painting.
 """
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
@@ -22,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGraphicsItem, QGra
                                QScrollArea, QVBoxLayout, QWidget)
 
 from . import plot_export
-from .plot_axes import LOG_TICKS, CountAxis, TickGrid, keep_end_labels
+from .plot_axes import LOG_TICKS, CountAxis, SteppedFrame, TickGrid, keep_end_labels
 from .curve_legend import WIDTH as LEGEND_WIDTH
 from .curve_legend import CurveLegend
 from .plot_readout import PlotReadout, ReadPlot
@@ -120,17 +118,14 @@ class CurvePlots(QWidget):
         self.loss_plot.addItem(self._lines["loss"])
         self.accuracy_plot.addItem(self._lines["accuracy"])
         self._marks = {"loss": Marks(self.loss_plot, "loss"), "accuracy": Marks(self.accuracy_plot, "accuracy")}
-        self._own_y, self._y_frame = set(), {}  # plots whose y frame is set here, and the frame
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.getPlotItem().vb.sigRangeChangedManually.connect(
-                lambda _, plot=plot: self._own_y.discard(plot))  # (a user's zoom or pan)
+        self._y_frames = {plot: SteppedFrame(plot.getPlotItem().vb) for plot in (self.loss_plot, self.accuracy_plot)}
         self._readout = PlotReadout(self)
         self.readout = self._readout.label  # (what tests and automation read)
         self._axis_changed(self.x_axis.currentText())
 
     def _palette_changed(self, palette):
         self.readout.setStyleSheet(self.readout.styleSheet())  # (its palette() colours, read again)
-        for curves in self._made().values():
+        for curves in self._curves.values():  # (those still to make take the palette then)
             curves.restyle(palette)
         self._dirty.update(self._curves)  # (the markers' fill follows)
         self._timer.start()
@@ -312,22 +307,8 @@ class CurvePlots(QWidget):
     def _fit_y(self, plot, names, log):
         """Frame ``plot``'s y axis on its visible curves, from their buffers: pyqtgraph's
         own auto-range asked every item for its bounds at each paint (20 ms a paint with
-        80 runs). The frame moves in steps of a tenth of its order of magnitude, so the
-        axis is not drawn again at every point. A user's zoom or pan is kept until the
-        plot's auto-range button is pressed."""
-        view = plot.getPlotItem().vb
-        if view.autoRangeEnabled()[1]:  # at the start, or the "A" button: framed here, cheaply
-            self._own_y.add(plot)
-            self._y_frame.pop(plot, None)
-        extent = self._extent(names, log) if plot in self._own_y else None
-        if extent is None:
-            return
-        low, high = extent
-        step = 10.0 ** math.floor(math.log10(max(high - low, 1e-6))) / 10
-        frame = (math.floor(low / step) * step, math.ceil(high / step) * step or step)
-        if self._y_frame.get(plot) != frame:
-            self._y_frame[plot] = frame
-            view.setYRange(*frame, padding=0.04)  # (which turns pyqtgraph's auto-range off)
+        80 runs)."""
+        self._y_frames[plot].fit(lambda: self._extent(names, log))
 
     def _log_x_changed(self, on):
         for plot in (self.loss_plot, self.accuracy_plot):

@@ -53,7 +53,19 @@ class TickGrid(pg.UIGraphicsItem):
                         painter.drawLine(QPointF(view.left(), v), QPointF(view.right(), v))
 
 
-class CountAxis(pg.AxisItem):
+class SteadyAxis(pg.AxisItem):
+    """An axis drawn again only when its range or its size changes. pyqtgraph links each
+    axis to its view's resize and drew it again at every one: the x axes when a plot only
+    grew shorter (a sweep's start resizes every plot), 1-2 ms a plot. A change of size
+    still draws it again (pyqtgraph's ``resizeEvent``)."""
+
+    def setRange(self, mn, mx):
+        if self.picture is not None and list(self.range) == [mn, mx]:
+            return
+        super().setRange(mn, mx)
+
+
+class CountAxis(SteadyAxis):
     """An x axis that reads counts as 60k and 1.5M (not 60000 and 1e+06) while
     ``counts`` is set (the samples axis), and as pyqtgraph does otherwise."""
 
@@ -87,3 +99,35 @@ def keep_end_labels(plot):
 
 #: Ticks of a log x axis (positions in log10, as pyqtgraph wants): 1, 2 and 5 of each decade.
 LOG_TICKS = [(math.log10(m * 10.0**e), short_count(m * 10.0**e)) for e in range(-3, 9) for m in (1, 2, 5)]
+
+
+class SteppedFrame:
+    """Frames a view's y axis on its data in steps of a tenth of the data's order of
+    magnitude, so that the axis is drawn again only when the data leave the frame, not at
+    every point (pyqtgraph's own auto-range moved it, and every axis was drawn again, at
+    each refresh). A user's zoom or pan is kept until the view's auto-range button ("A")
+    is pressed."""
+
+    def __init__(self, view):
+        self.view = view
+        self.frame = None
+        self._own = True
+        view.sigRangeChangedManually.connect(self._let_go)
+
+    def _let_go(self, *_):
+        self._own = False
+
+    def fit(self, extent):
+        """Frame the view on ``extent()``: (low, high) in view coordinates (log10 on a log
+        axis), or None; asked only while the frame is this object's to set."""
+        if self.view.autoRangeEnabled()[1]:  # at the start, or the "A" button
+            self._own, self.frame = True, None
+        found = extent() if self._own else None
+        if found is None:
+            return
+        low, high = found
+        step = 10.0 ** math.floor(math.log10(max(high - low, 1e-6))) / 10
+        frame = (math.floor(low / step) * step, math.ceil(high / step) * step or step)
+        if frame != self.frame:
+            self.frame = frame
+            self.view.setYRange(*frame, padding=0.04)  # (which turns pyqtgraph's auto-range off)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .plot_settle import settle_before_paint
+from .plot_axes import SteadyAxis
 
 THEMES = ("system", "light", "dark")
 _system = {}  # the style and palette the application started with
@@ -98,8 +99,12 @@ class ThemedPlot(pg.PlotWidget):
     restyle what its owner drew. (A virtual override, not an event filter: a filter was
     called on plots half torn down, after their window closed, and crashed the process.)"""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, axisItems=None, **kwargs):
+        axes = dict(axisItems or {})  # (the axes given are shown)
+        for side in ("left", "bottom"):
+            if side not in axes:
+                axes[side] = SteadyAxis(side)
+        super().__init__(*args, axisItems=axes, **kwargs)
         self.on_palette = []
         style_plot(self, self.palette())
         settle_before_paint(self)
