@@ -37,7 +37,8 @@ SETTINGS_FILE = os.path.join(tempfile.mkdtemp(prefix="softmax-lab-measure-"), "s
 
 
 def _timed_application():
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QGraphicsScene
 
     class TimedApplication(QApplication):
         """Times every event the GUI thread handles, outermost only: (CPU ms, type, receiver)."""
@@ -51,6 +52,9 @@ def _timed_application():
             if outermost:  # (named before: the receiver may be gone after)
                 kind, name = event.type().name, type(receiver).__name__
                 name += f":{receiver.objectName()}" if receiver.objectName() else ""
+                holder = receiver.parent() if isinstance(receiver, (QTimer, QGraphicsScene)) else None
+                if holder is not None:  # (which timer, which plot)
+                    name += f" in {type(holder).__name__}" + (f":{holder.objectName()}" if holder.objectName() else "")
             self._depth += 1
             started = time.thread_time()
             try:
