@@ -103,6 +103,21 @@ def store(tmp_path):
 
 
 @pytest.fixture
+def shown(qtbot):
+    """``shown(widget, width, height)``: the widget on screen (offscreen) at that size,
+    exposed, and closed after the test."""
+
+    def show(widget, width, height):
+        qtbot.addWidget(widget)
+        widget.resize(width, height)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    return show
+
+
+@pytest.fixture
 def studio(qtbot, mnist_dir, store, no_qt_leaks):
     """The main window on real MNIST, data loaded; closed (and checked for leaks) after."""
     from app.gui import build_window

@@ -7,19 +7,10 @@ from compute.settings import PRESETS
 from ui.curve_plots import REDRAW_MS, CurvePlots
 
 
-def shown_plots(qtbot):
-    plots = CurvePlots()
-    qtbot.addWidget(plots)
-    plots.resize(900, 600)
-    plots.show()
-    qtbot.waitExposed(plots)
-    return plots
-
-
-def test_a_run_deleted_before_its_first_redraw_leaves_no_entry_and_no_lines(qtbot):
+def test_a_run_deleted_before_its_first_redraw_leaves_no_entry_and_no_lines(qtbot, shown):
     # A new run's curves are made at the next redraw, not when it comes (a sweep's start
     # adds 32 in one click): a run deleted in between must still leave nothing behind.
-    plots = shown_plots(qtbot)
+    plots = shown(CurvePlots(), 900, 600)
     kept, gone = (Run(number, f"run {number}", "#1f77b4", PRESETS["seed-minibatch100"]) for number in (1, 2))
     plots.update_run(kept)
     plots.update_run(gone)
@@ -34,8 +25,8 @@ def test_a_run_deleted_before_its_first_redraw_leaves_no_entry_and_no_lines(qtbo
     assert (1, "train_loss") in lines._lines and not any(key[0] == 2 for key in lines._lines)
 
 
-def test_curves_read_before_the_redraw_are_there_and_made_once(qtbot):
-    plots = shown_plots(qtbot)
+def test_curves_read_before_the_redraw_are_there_and_made_once(qtbot, shown):
+    plots = shown(CurvePlots(), 900, 600)
     run = Run(1, "run 1", "#1f77b4", PRESETS["seed-minibatch100"])
     plots.update_run(run)
     curves = plots.curves_of(run)  # (what the readout and tests read, at any time)

@@ -27,15 +27,12 @@ def settled(qtbot, ms=300):
 
 
 @pytest.mark.parametrize("change", ["new points", "a resize"])
-def test_a_change_that_moves_a_plots_range_is_painted_once(qtbot, change):
+def test_a_change_that_moves_a_plots_range_is_painted_once(qtbot, shown, change):
     # pyqtgraph fits the range while painting; the paint changed the scene, and Qt painted
     # the plot again at once: twice the cost of every refresh.
     plot = ThemedPlot()
-    qtbot.addWidget(plot)
     curve = plot.plot(np.arange(10.0), np.arange(10.0), symbol="o")
-    plot.resize(500, 300)
-    plot.show()
-    qtbot.waitExposed(plot)
+    shown(plot, 500, 300)
     settled(qtbot)
     paints = Paints(plot.viewport())
     for step in range(3):
@@ -88,15 +85,12 @@ def drawn_again(axis, change, qtbot):
     return axis.picture is not before
 
 
-def test_an_axis_is_drawn_again_only_when_its_range_or_its_length_changes(qtbot):
+def test_an_axis_is_drawn_again_only_when_its_range_or_its_length_changes(qtbot, shown):
     # pyqtgraph drew every axis again at each resize of its view: the x axes when the
     # plots only grew shorter (as when a sweep's plot takes its room).
     plot = ThemedPlot()
-    qtbot.addWidget(plot)
     plot.plot(np.arange(10.0), np.arange(10.0))
-    plot.resize(500, 400)
-    plot.show()
-    qtbot.waitExposed(plot)
+    shown(plot, 500, 400)
     settled(qtbot)
     bottom, left = plot.getAxis("bottom"), plot.getAxis("left")
     assert not drawn_again(bottom, lambda: plot.resize(500, 300), qtbot)  # shorter
@@ -106,17 +100,13 @@ def test_an_axis_is_drawn_again_only_when_its_range_or_its_length_changes(qtbot)
     assert drawn_again(bottom, lambda: plot.setXRange(0, 20), qtbot)  # a new range
 
 
-def test_a_stepped_frame_moves_only_when_the_data_leave_it_and_yields_to_the_user(qtbot):
+def test_a_stepped_frame_moves_only_when_the_data_leave_it_and_yields_to_the_user(shown):
     from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
 
     from ui.plot_axes import SteppedFrame
 
-    plot = ThemedPlot()
-    qtbot.addWidget(plot)
-    plot.resize(500, 400)
-    plot.show()
-    qtbot.waitExposed(plot)
+    plot = shown(ThemedPlot(), 500, 400)
     view = plot.getPlotItem().vb
     frame = SteppedFrame(view)
     frame.fit(lambda: (0.312, 0.517))

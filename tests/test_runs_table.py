@@ -10,12 +10,8 @@ from ui.runs_table import COLUMNS, SWATCH, RunsTable
 SETTINGS = PRESETS["seed-minibatch100"]
 
 
-def shown_table(qtbot, runs=0):
-    table = RunsTable()
-    qtbot.addWidget(table)
-    table.resize(700, 240)
-    table.show()
-    qtbot.waitExposed(table)
+def shown_table(shown, runs=0):
+    table = shown(RunsTable(), 700, 240)
     for number in range(1, runs + 1):
         table.add_run(Run(number, f"run {number}", "#1f77b4", SETTINGS))
     return table
@@ -33,8 +29,8 @@ def texts(table, row):
             for column in range(len(COLUMNS))]
 
 
-def test_a_sweeps_rows_out_of_view_are_filled_in_soon_after_its_click(qtbot):
-    table = shown_table(qtbot, runs=20)  # the list shows the first few: the sweep's rows are below
+def test_a_sweeps_rows_out_of_view_are_filled_in_soon_after_its_click(qtbot, shown):
+    table = shown_table(shown, runs=20)  # the list shows the first few: the sweep's rows are below
     group = sweep_of(32)
     for run in group.runs:
         table.add_run(run)
@@ -51,8 +47,8 @@ def test_a_sweeps_rows_out_of_view_are_filled_in_soon_after_its_click(qtbot):
         assert table.item(row, 0).checkState().name == "Checked"
 
 
-def test_rows_in_view_are_filled_at_once_and_a_row_gone_before_its_turn_is_skipped(qtbot):
-    table = shown_table(qtbot)
+def test_rows_in_view_are_filled_at_once_and_a_row_gone_before_its_turn_is_skipped(qtbot, shown):
+    table = shown_table(shown)
     group = sweep_of(32)
     for run in group.runs:
         table.add_run(run)
