@@ -15,6 +15,7 @@ goes to its handler, any other is shown as Python shows it.
 
 import functools
 import inspect
+import itertools
 import sys
 import threading
 import time
@@ -29,33 +30,50 @@ from superqt.utils import create_worker
 _UNFINISHED = set()
 
 
-#: The warnings relay of the job running in each pool thread (thread id -> relay).
-_RELAYS = {}
+#: The job running in each pool thread (thread id -> its number), for its warnings.
+_RUNNING = {}
+#: Each unfinished job's warning handler (job number -> callable), read in the GUI thread.
+_ON_WARNING = {}
+_NUMBERS = itertools.count()
 
 
 class _Relay(QObject):
-    """Carries a job's warnings from its thread to the GUI thread (a queued signal)."""
-    warned = Signal(str)
+    """Carries jobs' warnings from their threads to the GUI thread (a queued signal).
+
+    One for the whole process, made in the GUI thread and never deleted: a relay for each
+    job, deleted with ``deleteLater`` after it, crashed the process now and then. Its last
+    Python reference could go in the pool thread while the GUI thread deleted it (a
+    segfault in shiboken's ``releaseWrapper``, after a few quick jobs: the History tab)."""
+    warned = Signal(int, str)
+
+
+_relay = None
+
+
+def _deliver(number, text):
+    handler = _ON_WARNING.get(number)
+    if handler is not None:
+        handler(text)
 
 
 def _sort_warning(warning):
     """Called in the thread that raised ``warning`` (superqt's ``warned`` arguments)."""
-    relay = _RELAYS.get(threading.get_ident())
-    if relay is not None:
-        relay.warned.emit(warning_text(warning))
+    number = _RUNNING.get(threading.get_ident())
+    if number is not None:
+        _relay.warned.emit(number, warning_text(warning))
     else:  # not a job's: shown as Python shows it
         message, category, filename, lineno = warning[:4]
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno))
 
 
-def _in_own_thread(function, relay):
-    """``function`` wrapped to register ``relay`` for its thread while it runs (a
+def _in_own_thread(function, number):
+    """``function`` wrapped to register job ``number`` for its thread while it runs (a
     generator function stays one: superqt then makes a pausable worker)."""
     def mark():
-        _RELAYS[threading.get_ident()] = relay
+        _RUNNING[threading.get_ident()] = number
 
     def unmark():
-        _RELAYS.pop(threading.get_ident(), None)
+        _RUNNING.pop(threading.get_ident(), None)
 
     if inspect.isgeneratorfunction(function):
         @functools.wraps(function)
@@ -109,20 +127,28 @@ def run_in_background(function, *args, on_error, on_result=None, on_yield=None, 
     if on_warning is None:
         def on_warning(text):
             on_error(Warning(text))
-    relay = _Relay()
-    relay.warned.connect(on_warning)
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+        _relay.warned.connect(_deliver)
+    number = next(_NUMBERS)
+    _ON_WARNING[number] = on_warning
     connect = {"errored": on_error}
     for signal, handler in (("returned", on_result), ("yielded", on_yield), ("finished", on_finished)):
         if handler is not None:
             connect[signal] = handler
     # Started only once its end is watched: outside an event loop superqt starts a job at
     # once, and a quick one ended before a later connection saw it.
-    worker = create_worker(_in_own_thread(function, relay), *args, _connect=connect,
+    worker = create_worker(_in_own_thread(function, number), *args, _connect=connect,
                            _start_thread=False, **kwargs)
     worker.warned.connect(_sort_warning, Qt.ConnectionType.DirectConnection)
-    worker.finished.connect(relay.deleteLater)
     _UNFINISHED.add(worker)
-    worker.finished.connect(lambda: _UNFINISHED.discard(worker))
+
+    def finished():  # (after any warning the job raised: both queued, in order)
+        _ON_WARNING.pop(number, None)
+        _UNFINISHED.discard(worker)
+
+    worker.finished.connect(finished)
     if start:
         worker.start()
     return worker
